@@ -1,0 +1,54 @@
+"""The channel protocol: how a decision's card reaches people and stays truthful.
+
+Slack and Teams implement it, as do the console and webhook channels in ``adapters``.
+The publish activity calls it; workflows never do.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+from signoff.models import ChannelTarget, DecisionState
+
+
+class CardRef(BaseModel):
+    """Where one posted card lives, so it can be redrawn later.
+
+    ``recipient`` is the principal a direct message went to, or None for a card in a
+    shared destination. ``ref`` is the channel's own address (Slack: channel and ts).
+    """
+
+    channel: str
+    recipient: str | None = None
+    ref: dict[str, Any] = Field(default_factory=dict)
+
+
+class Notice(BaseModel):
+    """A message beside the card: a reminder, an escalation, a call to adjudicate,
+    or the outcome (including a later override) for people who follow the decision."""
+
+    kind: Literal["reminder", "escalation", "adjudication", "outcome"]
+    recipients: list[str]
+    text: str
+
+
+@runtime_checkable
+class Channel(Protocol):
+    kind: str
+
+    async def post(
+        self, state: DecisionState, target: ChannelTarget, recipient: str | None
+    ) -> CardRef:
+        """Post a new card: to ``target.destination`` when recipient is None, else as a
+        direct message to that principal."""
+        ...
+
+    async def redraw(self, state: DecisionState, card: CardRef) -> None:
+        """Replace a posted card with the current state."""
+        ...
+
+    async def notify(self, state: DecisionState, target: ChannelTarget, notice: Notice) -> None:
+        """Send a notice to its recipients."""
+        ...

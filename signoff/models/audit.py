@@ -1,0 +1,71 @@
+"""Audit events: an append-only, hash-chained record of everything done to a decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class AuditKind(StrEnum):
+    SUBMITTED = "submitted"
+    ROUTED = "routed"
+    SAMPLED_FOR_QA = "sampled_for_qa"
+    STAGE_STARTED = "stage_started"
+    REMINDER_SENT = "reminder_sent"
+    VOTED = "voted"
+    EDITED = "edited"
+    ESCALATED = "escalated"
+    DELEGATED = "delegated"
+    COMMENTED = "commented"
+    TIMED_OUT = "timed_out"
+    FINALIZED = "finalized"
+    OVERRIDDEN = "overridden"
+    REFUSED = "refused"
+    FEEDBACK = "feedback"
+    CORRECTION = "correction"
+    EXPERT_LABEL = "expert_label"
+    ADJUDICATION_NEEDED = "adjudication_needed"
+    GROUND_TRUTH = "ground_truth"
+    OUTCOME_DELIVERED = "outcome_delivered"
+
+
+class AuditEvent(BaseModel):
+    """One fact, before it is chained. ``event_id`` is the idempotency key."""
+
+    event_id: str = Field(min_length=1, max_length=300)
+    decision_id: str
+    kind: AuditKind
+    at: datetime
+    actor: str | None = None
+    stage: int | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ChainedEvent(AuditEvent):
+    """An event as stored: its place in the decision's chain and the hashes that seal it."""
+
+    seq: int
+    prev_hash: str
+    hash: str
+
+
+class ChainBreak(BaseModel):
+    """The first event whose stored hash does not match its content."""
+
+    decision_id: str
+    seq: int
+    event_id: str
+    problem: str
+
+
+class VerifyReport(BaseModel):
+    decisions_checked: int
+    events_checked: int
+    breaks: list[ChainBreak] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks
