@@ -26,10 +26,10 @@ class CardRef(BaseModel):
 
 
 class Notice(BaseModel):
-    """A message beside the card: a reminder, an escalation, a call to adjudicate,
+    """A message beside the card: a reminder, an escalation, a delegated seat, a call to adjudicate,
     or the outcome (including a later override) for people who follow the decision."""
 
-    kind: Literal["reminder", "escalation", "adjudication", "outcome"]
+    kind: Literal["reminder", "escalation", "assignment", "adjudication", "outcome"]
     recipients: list[str]
     text: str
 

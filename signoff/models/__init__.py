@@ -26,6 +26,7 @@ from signoff.models.state import (
     DecisionPlan,
     DecisionState,
     DecisionSummary,
+    Edit,
     FeedbackState,
     GroundTruth,
     HistoryEntry,
@@ -54,6 +55,7 @@ __all__ = [
     "DecisionSummary",
     "Directory",
     "Duration",
+    "Edit",
     "FeedbackState",
     "GroundTruth",
     "GroundTruthSettings",
@@ -74,5 +76,6 @@ __all__ = [
     "StageState",
     "Status",
     "TimeoutAction",
+    "VerifyReport",
     "Vote",
 ]

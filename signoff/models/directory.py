@@ -59,9 +59,7 @@ class Directory(BaseModel):
 
     def by_email(self, email: str) -> Principal | None:
         wanted = email.strip().lower()
-        return next(
-            (p for p in self.people if p.email and p.email.lower() == wanted), None
-        )
+        return next((p for p in self.people if p.email and p.email.lower() == wanted), None)
 
     def resolve(self, references: list[str]) -> list[str]:
         """Expand references into principal ids, keeping order and dropping repeats.
@@ -81,4 +79,3 @@ class Directory(BaseModel):
                 raise ValueError(f"'{ref}' matches nobody in the directory")
             resolved.extend(i for i in ids if i not in resolved)
         return resolved
-

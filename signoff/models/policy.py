@@ -143,9 +143,7 @@ class ReviewPolicy(BaseModel):
     expires_after: Duration | None = None
     feedback_window: Duration = timedelta(days=7)
     ground_truth: GroundTruthSettings = Field(default_factory=GroundTruthSettings)
-    channels: list[ChannelTarget] = Field(
-        default_factory=lambda: [ChannelTarget(kind="console")]
-    )
+    channels: list[ChannelTarget] = Field(default_factory=lambda: [ChannelTarget(kind="console")])
 
     @model_validator(mode="after")
     def _unique_stages(self) -> ReviewPolicy:

@@ -50,6 +50,7 @@ class DecisionPlan(BaseModel):
     overriders: list[str]
     experts: list[str]
     adjudicators: list[str]
+    search_salt: str = "signoff"
 
 
 class Vote(BaseModel):
@@ -112,6 +113,16 @@ class Outcome(BaseModel):
         return (self.decided_at - self.submitted_at).total_seconds()
 
 
+class Edit(BaseModel):
+    """An approver's rewrite of the AI's output; the original stays in the request."""
+
+    actor: str
+    text: str | None = None
+    payload: dict[str, Any] | None = None
+    reason: str | None = None
+    at: datetime
+
+
 class GroundTruth(BaseModel):
     label: str
     method: Literal["consensus", "adjudicated"]
@@ -149,6 +160,7 @@ class DecisionState(BaseModel):
     stage: StageState | None = None
     past_stages: list[StageState] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
+    edit: Edit | None = None
     outcome: Outcome | None = None
     feedback: FeedbackState = Field(default_factory=FeedbackState)
     feedback_until: datetime | None = None

@@ -1,0 +1,58 @@
+"""Keep every card truthful: post to people newly asked, redraw every card already
+posted, and send reminders and escalations, through each channel the policy names."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from temporalio import activity
+
+from activities.inputs import CardPublishInput
+from signoff.channels import Channel
+from signoff.models import ChannelTarget, DecisionState
+
+if TYPE_CHECKING:
+    from adapters.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class CardActivities:
+    def __init__(self, store: Store, channels: dict[str, Channel]) -> None:
+        self._store = store
+        self._channels = channels
+
+    @activity.defn(name="signoff.publish_cards")
+    async def publish_cards(self, input: CardPublishInput) -> int:
+        """Returns how many new cards were posted. A channel error raises, so Temporal
+        retries later: an outage delays cards but loses nothing, and cards already
+        posted are remembered in the store so a retry never posts twice."""
+        state = input.state
+        posted = await self._store.cards(state.decision_id)
+        new = 0
+        for target in state.plan.policy.channels:
+            channel = self._channels.get(target.kind)
+            if channel is None:
+                log.warning("no '%s' channel on this worker; skipping its cards", target.kind)
+                continue
+            mine = [c for c in posted if c.channel == target.kind]
+            for card in mine:
+                await channel.redraw(state, card)
+            have = {c.recipient for c in mine}
+            for recipient in _recipients(state, target):
+                if recipient not in have:
+                    card = await channel.post(state, target, recipient)
+                    await self._store.save_card(state.decision_id, card)
+                    new += 1
+            for notice in input.notices:
+                await channel.notify(state, target, notice)
+        return new
+
+
+def _recipients(state: DecisionState, target: ChannelTarget) -> list[str | None]:
+    """None stands for the shared card; approvers get direct messages when asked to."""
+    shared: list[str | None] = (
+        [None] if target.destination is not None or not target.direct_messages else []
+    )
+    return shared + list(state.waiting_on if target.direct_messages else [])

@@ -1,0 +1,26 @@
+"""Fix a decision's policy and people when it starts, from the worker's catalog."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.inputs import PlanResolveInput
+from signoff.config import Catalog, ConfigError
+from signoff.models import DecisionPlan
+
+
+class PlanningActivities:
+    def __init__(self, catalog: Catalog, *, search_salt: str) -> None:
+        self._catalog = catalog
+        self._salt = search_salt
+
+    @activity.defn(name="signoff.resolve_plan")
+    async def resolve_plan(self, input: PlanResolveInput) -> DecisionPlan:
+        """Raises a non-retryable error for an unknown policy or unresolvable approvers:
+        retrying cannot make a missing policy appear."""
+        try:
+            plan = self._catalog.plan(input.request)
+        except (ConfigError, ValueError) as err:
+            raise ApplicationError(str(err), type="InvalidPolicy", non_retryable=True) from err
+        return plan.model_copy(update={"search_salt": self._salt})

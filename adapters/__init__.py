@@ -1,0 +1,1 @@
+"""Boundaries to real systems: the store, chat clients, the people directory, webhooks."""

@@ -1,0 +1,116 @@
+"""The decisions table: the latest state of each decision, and the auditor's filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TypedDict, Unpack
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.store.sql import dialect_of, json_list_contains, upsert
+from adapters.store.tables import AuditEventRow, DecisionRow
+from signoff.models import DecisionState, DecisionSummary, Status
+
+_COLUMNS = [c.name for c in DecisionRow.__table__.columns if c.name != "decision_id"]
+
+
+class DecisionFilters(TypedDict, total=False):
+    status: str | None
+    use_case: str | None
+    model_version: str | None
+    actor: str | None
+    since: datetime | None
+    until: datetime | None
+    overridden_only: bool
+    waiting_on: str | None
+    limit: int | None
+
+
+async def upsert_decision(session: AsyncSession, *, state: DecisionState) -> None:
+    """Store ``state`` unless a newer version of the decision is already stored."""
+    summary = DecisionSummary.of(state)
+    values = summary.model_dump() | {
+        "status": summary.status.value,
+        "updated_at": datetime.now(UTC),
+        "version": state.version,
+        "state": state.model_dump(mode="json"),
+    }
+    stmt = upsert(
+        dialect_of(session),
+        DecisionRow.__table__,
+        values,
+        keys=["decision_id"],
+        update=_COLUMNS,
+        unless_newer="version",
+    )
+    await session.execute(stmt)
+
+
+async def get_state(session: AsyncSession, *, decision_id: str) -> DecisionState | None:
+    state = await session.scalar(
+        select(DecisionRow.state).where(DecisionRow.decision_id == decision_id)
+    )
+    return None if state is None else DecisionState.model_validate(state)
+
+
+def select_decisions(
+    *,
+    dialect: str,
+    status: str | None = None,
+    use_case: str | None = None,
+    model_version: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    overridden_only: bool = False,
+    waiting_on: str | None = None,
+    limit: int | None = None,
+) -> Select[tuple[DecisionRow]]:
+    """Decisions matching every given filter, newest submission first.
+
+    ``actor`` finds anyone who touched a decision: its requester, a decider, or the actor
+    of any of its audit events. ``since``/``until`` bound the submission time (inclusive,
+    exclusive). ``waiting_on`` finds pending decisions still waiting for that person.
+    """
+    stmt = select(DecisionRow)
+    if status is not None:
+        stmt = stmt.where(DecisionRow.status == str(status))
+    if use_case is not None:
+        stmt = stmt.where(DecisionRow.use_case == use_case)
+    if model_version is not None:
+        stmt = stmt.where(DecisionRow.model_version == model_version)
+    if actor is not None:
+        acted = (
+            select(AuditEventRow.id)
+            .where(AuditEventRow.decision_id == DecisionRow.decision_id)
+            .where(AuditEventRow.actor == actor)
+            .exists()
+        )
+        decided = json_list_contains(dialect, DecisionRow.decided_by, actor)
+        stmt = stmt.where(or_(DecisionRow.requester == actor, decided, acted))
+    if since is not None:
+        stmt = stmt.where(DecisionRow.submitted_at >= since)
+    if until is not None:
+        stmt = stmt.where(DecisionRow.submitted_at < until)
+    if overridden_only:
+        stmt = stmt.where(DecisionRow.overridden.is_(True))
+    if waiting_on is not None:
+        stmt = stmt.where(DecisionRow.status == Status.PENDING.value).where(
+            json_list_contains(dialect, DecisionRow.waiting_on, waiting_on)
+        )
+    stmt = stmt.order_by(DecisionRow.submitted_at.desc(), DecisionRow.decision_id)
+    return stmt if limit is None else stmt.limit(limit)
+
+
+def summary(row: DecisionRow) -> DecisionSummary:
+    return DecisionSummary.model_validate(
+        {name: getattr(row, name) for name in DecisionSummary.model_fields}
+    )
+
+
+async def query_decisions(
+    session: AsyncSession, **filters: Unpack[DecisionFilters]
+) -> list[DecisionSummary]:
+    rows = await session.scalars(select_decisions(dialect=dialect_of(session), **filters))
+    return [summary(row) for row in rows]

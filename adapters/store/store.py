@@ -1,0 +1,214 @@
+"""The :class:`Store` facade: one object that owns the engine and opens transactions.
+
+The data functions in the sibling modules take a session and know nothing of engines;
+this class decides where transactions begin and end, and retries a write that lost a
+race with another writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Literal, Self, TextIO, TypeVar, Unpack
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from adapters.store import audit, cards, decisions, feedback
+from adapters.store.audit import EventFilters
+from adapters.store.decisions import DecisionFilters
+from adapters.store.engine import WRITE, make_async_engine
+from adapters.store.export import write_models
+from adapters.store.migrate import upgrade
+from adapters.store.sql import dialect_of
+from adapters.store.verify import verify_chains
+from signoff.channels import CardRef
+from signoff.models import (
+    AuditEvent,
+    ChainedEvent,
+    DecisionState,
+    DecisionSummary,
+    VerifyReport,
+)
+
+WRITE_ATTEMPTS = 8
+R = TypeVar("R")
+M = TypeVar("M")
+
+
+class Store:
+    """Signoff's audit trail and decision index, on SQLite or PostgreSQL.
+
+    Open with :meth:`open` (which migrates the schema) and close when done, or use it as
+    an async context manager. Safe to share between tasks; several processes may write
+    to the same database at once.
+
+    Args:
+        engine: An async engine made by :func:`adapters.store.engine.make_async_engine`.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connect to ``url`` (``sqlite:///path.db`` or ``postgresql://...``).
+
+        Args:
+            migrate: Bring the schema up to date first (Alembic ``upgrade head``).
+        """
+        if migrate:
+            await asyncio.to_thread(upgrade, url)
+        return cls(make_async_engine(url))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def record(self, events: Sequence[AuditEvent], state: DecisionState | None = None) -> int:
+        """Append new events and, given ``state``, refresh the decision's row; atomically.
+
+        Idempotent: events already stored (by ``event_id``) are skipped, so a retried
+        activity writes nothing twice. Returns how many events were newly appended.
+        """
+        if not events and state is None:
+            return 0
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                async with self._sessions() as session, session.begin():
+                    await session.connection(execution_options=WRITE)
+                    fresh = await audit.append_events(session, events=events)
+                    await feedback.project(session, events=fresh)
+                    if state is not None:
+                        await decisions.upsert_decision(session, state=state)
+                return len(fresh)
+            except (IntegrityError, OperationalError):
+                # Another writer took the same seq or event id first (or SQLite stayed
+                # locked past its busy timeout): start over from a fresh chain head.
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.05 * attempt))
+        raise AssertionError("unreachable")
+
+    async def events(self, decision_id: str) -> list[ChainedEvent]:
+        """A decision's whole audit trail, in chain order."""
+        return await self.query_events(decision_id=decision_id, limit=None)
+
+    async def query_events(
+        self,
+        *,
+        decision_id: str | None = None,
+        actor: str | None = None,
+        kinds: list[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = 1000,
+    ) -> list[ChainedEvent]:
+        """Events matching every given filter (``since`` inclusive, ``until`` exclusive)."""
+        async with self._sessions() as session:
+            return await audit.query_events(
+                session,
+                decision_id=decision_id,
+                actor=actor,
+                kinds=kinds,
+                since=since,
+                until=until,
+                limit=limit,
+            )
+
+    async def query_decisions(
+        self,
+        *,
+        status: str | None = None,
+        use_case: str | None = None,
+        model_version: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        overridden_only: bool = False,
+        waiting_on: str | None = None,
+        limit: int | None = 1000,
+    ) -> list[DecisionSummary]:
+        """Decisions matching every given filter, newest first.
+
+        ``actor`` matches the requester, a decider, or anyone with an audit event on the
+        decision; ``since``/``until`` bound the submission time; ``waiting_on`` finds
+        pending decisions that still wait for that person.
+        """
+        async with self._sessions() as session:
+            return await decisions.query_decisions(
+                session,
+                status=status,
+                use_case=use_case,
+                model_version=model_version,
+                actor=actor,
+                since=since,
+                until=until,
+                overridden_only=overridden_only,
+                waiting_on=waiting_on,
+                limit=limit,
+            )
+
+    async def decision_state(self, decision_id: str) -> DecisionState | None:
+        async with self._sessions() as session:
+            return await decisions.get_state(session, decision_id=decision_id)
+
+    async def verify(self, decision_id: str | None = None) -> VerifyReport:
+        """Recompute one decision's chain, or all of them, and report the first break
+        in each."""
+        async with self._sessions() as session:
+            return await verify_chains(session, decision_id=decision_id)
+
+    async def export_events(
+        self, out: TextIO, *, fmt: Literal["jsonl", "csv"], **filters: Unpack[EventFilters]
+    ) -> int:
+        """Write matching events to ``out`` (all of them unless ``limit`` is given)."""
+        async with self._sessions() as session:
+            rows = await session.stream_scalars(audit.select_events(**filters))
+            return await write_models(
+                out, _mapped(rows, audit.chained), fmt=fmt, model=ChainedEvent
+            )
+
+    async def export_decisions(
+        self, out: TextIO, *, fmt: Literal["jsonl", "csv"], **filters: Unpack[DecisionFilters]
+    ) -> int:
+        """Write matching decision summaries to ``out`` (all unless ``limit`` is given)."""
+        async with self._sessions() as session:
+            stmt = decisions.select_decisions(dialect=dialect_of(session), **filters)
+            rows = await session.stream_scalars(stmt)
+            return await write_models(
+                out, _mapped(rows, decisions.summary), fmt=fmt, model=DecisionSummary
+            )
+
+    async def cards(self, decision_id: str) -> list[CardRef]:
+        async with self._sessions() as session:
+            return await cards.list_cards(session, decision_id=decision_id)
+
+    async def save_card(self, decision_id: str, card: CardRef) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.connection(execution_options=WRITE)
+            await cards.save_card(session, decision_id=decision_id, card=card)
+
+    async def feedback(self, decision_id: str) -> dict[str, Any]:
+        """Current thumbs (one per person), corrections, and ground truth if any."""
+        async with self._sessions() as session:
+            return await feedback.get_feedback(session, decision_id=decision_id)
+
+
+async def _mapped(rows: AsyncIterable[R], convert: Callable[[R], M]) -> AsyncIterator[M]:
+    async for row in rows:
+        yield convert(row)

@@ -1,0 +1,133 @@
+"""The store's rows: typed SQLAlchemy 2.0 models.
+
+Rows are kept apart from the pydantic schemas in :mod:`signoff.models`; the data modules
+convert between them. The Alembic migrations in ``migrations/versions`` create exactly
+these tables (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from adapters.store.types import JsonDoc, JsonText, UtcDateTime
+
+# Named constraints, so migrations on SQLite (batch mode) and PostgreSQL can refer to them.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JsonDoc}
+
+
+class DecisionRow(Base):
+    """The latest known state of one decision, with the columns auditors filter on."""
+
+    __tablename__ = "decisions"
+
+    decision_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    use_case: Mapped[str] = mapped_column(String(500), index=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    risk_tier: Mapped[str] = mapped_column(String(20))
+    model_name: Mapped[str] = mapped_column(String(500))
+    model_version: Mapped[str] = mapped_column(String(500), index=True)
+    requester: Mapped[str] = mapped_column(String(200), index=True)
+    stage_name: Mapped[str | None] = mapped_column(String(500))
+    waiting_on: Mapped[list[str]] = mapped_column(JsonDoc)
+    decided_by: Mapped[list[str]] = mapped_column(JsonDoc)
+    overridden: Mapped[bool] = mapped_column(index=True)
+    submitted_at: Mapped[datetime] = mapped_column(index=True)
+    decided_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    # DecisionState.version: a late write of an older state must not replace a newer one.
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[dict[str, Any]]
+
+
+class AuditEventRow(Base):
+    """One sealed event. Rows are only ever inserted."""
+
+    __tablename__ = "audit_events"
+    # The unique (decision_id, seq) index also serves lookups by decision.
+    __table_args__ = (UniqueConstraint("decision_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(300), unique=True)
+    decision_id: Mapped[str] = mapped_column(String(200))
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    actor: Mapped[str | None] = mapped_column(String(200), index=True)
+    stage: Mapped[int | None]
+    at: Mapped[datetime] = mapped_column(index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonText)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The last event of each chain, written with it: without this anchor, deleting the
+    newest events of a decision would leave a shorter chain that still verifies."""
+
+    __tablename__ = "audit_heads"
+
+    decision_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int]
+    event_id: Mapped[str] = mapped_column(String(300))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class FeedbackRow(Base):
+    """A thumb (``key`` is the actor: one per person, changeable) or a correction
+    (``key`` is the event id: every correction kept once)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("decision_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    decision_id: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(300))
+    actor: Mapped[str | None] = mapped_column(String(200), index=True)
+    value: Mapped[str] = mapped_column(Text)
+    event_id: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime]
+
+
+class GroundTruthRow(Base):
+    __tablename__ = "ground_truth"
+
+    decision_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    label: Mapped[str] = mapped_column(String(500))
+    method: Mapped[str] = mapped_column(String(40))
+    experts: Mapped[list[str]] = mapped_column(JsonDoc)
+    at: Mapped[datetime]
+
+
+class CardRow(Base):
+    """A posted chat card, remembered so it can be redrawn when the decision moves on.
+
+    ``recipient`` is ``""`` for a card in a shared destination: NULLs never collide in a
+    unique constraint, so a NULL would let the same shared card be stored twice.
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (UniqueConstraint("decision_id", "channel", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    decision_id: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    recipient: Mapped[str] = mapped_column(String(200))
+    ref: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,17 @@
+"""Policy evaluation as pure functions: routing, quorum and permissions."""
+
+from signoff.policy.permissions import Refusal, check, is_repeat_vote, verdict_of
+from signoff.policy.quorum import required_approvals, stage_verdict
+from signoff.policy.routing import Route, qa_sampled, route
+
+__all__ = [
+    "Refusal",
+    "Route",
+    "check",
+    "is_repeat_vote",
+    "qa_sampled",
+    "required_approvals",
+    "route",
+    "stage_verdict",
+    "verdict_of",
+]

@@ -1,0 +1,133 @@
+"""The schema: Alembic migrations that match the tables, and URLs people can write."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect, text
+
+from adapters.store import Store
+from adapters.store.engine import make_sync_engine
+from adapters.store.migrate import alembic_config, upgrade
+from adapters.store.tables import Base
+from adapters.store.urls import async_url, sync_url
+
+TABLES = {
+    "alembic_version",
+    "audit_events",
+    "audit_heads",
+    "cards",
+    "decisions",
+    "feedback",
+    "ground_truth",
+}
+
+
+def _differences(conn: Connection) -> list[Any]:
+    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    return compare_metadata(context, Base.metadata)
+
+
+async def test_the_migrations_create_exactly_the_tables_the_store_uses(store: Store) -> None:
+    async with store.engine.connect() as conn:
+        differences = await conn.run_sync(_differences)
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+
+    assert differences == []
+    assert tables == TABLES
+
+
+async def test_migrating_an_up_to_date_database_changes_nothing(
+    store: Store, database_url: str
+) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+
+    async with store.engine.connect() as conn:
+        version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+    assert version == "0001"
+
+
+async def test_a_new_sqlite_file_gets_its_folder_and_write_ahead_logging(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "does" / "not" / "exist" / "signoff.db"
+
+    store = await Store.open(f"sqlite:///{path}")
+    try:
+        async with store.engine.connect() as conn:
+            mode = await conn.scalar(text("PRAGMA journal_mode"))
+            timeout = await conn.scalar(text("PRAGMA busy_timeout"))
+    finally:
+        await store.close()
+
+    assert path.is_file()
+    assert (mode, timeout) == ("wal", 30_000)
+
+
+async def test_opening_without_migrating_leaves_the_schema_alone(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite:///{tmp_path / 'bare.db'}", migrate=False)
+    try:
+        async with store.engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    finally:
+        await store.close()
+
+    assert tables == []
+
+
+def test_the_migrations_can_be_undone_and_redone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    config = alembic_config(url)  # the command-line path: Alembic opens its own connection
+
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    emptied = _tables(url)
+    upgrade(url)
+
+    assert emptied == {"alembic_version"}
+    assert _tables(url) == TABLES
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("written", "sync", "run"),
+    [
+        ("sqlite:///data/s.db", "sqlite:///data/s.db", "sqlite+aiosqlite:///data/s.db"),
+        (
+            "postgresql://postgres@127.0.0.1:5432/test",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        ),
+        (
+            "postgres://u:p@db/signoff?sslmode=require",
+            "postgresql+psycopg://u:***@db/signoff?sslmode=require",
+            "postgresql+psycopg://u:***@db/signoff?sslmode=require",
+        ),
+        ("sqlite+aiosqlite:////abs/s.db", "sqlite:////abs/s.db", "sqlite+aiosqlite:////abs/s.db"),
+    ],
+)
+def test_people_write_plain_urls_and_the_store_picks_the_drivers(
+    written: str, sync: str, run: str
+) -> None:
+    assert str(sync_url(written)) == sync
+    assert str(async_url(written)) == run
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "mysql://db/x"])
+def test_urls_the_store_cannot_serve_are_refused(url: str) -> None:
+    with pytest.raises(ValueError):
+        sync_url(url)

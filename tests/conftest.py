@@ -1,0 +1,162 @@
+"""Session-wide real parts: a Temporal dev server, a time-skipping server, and a Signoff
+worker factory that runs the real plugin on a fresh task queue per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from adapters.store import Store
+from signoff import SignoffClient, SignoffPlugin
+from signoff.models import DecisionRequest, ModelInfo, Proposal, RiskTier
+from signoff.search import ALL_KEYS
+from signoff.settings import Settings
+from signoff.worker import ensure_search_attributes
+from tests.helpers.recording_channel import RecordingChannel
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BIN = Path(sys.executable).parent
+
+
+def _binary(name: str) -> str:
+    found = BIN / name
+    return str(found) if found.exists() else (shutil.which(name) or name)
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=_binary("temporal"),
+        search_attributes=list(ALL_KEYS),
+        ui=False,
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=_binary("temporal-test-server"),
+    )
+    await ensure_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('store') / 'signoff.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(store_url: str) -> Settings:
+    return Settings(
+        database_url=store_url,
+        policies_file=FIXTURES / "policies.yaml",
+        directory_file=FIXTURES / "directory.yaml",
+        data_dir=Path(os.environ.get("TMPDIR", "/tmp")),
+    )
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Store]:
+    opened = await Store.open(store_url)
+    yield opened
+    await opened.close()
+
+
+class Harness:
+    """A running Signoff worker on its own task queue, and a client for it."""
+
+    def __init__(self, client: Client, settings: Settings) -> None:
+        self.task_queue = f"signoff-test-{uuid.uuid4().hex[:8]}"
+        self.settings = settings.model_copy(update={"task_queue": self.task_queue})
+        self.client = client
+        self.channel = RecordingChannel()
+        self.signoff = SignoffClient(client, task_queue=self.task_queue)
+
+    def worker(self, **kwargs: Any) -> Worker:
+        plugin = SignoffPlugin(settings=self.settings, channels={"console": self.channel})
+        return Worker(
+            self.client, task_queue=self.task_queue, plugins=[plugin], **kwargs
+        )
+
+
+HarnessFactory = Callable[[WorkflowEnvironment], AbstractAsyncContextManager[Harness]]
+
+
+@pytest.fixture
+def harness_for(settings: Settings) -> HarnessFactory:
+    @asynccontextmanager
+    async def run(env: WorkflowEnvironment) -> AsyncIterator[Harness]:
+        harness = Harness(env.client, settings)
+        async with harness.worker():
+            yield harness
+
+    return run
+
+
+@pytest.fixture
+async def live(dev_env: WorkflowEnvironment, harness_for: HarnessFactory) -> AsyncIterator[Harness]:
+    """A worker on the real dev server."""
+    async with harness_for(dev_env) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def skipping(
+    skipping_env: WorkflowEnvironment, harness_for: HarnessFactory
+) -> AsyncIterator[Harness]:
+    """A worker on the time-skipping server, for timer paths."""
+    async with harness_for(skipping_env) as harness:
+        yield harness
+
+
+def make_request(policy: str, **overrides: Any) -> DecisionRequest:
+    fields: dict[str, Any] = {
+        "id": f"test-{uuid.uuid4().hex[:12]}",
+        "use_case": "refunds",
+        "subject": "order-1042",
+        "title": "Refund $120 for a damaged parcel",
+        "proposal": Proposal(text="Refund $120 to the customer's card."),
+        "confidence": 0.72,
+        "rationale": "Photo shows a crushed box; customer has no prior claims.",
+        "model": ModelInfo(name="support-llm", version="2026-10", prompt_version="v7"),
+        "risk_tier": RiskTier.MEDIUM,
+        "requester": "rita",
+        "policy": policy,
+    }
+    return DecisionRequest(**(fields | overrides))
+
+
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status.append(int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The Temporal SDK can crash at interpreter exit (sdk-python #300); once pytest has
+    printed its summary, leave with its status, as the SDK's own test suite does."""
+    if _exit_status and os.environ.get("SIGNOFF_HARD_EXIT", "1") == "1":
+        config.get_terminal_writer().flush()
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            if stream is not None:
+                stream.flush()
+        os._exit(_exit_status[-1])

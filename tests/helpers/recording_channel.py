@@ -1,0 +1,44 @@
+"""A channel that keeps what it was asked to show, standing in for a chat workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from signoff.channels import CardRef, Notice
+from signoff.models import ChannelTarget, DecisionState
+
+
+@dataclass
+class RecordingChannel:
+    kind: str = "console"
+    posts: list[tuple[str, str | None, str]] = field(default_factory=list)
+    redraws: list[tuple[str, str, str]] = field(default_factory=list)
+    notices: list[tuple[str, Notice]] = field(default_factory=list)
+    fail_next: int = 0
+
+    def _maybe_fail(self) -> None:
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            raise ConnectionError("chat API unavailable")
+
+    async def post(
+        self, state: DecisionState, target: ChannelTarget, recipient: str | None
+    ) -> CardRef:
+        self._maybe_fail()
+        self.posts.append((state.decision_id, recipient, state.status.value))
+        return CardRef(channel=self.kind, recipient=recipient, ref={"n": len(self.posts)})
+
+    async def redraw(self, state: DecisionState, card: CardRef) -> None:
+        self._maybe_fail()
+        self.redraws.append((state.decision_id, str(card.ref["n"]), state.status.value))
+
+    async def notify(self, state: DecisionState, target: ChannelTarget, notice: Notice) -> None:
+        self._maybe_fail()
+        self.notices.append((state.decision_id, notice))
+
+    def notices_for(self, decision_id: str, kind: str) -> list[Notice]:
+        return [n for d, n in self.notices if d == decision_id and n.kind == kind]
+
+    def last_drawn_status(self, decision_id: str) -> str | None:
+        drawn = [s for d, _, s in self.redraws if d == decision_id]
+        return drawn[-1] if drawn else None

@@ -1,0 +1,293 @@
+"""DecisionWorkflow: one durable workflow per AI decision, from submission through human
+review to the outcome and the feedback window after it.
+
+State changes happen synchronously inside Update handlers and timer wake-ups (see
+``lifecycle``); three background pumps drain their outboxes through activities, in
+order: audit events (an Update returns only once its events are durably recorded),
+cards, and outcome deliveries. A slow chat API therefore never holds up a decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import (
+        AuditActivities,
+        AuditRecordInput,
+        CardActivities,
+        CardPublishInput,
+        DeliveryActivities,
+        OutcomeDeliverInput,
+        PlanningActivities,
+        PlanResolveInput,
+    )
+    from signoff.models import Action, ActionKind, ActionResult, AuditKind, DecisionState, Outcome
+    from signoff.policy import check, is_repeat_vote, route
+    from workflows.human_actions import apply
+    from workflows.inputs import DecisionCarry, DecisionWorkflowInput, outcome_signal
+    from workflows.lifecycle import Lifecycle
+    from workflows.search_attributes import search_updates
+    from workflows.timers import fire_due_timers, next_timer
+
+LOCAL = timedelta(seconds=30)
+FOREVER = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+REFUSED = "SignoffRefused"
+
+
+@workflow.defn(name="signoff.Decision")
+class DecisionWorkflow:
+    @workflow.init
+    def __init__(self, input: DecisionWorkflowInput) -> None:
+        carry = input.carry
+        self._life: Lifecycle | None = Lifecycle(carry.state, carry.next_seq) if carry else None
+        self._applied: dict[str, ActionResult] = dict(carry.applied) if carry else {}
+        self._audited = carry.next_seq if carry else 0
+        self._published = -1
+        self._startup_error: str | None = None
+        self._closing = False
+        self._handing_over = False
+        self._search: dict[str, object] = {}
+        for kind in ActionKind:
+            workflow.set_update_handler(kind.value, self._act, validator=self._validate)
+
+    # -- run ---------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: DecisionWorkflowInput) -> Outcome:
+        if self._life is None:
+            self._life = await self._begin(input)
+        pumps = [
+            asyncio.create_task(self._pump(self._audit_due, self._flush_audit)),
+            asyncio.create_task(self._pump(self._cards_due, self._publish_cards)),
+            asyncio.create_task(self._pump(self._delivery_due, self._deliver)),
+        ]
+        await self._review()
+        carry = await self._learn(input)
+        self._closing = True
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await asyncio.gather(*pumps)
+        if carry is not None:
+            workflow.continue_as_new(input.model_copy(update={"carry": carry}))
+        assert self._life.state.outcome is not None
+        return self._life.state.outcome
+
+    async def _begin(self, input: DecisionWorkflowInput) -> Lifecycle:
+        try:
+            plan = await workflow.execute_local_activity_method(
+                PlanningActivities.resolve_plan,
+                PlanResolveInput(request=input.request),
+                start_to_close_timeout=LOCAL,
+            )
+        except ActivityError as err:
+            # Let a waiting `started` Update report why before the workflow fails.
+            self._startup_error = str(err.cause or err)
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            raise ApplicationError(self._startup_error, type="InvalidPolicy") from err
+        return Lifecycle.begin(
+            input.request, plan, route(input.request, plan.policy), workflow.now()
+        )
+
+    async def _review(self) -> None:
+        life = self._require_life()
+        while not life.state.status.is_final:
+            self._upsert_search()
+            seen, due = life.state.version, next_timer(life)
+            now = workflow.now()
+            if due is None or due > now:
+                try:
+                    await workflow.wait_condition(
+                        lambda seen=seen: life.state.version != seen,
+                        timeout=(due - now).total_seconds() if due else None,
+                    )
+                    continue
+                except TimeoutError:
+                    pass
+            fire_due_timers(life, max(workflow.now(), due or now))
+        self._upsert_search()
+
+    async def _learn(self, input: DecisionWorkflowInput) -> DecisionCarry | None:
+        """Accept feedback until the window closes; hand over to a fresh run when the
+        history grows long, carrying the applied action ids."""
+        life = self._require_life()
+        until = life.state.feedback_until
+        assert until is not None
+        info = workflow.info()
+
+        def too_long() -> bool:
+            return (
+                info.is_continue_as_new_suggested()
+                or info.get_current_history_length() > input.continue_as_new_after_events
+            )
+
+        if workflow.now() >= until:
+            return None
+        try:
+            await workflow.wait_condition(
+                too_long, timeout=(until - workflow.now()).total_seconds()
+            )
+        except TimeoutError:
+            return None
+        self._handing_over = True
+        return DecisionCarry(state=life.state, next_seq=life.next_seq, applied=self._applied)
+
+    # -- human actions -----------------------------------------------------------------
+
+    def _validate(self, action: Action) -> None:
+        """Refuse before anything is written to history; the client audits the refusal."""
+        if workflow.current_update_info().name != action.kind.value:  # type: ignore[union-attr]
+            raise ApplicationError("the action's kind does not match the update", type=REFUSED)
+        if action.action_id in self._applied:
+            return
+        if self._life is None:
+            raise ApplicationError(
+                "The decision is still starting; try again in a moment.",
+                "starting",
+                type=REFUSED,
+            )
+        if self._handing_over:
+            raise ApplicationError(
+                "The decision is moving to a fresh history; try again.", "retry", type=REFUSED
+            )
+        if self._closing:
+            raise ApplicationError("The feedback window has closed.", "closed", type=REFUSED)
+        refusal = check(self._life.state, action)
+        if refusal is not None:
+            raise ApplicationError(refusal.message, refusal.code, type=REFUSED)
+
+    async def _act(self, action: Action) -> ActionResult:
+        life = self._require_life()
+        if action.action_id in self._applied:
+            return self._applied[action.action_id].model_copy(update={"duplicate": True})
+        now = workflow.now()
+        refusal = check(life.state, action)
+        if refusal is not None:
+            # Another update changed the decision after this one was validated.
+            life.refused(action, refusal, now)
+            await self._audited_through(life.next_seq)
+            raise ApplicationError(refusal.message, refusal.code, "audited", type=REFUSED)
+        if is_repeat_vote(life.state, action):
+            result = self._result(action, applied=False, message="Your vote was already recorded.")
+        else:
+            result = self._result(action, applied=True, message=apply(life, action, now))
+        self._applied[action.action_id] = result
+        await self._audited_through(life.next_seq)
+        return result
+
+    def _result(self, action: Action, *, applied: bool, message: str) -> ActionResult:
+        state = self._require_life().state
+        return ActionResult(
+            decision_id=state.decision_id,
+            action_id=action.action_id,
+            applied=applied,
+            duplicate=not applied,
+            status=state.status.value,
+            message=message,
+        )
+
+    @workflow.update(name="started")
+    async def started(self) -> DecisionState:
+        """Waits until the policy is resolved and routed; fails when it cannot be."""
+        await workflow.wait_condition(
+            lambda: self._life is not None or self._startup_error is not None
+        )
+        if self._life is None:
+            raise ApplicationError(self._startup_error or "", type="InvalidPolicy")
+        return self._life.state
+
+    @workflow.query(name="state")
+    def state(self) -> DecisionState:
+        return self._require_life().state
+
+    # -- pumps -------------------------------------------------------------------------
+
+    async def _pump(self, due: Callable[[], bool], step: Callable[[], Awaitable[None]]) -> None:
+        """Run ``step`` whenever there is work; once closing, drain and stop."""
+        while True:
+            await workflow.wait_condition(lambda: due() or self._closing)
+            if not due():
+                return
+            await step()
+
+    def _audit_due(self) -> bool:
+        return bool(self._require_life().audit_outbox)
+
+    async def _flush_audit(self) -> None:
+        life = self._require_life()
+        batch, life.audit_outbox = life.audit_outbox, []
+        await workflow.execute_local_activity_method(
+            AuditActivities.record_audit,
+            AuditRecordInput(events=batch, state=life.state.model_copy(deep=True)),
+            start_to_close_timeout=LOCAL,
+            retry_policy=FOREVER,
+        )
+        self._audited += len(batch)
+
+    async def _audited_through(self, seq: int) -> None:
+        await workflow.wait_condition(lambda: self._audited >= seq)
+
+    def _cards_due(self) -> bool:
+        life = self._require_life()
+        return life.state.version != self._published or bool(life.notices)
+
+    async def _publish_cards(self) -> None:
+        life = self._require_life()
+        notices, life.notices = life.notices, []
+        version = life.state.version
+        await workflow.execute_activity_method(
+            CardActivities.publish_cards,
+            CardPublishInput(state=life.state.model_copy(deep=True), notices=notices),
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=FOREVER,
+        )
+        self._published = version
+
+    def _delivery_due(self) -> bool:
+        return bool(self._require_life().deliveries)
+
+    async def _deliver(self) -> None:
+        life = self._require_life()
+        outcome = life.deliveries.pop(0)
+        sequence = len(outcome.overrides)
+        webhook = await workflow.execute_activity_method(
+            DeliveryActivities.deliver_outcome,
+            OutcomeDeliverInput(outcome=outcome, sequence=sequence),
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=FOREVER,
+        )
+        signalled = await self._signal_application(outcome)
+        life.record(
+            AuditKind.OUTCOME_DELIVERED,
+            workflow.now(),
+            detail=outcome.status.value,
+            data={"webhook": webhook, "workflow_signalled": signalled, "sequence": sequence},
+        )
+
+    async def _signal_application(self, outcome: Outcome) -> bool:
+        target = self._require_life().state.request.notify_workflow_id
+        if target is None:
+            return False
+        try:
+            handle = workflow.get_external_workflow_handle(target)
+            await handle.signal(outcome_signal(outcome.decision_id), outcome)
+        except Exception:  # the calling workflow may have finished already
+            workflow.logger.info("could not signal %s with the outcome", target)
+            return False
+        return True
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _upsert_search(self) -> None:
+        updates, self._search = search_updates(self._require_life().state, self._search)
+        if updates:
+            workflow.upsert_search_attributes(updates)
+
+    def _require_life(self) -> Lifecycle:
+        assert self._life is not None, "the decision has not started"
+        return self._life

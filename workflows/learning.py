@@ -1,0 +1,91 @@
+"""After the outcome: thumbs, corrections and expert ground truth.
+
+Ground truth needs ``agreeing_experts`` experts to give the same label; as soon as experts
+disagree the adjudicators are asked, and an adjudicator's label settles it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from signoff.channels import Notice
+from signoff.models import Action, AuditKind, GroundTruth, HistoryEntry
+from workflows.lifecycle import Lifecycle
+
+
+def record_thumb(life: Lifecycle, action: Action, now: datetime) -> str:
+    """One vote per person; a second vote replaces the first."""
+    assert action.thumb is not None
+    life.state.feedback.thumbs[action.actor] = action.thumb
+    life.record(
+        AuditKind.FEEDBACK,
+        now,
+        actor=action.actor,
+        detail=action.thumb,
+        data={"thumb": action.thumb, "via": action.via},
+    )
+    return f"Thanks — thumbs {action.thumb} recorded."
+
+
+def record_correction(life: Lifecycle, action: Action, now: datetime) -> str:
+    life.state.feedback.corrections.append(
+        HistoryEntry(at=now, kind="correction", actor=action.actor, detail=action.reason)
+    )
+    life.record(
+        AuditKind.CORRECTION,
+        now,
+        actor=action.actor,
+        detail=action.reason,
+        data={"text": action.reason},
+    )
+    return "Thanks — your correction is recorded."
+
+
+def label_ground_truth(life: Lifecycle, action: Action, now: datetime) -> str:
+    feedback, plan = life.state.feedback, life.state.plan
+    assert action.label is not None
+    if feedback.disputed and action.actor in plan.adjudicators:
+        return _settle(life, action.label, "adjudicated", [action.actor], now)
+    feedback.expert_labels[action.actor] = action.label
+    life.record(
+        AuditKind.EXPERT_LABEL,
+        now,
+        actor=action.actor,
+        detail=action.label,
+        data={"label": action.label},
+    )
+    label, votes = Counter(feedback.expert_labels.values()).most_common(1)[0]
+    if votes >= plan.policy.ground_truth.agreeing_experts:
+        agreeing = [e for e, lab in feedback.expert_labels.items() if lab == label]
+        return _settle(life, label, "consensus", agreeing, now)
+    if len(set(feedback.expert_labels.values())) > 1 and not feedback.disputed:
+        feedback.disputed = True
+        life.record(
+            AuditKind.ADJUDICATION_NEEDED,
+            now,
+            detail="experts disagree",
+            data={"labels": dict(feedback.expert_labels)},
+        )
+        life.notices.append(
+            Notice(
+                kind="adjudication",
+                recipients=list(plan.adjudicators),
+                text=f"Experts disagree on '{life.state.request.title}': please adjudicate.",
+            )
+        )
+        return "Your label is recorded; experts disagree, so an adjudicator will decide."
+    return "Your label is recorded."
+
+
+def _settle(life: Lifecycle, label: str, method: str, experts: list[str], now: datetime) -> str:
+    truth = GroundTruth(label=label, method=method, experts=experts, at=now)  # type: ignore[arg-type]
+    life.state.feedback.ground_truth = truth
+    life.record(
+        AuditKind.GROUND_TRUTH,
+        now,
+        actor=experts[-1],
+        detail=f"{label} ({method})",
+        data=truth.model_dump(mode="json"),
+    )
+    return f"Ground truth settled: '{label}' ({method})."
