@@ -47,8 +47,10 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """One per test: time only skips while no workflow waits on a stopped worker, so
+    decisions left open by an earlier test would stall the clock."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=_binary("temporal-test-server"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from signoff.models import (
+    Action,
     DecisionPlan,
     DecisionRequest,
     DecisionState,
@@ -106,3 +108,11 @@ def make_state(**overrides: Any) -> DecisionState:
         "version": 1,
     }
     return DecisionState(**(fields | overrides))
+
+
+_action_ids = itertools.count(1)
+
+
+def make_action(kind: str, actor: str, **fields: Any) -> Action:
+    """An action with a fresh ``action_id``, so each call is a separate click."""
+    return Action(kind=kind, action_id=f"act-{next(_action_ids)}", actor=actor, **fields)
