@@ -145,10 +145,22 @@ class SignoffClient:
                     await self._audit_refusal(decision_id, action, code, cause.message)
                 raise ActionRefused(code, cause.message) from err
             except RPCError as err:
-                if err.status == RPCStatusCode.NOT_FOUND:
-                    raise DecisionNotFound(decision_id) from err
-                raise
+                raise await self._why_unreachable(decision_id, err) from err
         raise ActionRefused("busy", "The decision is busy; try again.")
+
+    async def _why_unreachable(self, decision_id: str, err: RPCError) -> Exception:
+        """An update to a decision that is gone: never started, or past its window."""
+        if err.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            return err
+        try:
+            description = await self._handle(decision_id).describe()
+        except RPCError as missing:
+            if missing.status == RPCStatusCode.NOT_FOUND:
+                return DecisionNotFound(decision_id)
+            return missing
+        if description.status == WorkflowExecutionStatus.RUNNING:
+            return err
+        return ActionRefused("closed", "The feedback window has closed.")
 
     async def perform(
         self,

@@ -141,16 +141,24 @@ def _override(life: Lifecycle, action: Action, now: datetime) -> str:
         detail=f"{action.verdict}: {action.reason}",
         data=override.model_dump(mode="json"),
     )
-    if not previous.is_final:
-        life.finalize(Status.OVERRIDDEN, now, decided_by=[action.actor], reason=action.reason)
-        life.deliveries.pop()
-    outcome = state.outcome
-    assert outcome is not None
-    state.status = outcome.status = Status.OVERRIDDEN
-    outcome.approved = action.verdict == "approve"
-    outcome.reason = action.reason
-    outcome.overrides.append(override)
-    life.deliveries.append(outcome.model_copy(deep=True))
+    approved = action.verdict == "approve"
+    if previous.is_final:
+        outcome = state.outcome
+        assert outcome is not None
+        state.status = outcome.status = Status.OVERRIDDEN
+        outcome.approved = approved
+        outcome.reason = action.reason
+        outcome.overrides.append(override)
+        life.deliveries.append(outcome.model_copy(deep=True))
+    else:
+        life.finalize(
+            Status.OVERRIDDEN,
+            now,
+            decided_by=[action.actor],
+            reason=action.reason,
+            approved=approved,
+            overrides=[override],
+        )
     life.notices.append(
         Notice(
             kind="outcome",

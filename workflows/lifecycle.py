@@ -21,6 +21,7 @@ from signoff.models import (
     DecisionState,
     HistoryEntry,
     Outcome,
+    Override,
     StageState,
     Status,
 )
@@ -164,15 +165,24 @@ class Lifecycle:
     # -- finalization --------------------------------------------------------------------
 
     def finalize(
-        self, status: Status, now: datetime, *, decided_by: list[str], reason: str | None
+        self,
+        status: Status,
+        now: datetime,
+        *,
+        decided_by: list[str],
+        reason: str | None,
+        approved: bool | None = None,
+        overrides: list[Override] | None = None,
     ) -> None:
+        """Fix the outcome, audit it and queue its delivery; ``approved`` and
+        ``overrides`` are given when a manager's override is what decides."""
         state, request = self.state, self.state.request
         edit = state.edit if status is Status.APPROVED_WITH_EDITS else None
         state.status = status
         state.outcome = Outcome(
             decision_id=state.decision_id,
             status=status,
-            approved=status.lets_action_run,
+            approved=status.lets_action_run if approved is None else approved,
             final_text=edit.text if edit and edit.text is not None else request.proposal.text,
             final_payload=(
                 edit.payload if edit and edit.payload is not None else request.proposal.payload
@@ -183,6 +193,7 @@ class Lifecycle:
             reason=reason,
             decided_at=now,
             submitted_at=state.submitted_at,
+            overrides=overrides or [],
         )
         state.feedback_until = now + state.plan.policy.feedback_window
         self.record(

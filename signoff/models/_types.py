@@ -25,7 +25,7 @@ def _parse_duration(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration), Field(ge=timedelta(0))]
 """A positive-or-zero time span, written ``4h`` or ``PT4H`` or seconds."""
 
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=500)]

@@ -39,35 +39,53 @@ def verdict_of(action: Action) -> str | None:
 
 
 def is_repeat_vote(state: DecisionState, action: Action) -> bool:
-    """A second click of the same vote by the same person is applied once, not refused."""
+    """A second click of the same vote by the same person is applied once, not refused;
+    an edit repeats only when it carries the same output."""
     stage = state.stage
     if stage is None or action.kind not in REVIEW_KINDS:
         return False
+    if action.kind is ActionKind.EDIT:
+        edit = state.edit
+        return (
+            edit is not None
+            and edit.actor == action.actor
+            and (edit.text, edit.payload) == (action.edited_text, action.edited_payload)
+        )
     return any(v.actor == action.actor and v.verdict == verdict_of(action) for v in stage.votes)
 
 
 def check(state: DecisionState, action: Action) -> Refusal | None:
-    """Return why ``action`` may not be applied to ``state``, or None when it may."""
-    policy = state.plan.policy
-    kind = action.kind
+    """Return why ``action`` may not be applied to ``state``, or None when it may.
+
+    Who may act, and when, is checked before whether a reason is missing: a person who
+    may not act at all should hear that first.
+    """
     if is_repeat_vote(state, action):
         return None
+    return _check_actor(state, action) or _check_reason(state, action)
+
+
+def _check_reason(state: DecisionState, action: Action) -> Refusal | None:
+    """Overrides always need a reason; other actions when the policy says so."""
+    required = {r.value for r in state.plan.policy.reason_required} | {"override"}
+    if action.kind.value in required and not (action.reason or "").strip():
+        return Refusal(
+            code="reason_required",
+            message=f"A reason is required to {action.kind.value.replace('_', ' ')}.",
+        )
+    return None
+
+
+def _check_actor(state: DecisionState, action: Action) -> Refusal | None:
+    kind = action.kind
     if (
-        policy.separation_of_duties
+        state.plan.policy.separation_of_duties
         and kind in SOD_KINDS
         and action.actor == state.request.requester
     ):
         return Refusal(
             code="separation_of_duties",
             message="You requested this decision, so you cannot sign it off yourself.",
-        )
-    if (
-        kind.value in {r.value for r in policy.reason_required}
-        and not (action.reason or "").strip()
-    ):
-        return Refusal(
-            code="reason_required",
-            message=f"A reason is required to {kind.value.replace('_', ' ')}.",
         )
     if kind in FEEDBACK_KINDS:
         return _check_feedback(state, action)

@@ -45,7 +45,11 @@ def final_state(**overrides: Any) -> DecisionState:
 def at_last_stage() -> DecisionState:
     return make_state(
         stage=StageState(
-            index=1, name="managers", asked=["dave", "erin"], quorum=Quorum(), started_at=SUBMITTED_AT
+            index=1,
+            name="managers",
+            asked=["dave", "erin"],
+            quorum=Quorum(),
+            started_at=SUBMITTED_AT,
         )
     )
 
@@ -129,11 +133,6 @@ def test_a_first_vote_is_not_a_repeat() -> None:
     assert not is_repeat_vote(with_votes(("bob", "approve")), make_action("approve", "alice"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="is_repeat_vote compares only verdicts, so a second edit with new text is taken "
-    "for a repeated click and silently dropped",
-)
 def test_a_second_edit_with_different_text_is_not_taken_for_a_repeated_click() -> None:
     state = with_votes(("alice", "approve"))
     state.edit = Edit(actor="alice", text="Refund 30 EUR.", at=SUBMITTED_AT)
@@ -174,11 +173,6 @@ def test_a_reject_without_reason_is_allowed_when_the_policy_asks_for_none() -> N
     assert allowed(state, "reject", "alice")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check() lets a reasonless override through when the policy omits 'override' "
-    "from reason_required; the transition then fails on `assert action.reason`",
-)
 def test_an_override_always_needs_a_reason() -> None:
     state = make_state(plan=make_plan(make_policy(reason_required=[])))
     assert refusal(state, "override", "dave", verdict="approve").code == "reason_required"

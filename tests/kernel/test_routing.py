@@ -100,7 +100,9 @@ def test_an_automatic_decision_is_marked_for_qa_exactly_when_its_id_is_sampled()
 
 def test_a_decision_sent_to_people_is_never_sampled_for_qa() -> None:
     unsure = make_request(confidence=0.2)
-    assert not route(unsure, policy_for(AutonomyLevel.AUTO_LOW_RISK, qa_sample_rate=1.0)).sampled_for_qa
+    assert not route(
+        unsure, policy_for(AutonomyLevel.AUTO_LOW_RISK, qa_sample_rate=1.0)
+    ).sampled_for_qa
 
 
 def test_qa_sampling_gives_the_same_answer_for_the_same_decision_every_time() -> None:

@@ -1,0 +1,23 @@
+"""An application's own workflow that asks for a sign-off with ``request_signoff``."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from signoff import request_signoff
+    from signoff.models import DecisionRequest, Outcome
+
+
+@workflow.defn
+class RefundFlow:
+    """Waits for the outcome, then for one later override, and reports both."""
+
+    def __init__(self) -> None:
+        self.later: list[Outcome] = []
+
+    @workflow.run
+    async def run(self, request: DecisionRequest) -> list[Outcome]:
+        outcome = await request_signoff(request, on_override=self.later.append)
+        await workflow.wait_condition(lambda: bool(self.later))
+        return [outcome, *self.later]

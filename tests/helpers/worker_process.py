@@ -1,0 +1,11 @@
+"""A Signoff worker in its own process, so a test can kill it with SIGKILL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from signoff.settings import Settings
+from signoff.worker import run_worker
+
+if __name__ == "__main__":
+    asyncio.run(run_worker(Settings()))
