@@ -1,0 +1,154 @@
+"""Record the workflow histories the replay test runs against the current code.
+
+Run it when a deliberate, versioned change to the workflow needs new reference
+histories — never to make a failing replay pass:
+
+    .venv/bin/python -m tests.replay.record_histories
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from signoff import SignoffClient
+from signoff.search import ALL_KEYS
+from signoff.settings import Settings
+from signoff.worker import ensure_search_attributes
+from tests.conftest import FIXTURES, Harness, _binary, make_request
+from workflows import DecisionWorkflow, DecisionWorkflowInput, workflow_id_for
+
+HERE = Path(__file__).parent / "histories"
+
+Scenario = Callable[[SignoffClient, WorkflowEnvironment, str], Awaitable[None]]
+
+
+async def approved(client: SignoffClient, env: WorkflowEnvironment, queue: str) -> None:
+    request = make_request("first-lead", id="replay-approved")
+    await client.submit(request)
+    await client.perform(request.id, "comment", "bob", reason="Looks fine")
+    await client.perform(request.id, "approve", "alice", action_id="a1")
+    await client.perform(request.id, "approve", "alice", action_id="a1")
+
+
+async def edited_with_feedback(client: SignoffClient, env: WorkflowEnvironment, q: str) -> None:
+    request = make_request("expert-labels", id="replay-edited")
+    await client.submit(request)
+    await client.perform(request.id, "edit", "bob", edited_text="Refund $80.")
+    await client.perform(request.id, "thumb", "alice", thumb="up")
+    await client.perform(request.id, "thumb", "alice", thumb="down")
+    await client.perform(request.id, "correction", "carol", reason="$75 is policy")
+    await client.perform(request.id, "ground_truth", "xena", label="partial")
+    await client.perform(request.id, "ground_truth", "yuri", label="full")
+    await client.perform(request.id, "ground_truth", "erin", label="partial")
+
+
+async def crowd_race(client: SignoffClient, env: WorkflowEnvironment, queue: str) -> None:
+    request = make_request("crowd-5-of-20", id="replay-crowd")
+    await client.submit(request)
+    votes = [client.perform(request.id, "approve", f"p{i:02d}") for i in range(1, 21)]
+    await asyncio.gather(*votes, return_exceptions=True)
+    await client.perform(request.id, "override", "erin", verdict="reject", reason="Audit hold")
+
+
+async def continued(client: SignoffClient, env: WorkflowEnvironment, queue: str) -> None:
+    request = make_request("first-lead", id="replay-continued")
+    await client.temporal.start_workflow(
+        DecisionWorkflow.run,
+        DecisionWorkflowInput(request=request, continue_as_new_after_events=30),
+        id=workflow_id_for(request.id),
+        task_queue=queue,
+    )
+    await client.perform(request.id, "approve", "bob")
+    for i in range(1, 13):
+        await client.perform(request.id, "thumb", f"p{i:02d}", thumb="up")
+
+
+async def escalated(client: SignoffClient, env: WorkflowEnvironment, queue: str) -> None:
+    request = make_request("three-stage", id="replay-escalated")
+    await client.submit(request)
+    await env.sleep(timedelta(hours=5))
+    await client.perform(request.id, "delegate", "carol", delegate_to="quinn")
+    await env.sleep(timedelta(days=1, hours=1))
+    await client.perform(request.id, "approve", "erin")
+
+
+LIVE: dict[str, Scenario] = {
+    "approved": approved,
+    "edited_with_feedback": edited_with_feedback,
+    "crowd_race": crowd_race,
+    "continued": continued,
+}
+SKIPPING: dict[str, Scenario] = {"escalated": escalated}
+
+
+async def _record(env: WorkflowEnvironment, scenarios: dict[str, Scenario], db: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{db}",
+        policies_file=FIXTURES / "policies.yaml",
+        directory_file=FIXTURES / "directory.yaml",
+    )
+    for name, scenario in scenarios.items():
+        harness = Harness(env.client, settings)
+        async with harness.worker():
+            await scenario(harness.signoff, env, harness.task_queue)
+            await asyncio.sleep(1)
+        decision_id = f"replay-{name.split('_')[0]}"
+        handle = env.client.get_workflow_handle(workflow_id_for(decision_id))
+        runs = []
+        async for execution in _runs(handle, env):
+            runs.append(execution)
+        for index, history in enumerate(runs):
+            suffix = f"-run{index}" if len(runs) > 1 else ""
+            (HERE / f"{name}{suffix}.json").write_text(history)
+        print(f"recorded {name} ({len(runs)} run(s))")
+
+
+async def _runs(handle, env):  # type: ignore[no-untyped-def]
+    """Every run of a decision, oldest first, following continue-as-new."""
+    history = await env.client.get_workflow_handle(handle.id, run_id=None).fetch_history()
+    chain = [history]
+    first = history.events[0].workflow_execution_started_event_attributes
+    while first.continued_execution_run_id:
+        previous = env.client.get_workflow_handle(
+            handle.id, run_id=first.continued_execution_run_id
+        )
+        history = await previous.fetch_history()
+        chain.insert(0, history)
+        first = history.events[0].workflow_execution_started_event_attributes
+    for item in chain:
+        yield item.to_json()
+
+
+async def main() -> None:
+    HERE.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        live = await WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=_binary("temporal"),
+            search_attributes=list(ALL_KEYS),
+            ui=False,
+        )
+        try:
+            await _record(live, LIVE, Path(tmp) / "live.db")
+        finally:
+            await live.shutdown()
+        skipping = await WorkflowEnvironment.start_time_skipping(
+            data_converter=pydantic_data_converter,
+            test_server_existing_path=_binary("temporal-test-server"),
+        )
+        try:
+            await ensure_search_attributes(skipping.client)
+            await _record(skipping, SKIPPING, Path(tmp) / "skipping.db")
+        finally:
+            await skipping.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
