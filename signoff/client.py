@@ -81,14 +81,16 @@ class SignoffClient:
         )
         try:
             return await handle.execute_update(DecisionWorkflow.started)
-        except WorkflowUpdateFailedError as err:
-            raise InvalidPolicyError(str(err.cause)) from err
-        except RPCError:
-            # The workflow failed before the update could be delivered.
+        except (WorkflowUpdateFailedError, RPCError) as err:
+            cause = getattr(err, "cause", None)
+            if isinstance(cause, ApplicationError) and cause.type == "InvalidPolicy":
+                raise InvalidPolicyError(cause.message) from err
+            # The workflow failed before the update could answer: its failure says why.
             try:
                 await handle.result()
             except WorkflowFailureError as failure:
-                raise InvalidPolicyError(str(failure.cause)) from failure
+                reason = getattr(failure.cause, "message", None) or str(failure.cause)
+                raise InvalidPolicyError(reason) from failure
             raise
 
     async def state(self, decision_id: str) -> DecisionState:

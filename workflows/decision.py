@@ -191,9 +191,10 @@ class DecisionWorkflow:
             message=message,
         )
 
-    @workflow.update(name="started")
+    @workflow.update(name="started", unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON)
     async def started(self) -> DecisionState:
-        """Waits until the policy is resolved and routed; fails when it cannot be."""
+        """Waits until the policy is resolved and routed; fails when it cannot be. When
+        the workflow fails first, the caller reads the failure from the workflow."""
         await workflow.wait_condition(
             lambda: self._life is not None or self._startup_error is not None
         )

@@ -9,14 +9,11 @@ drops it afterwards, so runs never see each other's rows.
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import delete
 
@@ -41,9 +38,6 @@ from signoff.models import (
     Vote,
 )
 
-POSTGRES_URL = os.environ.get(
-    "SIGNOFF_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 
 
@@ -52,23 +46,6 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     # A folder that does not exist yet: the store must create it.
     path: Path = tmp_path_factory.mktemp("store") / "nested" / "signoff.db"
     return f"sqlite:///{path}"
-
-
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as err:
-        if os.environ.get("SIGNOFF_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES_URL}: {err}")
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {err}")
-    schema = f"signoff_test_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        finally:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -100,30 +101,24 @@ async def _record(env: WorkflowEnvironment, scenarios: dict[str, Scenario], db: 
             await scenario(harness.signoff, env, harness.task_queue)
             await asyncio.sleep(1)
         decision_id = f"replay-{name.split('_')[0]}"
-        handle = env.client.get_workflow_handle(workflow_id_for(decision_id))
-        runs = []
-        async for execution in _runs(handle, env):
-            runs.append(execution)
+        runs = await _runs(env, workflow_id_for(decision_id))
         for index, history in enumerate(runs):
             suffix = f"-run{index}" if len(runs) > 1 else ""
-            (HERE / f"{name}{suffix}.json").write_text(history)
+            (HERE / f"{name}{suffix}.json").write_text(history.to_json())
         print(f"recorded {name} ({len(runs)} run(s))")
 
 
-async def _runs(handle, env):  # type: ignore[no-untyped-def]
-    """Every run of a decision, oldest first, following continue-as-new."""
-    history = await env.client.get_workflow_handle(handle.id, run_id=None).fetch_history()
+async def _runs(env: WorkflowEnvironment, workflow_id: str) -> list[WorkflowHistory]:
+    """Every run of a decision, oldest first, following continue-as-new back."""
+    history = await env.client.get_workflow_handle(workflow_id).fetch_history()
     chain = [history]
-    first = history.events[0].workflow_execution_started_event_attributes
-    while first.continued_execution_run_id:
-        previous = env.client.get_workflow_handle(
-            handle.id, run_id=first.continued_execution_run_id
-        )
-        history = await previous.fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    while started.continued_execution_run_id:
+        run_id = started.continued_execution_run_id
+        history = await env.client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
         chain.insert(0, history)
-        first = history.events[0].workflow_execution_started_event_attributes
-    for item in chain:
-        yield item.to_json()
+        started = history.events[0].workflow_execution_started_event_attributes
+    return chain
 
 
 async def main() -> None:

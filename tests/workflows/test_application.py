@@ -32,9 +32,7 @@ async def hooked(
 ) -> AsyncIterator[Harness]:
     harness = Harness(
         dev_env.client,
-        settings.model_copy(
-            update={"outcome_webhook_url": receiver.url, "webhook_secret": SECRET}
-        ),
+        settings.model_copy(update={"outcome_webhook_url": receiver.url, "webhook_secret": SECRET}),
     )
     async with harness.worker(workflows=[RefundFlow]):
         yield harness

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from adapters.store import Store
 from signoff import ActionRefused, InvalidPolicyError, Status
+from signoff.settings import Settings
 from tests.conftest import Harness, make_request
 
 
@@ -26,8 +31,10 @@ async def test_an_approval_finalizes_the_decision_audits_it_and_redraws_the_card
     kinds = [e.kind.value for e in await store.events(request.id)]
     assert kinds[:4] == ["submitted", "routed", "stage_started", "voted"]
     assert "finalized" in kinds
-    summary = (await store.query_decisions(status="approved", use_case="refunds"))
+    summary = await store.query_decisions(status="approved", use_case="refunds")
     assert request.id in [s.decision_id for s in summary]
+    assert (request.id, None, "pending") in live.channel.posts
+    await _until(lambda: live.channel.last_drawn_status(request.id) == "approved")
 
 
 async def test_submitting_the_same_id_twice_starts_one_decision(live: Harness) -> None:
@@ -59,9 +66,69 @@ async def test_an_approver_outside_the_stage_is_refused_and_the_refusal_is_audit
     assert (await live.signoff.state(request.id)).status is Status.PENDING
 
 
-async def _eventually(store: Store, decision_id: str, kind: str) -> list:
-    import asyncio
+async def test_a_chat_outage_delays_the_card_but_loses_no_decision(live: Harness) -> None:
+    live.channel.fail_next = 3
+    request = make_request("first-lead")
+    await live.signoff.submit(request)
 
+    result = await live.signoff.perform(request.id, "approve", "bob")
+
+    assert result.status == "approved"
+    await _until(lambda: live.channel.last_drawn_status(request.id) == "approved", seconds=30)
+    assert live.channel.fail_next == 0
+
+
+async def test_pending_lists_what_waits_for_a_person_by_pseudonymous_token(
+    live: Harness,
+) -> None:
+    request = make_request("first-lead")
+    await live.signoff.submit(request)
+
+    async def listed() -> bool:
+        pending = await live.signoff.pending("bob")
+        return request.id in [p.decision_id for p in pending]
+
+    await _until_async(listed)
+    assert request.id not in [p.decision_id for p in await live.signoff.pending("carol")]
+    await live.signoff.perform(request.id, "approve", "bob")
+
+    async def gone() -> bool:
+        return not await listed()
+
+    await _until_async(gone)
+
+
+async def test_a_decision_audited_into_postgresql_verifies(
+    dev_env: WorkflowEnvironment, settings: Settings, postgresql_url: str
+) -> None:
+    harness = Harness(dev_env.client, settings.model_copy(update={"database_url": postgresql_url}))
+    request = make_request("first-lead")
+    async with harness.worker():
+        await harness.signoff.submit(request)
+        await harness.signoff.perform(request.id, "approve", "alice")
+    async with await Store.open(postgresql_url) as store:
+        events = await store.events(request.id)
+        assert [e.kind.value for e in events][-1] in {"finalized", "outcome_delivered"}
+        assert (await store.verify(request.id)).ok
+        assert (await store.decision_state(request.id)) is not None
+
+
+async def _until(check: Callable[[], bool], seconds: float = 10) -> None:
+    async def wrapped() -> bool:
+        return check()
+
+    await _until_async(wrapped, seconds)
+
+
+async def _until_async(check: Callable[[], Awaitable[bool]], seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+async def _eventually(store: Store, decision_id: str, kind: str) -> list:
     for _ in range(100):
         events = [e for e in await store.events(decision_id) if e.kind.value == kind]
         if events:
