@@ -176,6 +176,10 @@ class DecisionWorkflow:
             result = self._result(action, applied=False, message="Your vote was already recorded.")
         else:
             result = self._result(action, applied=True, message=apply(life, action, now))
+            # Keeps search attributes true after the outcome too (a later override);
+            # decisions started before this change replay without it.
+            if workflow.patched("search-attributes-on-action"):
+                self._upsert_search()
         self._applied[action.action_id] = result
         await self._audited_through(life.next_seq)
         return result
