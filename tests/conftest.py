@@ -119,9 +119,7 @@ class Harness:
 
     def worker(self, **kwargs: Any) -> Worker:
         plugin = SignoffPlugin(settings=self.settings, channels={"console": self.channel})
-        return Worker(
-            self.client, task_queue=self.task_queue, plugins=[plugin], **kwargs
-        )
+        return Worker(self.client, task_queue=self.task_queue, plugins=[plugin], **kwargs)
 
 
 HarnessFactory = Callable[[WorkflowEnvironment], AbstractAsyncContextManager[Harness]]

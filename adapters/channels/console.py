@@ -54,7 +54,7 @@ def render_card(state: DecisionState, *, proposal_chars: int = 200) -> list[str]
         lines.append(f"  deadline {_when(deadline or state.expires_at)}")
     if state.outcome is not None:
         outcome = state.outcome
-        who = f" by {', '.join(outcome.decided_by)}" if outcome.decided_by else ""
+        who = f" by {', '.join(outcome.standing_on)}" if outcome.standing_on else ""
         why = f": {_shorten(outcome.reason, proposal_chars)}" if outcome.reason else ""
         lines.append(f"  outcome {outcome.status.value}{who} at {_when(outcome.decided_at)}{why}")
         if outcome.final_text is not None and outcome.final_text != outcome.original_text:

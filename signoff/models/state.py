@@ -109,6 +109,12 @@ class Outcome(BaseModel):
     overrides: list[Override] = Field(default_factory=list)
 
     @property
+    def standing_on(self) -> list[str]:
+        """Who the outcome now rests on: the latest overrider, else those who decided
+        (``decided_by`` keeps the original deciders for the record)."""
+        return [self.overrides[-1].actor] if self.overrides else self.decided_by
+
+    @property
     def seconds_to_decide(self) -> float:
         return (self.decided_at - self.submitted_at).total_seconds()
 
