@@ -4,23 +4,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint bench
+.PHONY: dev test bench
 
+# Tools run as `python -m ...` so nothing depends on the shebangs of installed scripts.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(PYTHON) -m venv $(CURDIR)/$(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
 ## Start the dev Temporal server, a worker, the SQLite store and sample decisions.
 dev: $(STAMP)
-	$(BIN)/signoff dev --demo
+	$(BIN)/python -m signoff.cli dev --demo
 
 ## Lint, then run the whole suite against real Temporal, SQLite and PostgreSQL.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/lifecycle.py
