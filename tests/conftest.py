@@ -25,6 +25,7 @@ from signoff.models import DecisionRequest, ModelInfo, Proposal, RiskTier
 from signoff.search import ALL_KEYS
 from signoff.settings import Settings
 from signoff.worker import ensure_search_attributes
+from tests.helpers.http_recorder import HttpRecorder
 from tests.helpers.recording_channel import RecordingChannel
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -105,6 +106,13 @@ async def store(store_url: str) -> AsyncIterator[Store]:
     opened = await Store.open(store_url)
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[HttpRecorder]:
+    """A real HTTP server that records requests: a webhook receiver or a chat API."""
+    async with HttpRecorder() as recorder:
+        yield recorder
 
 
 class Harness:

@@ -22,13 +22,14 @@ __all__ = ["ConsoleChannel", "render_card"]
 
 log = logging.getLogger("signoff.console")
 
-_STYLES = {
+STATUS_STYLES = {
     Status.PENDING: "yellow",
     Status.APPROVED: "green",
     Status.APPROVED_WITH_EDITS: "green",
     Status.AUTO_APPROVED: "green",
     Status.REJECTED: "red",
     Status.OVERRIDDEN: "magenta",
+    Status.CHANGES_REQUESTED: "cyan",
 }
 
 
@@ -98,7 +99,7 @@ class ConsoleChannel:
         lines = render_card(state, proposal_chars=self._proposal_chars)
         log.info("%s: %s", heading, "\n".join(lines))
         if self._console is not None:
-            style = _STYLES.get(state.status, "dim")
+            style = STATUS_STYLES.get(state.status, "dim")
             # Text, not markup: titles and proposals are user content and may hold [brackets].
             title = Text(lines[0], style=f"bold {style}")
             body = Text("\n".join(line.strip() for line in lines[1:]))

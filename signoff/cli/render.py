@@ -15,17 +15,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from adapters.channels.console import STATUS_STYLES
 from signoff.models import DecisionState, Quorum, Status
-
-STYLES = {
-    Status.PENDING: "yellow",
-    Status.APPROVED: "green",
-    Status.APPROVED_WITH_EDITS: "green",
-    Status.AUTO_APPROVED: "green",
-    Status.REJECTED: "red",
-    Status.OVERRIDDEN: "magenta",
-    Status.CHANGES_REQUESTED: "cyan",
-}
 
 
 def stdout_console() -> Console:
@@ -53,7 +44,7 @@ def status_text(status: Status | str) -> Text:
         known = Status(status)
     except ValueError:
         return Text(str(status), style="dim")
-    return Text(known.value, style=f"bold {STYLES.get(known, 'dim')}")
+    return Text(known.value, style=f"bold {STATUS_STYLES.get(known, 'dim')}")
 
 
 def quorum_text(quorum: Quorum, asked: int) -> str:
@@ -189,7 +180,7 @@ def state_panel(state: DecisionState) -> RenderableType:
     grid.add_column()
     for label, value in _field_rows(state):
         grid.add_row(label, value)
-    style = STYLES.get(state.status, "dim")
+    style = STATUS_STYLES.get(state.status, "dim")
     panel = Panel(grid, title=Text(state.request.title, style="bold"), border_style=style)
     history = Table(title="History", title_justify="left", expand=False)
     for name in ("at", "event", "actor", "stage", "detail"):

@@ -28,12 +28,6 @@ SECRET = "channel-secret"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[HttpRecorder]:
-    async with HttpRecorder() as recorder:
-        yield recorder
-
-
-@pytest.fixture
 async def channel(server: HttpRecorder) -> AsyncIterator[WebhookChannel]:
     webhook = WebhookChannel(SECRET, default_url=server.url)
     yield webhook

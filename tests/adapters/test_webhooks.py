@@ -15,12 +15,6 @@ SECRET = "s3cret"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[HttpRecorder]:
-    async with HttpRecorder() as recorder:
-        yield recorder
-
-
-@pytest.fixture
 async def sender() -> AsyncIterator[WebhookSender]:
     async with WebhookSender(SECRET, attempts=3, base_delay_s=0.01) as webhook_sender:
         yield webhook_sender

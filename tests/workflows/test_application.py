@@ -21,25 +21,19 @@ SECRET = "test-webhook-secret"
 
 
 @pytest.fixture
-async def receiver() -> AsyncIterator[HttpRecorder]:
-    async with HttpRecorder() as server:
-        yield server
-
-
-@pytest.fixture
 async def hooked(
-    dev_env: WorkflowEnvironment, settings: Settings, receiver: HttpRecorder
+    dev_env: WorkflowEnvironment, settings: Settings, server: HttpRecorder
 ) -> AsyncIterator[Harness]:
     harness = Harness(
         dev_env.client,
-        settings.model_copy(update={"outcome_webhook_url": receiver.url, "webhook_secret": SECRET}),
+        settings.model_copy(update={"outcome_webhook_url": server.url, "webhook_secret": SECRET}),
     )
     async with harness.worker(workflows=[RefundFlow]):
         yield harness
 
 
 async def test_an_override_after_the_outcome_reaches_the_application_by_signed_webhook(
-    hooked: Harness, receiver: HttpRecorder, store: Store
+    hooked: Harness, server: HttpRecorder, store: Store
 ) -> None:
     request = make_request("first-lead")
     await hooked.signoff.submit(request)
@@ -48,7 +42,7 @@ async def test_an_override_after_the_outcome_reaches_the_application_by_signed_w
         request.id, "override", "erin", verdict="reject", reason="Fraud ring detected"
     )
 
-    deliveries = await receiver.wait_for(2, timeout=15)
+    deliveries = await server.wait_for(2, timeout=15)
 
     outcomes = [Outcome.model_validate(r.json()) for r in deliveries]
     assert [o.status for o in outcomes] == [Status.APPROVED, Status.OVERRIDDEN]
