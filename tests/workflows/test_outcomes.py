@@ -6,6 +6,7 @@ import pytest
 
 from adapters.store import Store
 from signoff import ActionRefused, Proposal, RiskTier, Status
+from signoff.policy import qa_sampled
 from tests.conftest import Harness, make_request
 
 
@@ -15,6 +16,20 @@ async def test_a_confident_low_risk_proposal_is_approved_automatically(live: Har
     assert state.status is Status.AUTO_APPROVED
     assert "allows automatic approval" in state.route_reason
     assert state.outcome is not None and state.outcome.approved
+
+
+async def test_a_share_of_automatic_approvals_is_sampled_for_qa_and_audited(
+    live: Harness, store: Store
+) -> None:
+    candidates = (f"qa-{n}-{live.task_queue}" for n in range(1000))
+    decision_id = next(c for c in candidates if qa_sampled(c, 0.5))
+    request = make_request("auto-low-risk", id=decision_id, confidence=0.95, risk_tier=RiskTier.LOW)
+
+    state = await live.signoff.submit(request)
+
+    assert state.status is Status.AUTO_APPROVED and state.sampled_for_qa
+    kinds = [e.kind.value for e in await store.events(request.id)]
+    assert "sampled_for_qa" in kinds
 
 
 async def test_a_guardrail_flag_sends_a_confident_proposal_to_people(live: Harness) -> None:
