@@ -11,9 +11,10 @@ from signoff.models import DecisionPlan
 
 
 class PlanningActivities:
-    def __init__(self, catalog: Catalog, *, search_salt: str) -> None:
+    def __init__(self, catalog: Catalog, *, search_salt: str, outcome_webhook: bool) -> None:
         self._catalog = catalog
         self._salt = search_salt
+        self._outcome_webhook = outcome_webhook
 
     @activity.defn(name="signoff.resolve_plan")
     async def resolve_plan(self, input: PlanResolveInput) -> DecisionPlan:
@@ -23,4 +24,6 @@ class PlanningActivities:
             plan = self._catalog.plan(input.request)
         except (ConfigError, ValueError) as err:
             raise ApplicationError(str(err), type="InvalidPolicy", non_retryable=True) from err
-        return plan.model_copy(update={"search_salt": self._salt})
+        return plan.model_copy(
+            update={"search_salt": self._salt, "outcome_webhook": self._outcome_webhook}
+        )

@@ -76,7 +76,11 @@ class SignoffPlugin(SimplePlugin):
         audit = AuditActivities(self._store)
         cards = CardActivities(self._store, self._channels)
         delivery = DeliveryActivities(self._sender, settings.outcome_webhook_url)
-        planning = PlanningActivities(catalog, search_salt=settings.search_salt)
+        planning = PlanningActivities(
+            catalog,
+            search_salt=settings.search_salt,
+            outcome_webhook=bool(settings.outcome_webhook_url),
+        )
         return [
             *(existing or []),
             audit.record_audit,

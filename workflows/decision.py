@@ -228,7 +228,8 @@ class DecisionWorkflow:
         batch, life.audit_outbox = life.audit_outbox, []
         await workflow.execute_local_activity_method(
             AuditActivities.record_audit,
-            AuditRecordInput(events=batch, state=life.state.model_copy(deep=True)),
+            # Arguments are serialised when the command is made, so no copy is needed.
+            AuditRecordInput(events=batch, state=life.state),
             start_to_close_timeout=LOCAL,
             retry_policy=FOREVER,
         )
@@ -247,7 +248,7 @@ class DecisionWorkflow:
         version = life.state.version
         await workflow.execute_activity_method(
             CardActivities.publish_cards,
-            CardPublishInput(state=life.state.model_copy(deep=True), notices=notices),
+            CardPublishInput(state=life.state, notices=notices),
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=FOREVER,
         )
@@ -260,6 +261,10 @@ class DecisionWorkflow:
         life = self._require_life()
         outcome = life.deliveries.pop(0)
         sequence = len(outcome.overrides)
+        # Decisions started before this change delivered to nobody and redrew cards after.
+        quiet = workflow.patched("deliver-only-where-heard")
+        if quiet and not self._has_listener():
+            return
         webhook = await workflow.execute_activity_method(
             DeliveryActivities.deliver_outcome,
             OutcomeDeliverInput(outcome=outcome, sequence=sequence),
@@ -272,7 +277,13 @@ class DecisionWorkflow:
             workflow.now(),
             detail=outcome.status.value,
             data={"webhook": webhook, "workflow_signalled": signalled, "sequence": sequence},
+            visible=not quiet,
         )
+
+    def _has_listener(self) -> bool:
+        """Whether anyone hears outcomes: the worker's webhook or a calling workflow."""
+        state = self._require_life().state
+        return state.plan.outcome_webhook or state.request.notify_workflow_id is not None
 
     async def _signal_application(self, outcome: Outcome) -> bool:
         target = self._require_life().state.request.notify_workflow_id

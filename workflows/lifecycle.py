@@ -49,8 +49,10 @@ class Lifecycle:
         actor: str | None = None,
         detail: str | None = None,
         data: dict[str, Any] | None = None,
+        visible: bool = True,
     ) -> AuditEvent:
-        """Append an audit event and a history line, and mark the state changed."""
+        """Append an audit event and a history line; ``visible`` events change what a
+        card shows, so they mark the state changed and cards are redrawn."""
         stage = self.state.stage.index if self.state.stage else None
         event = AuditEvent(
             event_id=f"{self.state.decision_id}/{self.next_seq:06d}",
@@ -66,7 +68,8 @@ class Lifecycle:
         self.state.history.append(
             HistoryEntry(at=at, kind=kind.value, actor=actor, stage=stage, detail=detail)
         )
-        self.state.version += 1
+        if visible:
+            self.state.version += 1
         return event
 
     def refused(self, action: Action, refusal: Refusal, at: datetime) -> None:

@@ -51,6 +51,7 @@ class DecisionPlan(BaseModel):
     experts: list[str]
     adjudicators: list[str]
     search_salt: str = "signoff"
+    outcome_webhook: bool = False
 
 
 class Vote(BaseModel):

@@ -1,14 +1,16 @@
 """Record the workflow histories the replay test runs against the current code.
 
-Run it when a deliberate, versioned change to the workflow needs new reference
-histories — never to make a failing replay pass:
+Run it after a deliberate, patched change to the workflow, into a new folder, so the
+histories of every earlier version keep replaying too — never to make a failing replay
+pass:
 
-    .venv/bin/python -m tests.replay.record_histories
+    .venv/bin/python -m tests.replay.record_histories v3
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -25,7 +27,7 @@ from signoff.worker import ensure_search_attributes
 from tests.conftest import FIXTURES, Harness, _binary, make_request
 from workflows import DecisionWorkflow, DecisionWorkflowInput, workflow_id_for
 
-HERE = Path(__file__).parent / "histories"
+HISTORIES = Path(__file__).parent / "histories"
 
 Scenario = Callable[[SignoffClient, WorkflowEnvironment, str], Awaitable[None]]
 
@@ -89,7 +91,9 @@ LIVE: dict[str, Scenario] = {
 SKIPPING: dict[str, Scenario] = {"escalated": escalated}
 
 
-async def _record(env: WorkflowEnvironment, scenarios: dict[str, Scenario], db: Path) -> None:
+async def _record(
+    env: WorkflowEnvironment, scenarios: dict[str, Scenario], db: Path, into: Path
+) -> None:
     settings = Settings(
         database_url=f"sqlite:///{db}",
         policies_file=FIXTURES / "policies.yaml",
@@ -104,7 +108,7 @@ async def _record(env: WorkflowEnvironment, scenarios: dict[str, Scenario], db: 
         runs = await _runs(env, workflow_id_for(decision_id))
         for index, history in enumerate(runs):
             suffix = f"-run{index}" if len(runs) > 1 else ""
-            (HERE / f"{name}{suffix}.json").write_text(history.to_json())
+            (into / f"{name}{suffix}.json").write_text(history.to_json())
         print(f"recorded {name} ({len(runs)} run(s))")
 
 
@@ -121,8 +125,9 @@ async def _runs(env: WorkflowEnvironment, workflow_id: str) -> list[WorkflowHist
     return chain
 
 
-async def main() -> None:
-    HERE.mkdir(exist_ok=True)
+async def main(version: str) -> None:
+    into = HISTORIES / version
+    into.mkdir(parents=True, exist_ok=False)
     with tempfile.TemporaryDirectory() as tmp:
         live = await WorkflowEnvironment.start_local(
             data_converter=pydantic_data_converter,
@@ -131,7 +136,7 @@ async def main() -> None:
             ui=False,
         )
         try:
-            await _record(live, LIVE, Path(tmp) / "live.db")
+            await _record(live, LIVE, Path(tmp) / "live.db", into)
         finally:
             await live.shutdown()
         skipping = await WorkflowEnvironment.start_time_skipping(
@@ -140,10 +145,10 @@ async def main() -> None:
         )
         try:
             await ensure_search_attributes(skipping.client)
-            await _record(skipping, SKIPPING, Path(tmp) / "skipping.db")
+            await _record(skipping, SKIPPING, Path(tmp) / "skipping.db", into)
         finally:
             await skipping.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1]))

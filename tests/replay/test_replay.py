@@ -12,10 +12,11 @@ from temporalio.worker import Replayer
 
 from workflows import DecisionWorkflow, RefusalAuditWorkflow
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORIES = sorted((Path(__file__).parent / "histories").rglob("*.json"))
+"""One folder per workflow version; every version's histories must keep replaying."""
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+@pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
 async def test_a_recorded_decision_replays_on_the_current_code(path: Path) -> None:
     replayer = Replayer(
         workflows=[DecisionWorkflow, RefusalAuditWorkflow],
@@ -28,6 +29,8 @@ async def test_a_recorded_decision_replays_on_the_current_code(path: Path) -> No
     assert result.replay_failure is None, f"{path.name}: {result.replay_failure}"
 
 
-def test_every_kind_of_path_has_a_recorded_history() -> None:
-    names = {p.stem.split("-run")[0] for p in HISTORIES}
-    assert {"approved", "edited_with_feedback", "crowd_race", "continued", "escalated"} <= names
+def test_every_version_has_every_kind_of_path_recorded() -> None:
+    kinds = {"approved", "edited_with_feedback", "crowd_race", "continued", "escalated"}
+    for version in {p.parent for p in HISTORIES}:
+        names = {p.stem.split("-run")[0] for p in version.glob("*.json")}
+        assert kinds <= names, version.name
