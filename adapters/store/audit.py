@@ -9,84 +9,113 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Select, select
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.store.chain import GENESIS, chain_hash
-from adapters.store.sql import dialect_of, lock_decisions, upsert
+from adapters.store.chain import GENESIS, seal
+from adapters.store.sql import lock_decisions, upsert
 from adapters.store.tables import AuditEventRow, AuditHeadRow
 from adapters.store.types import as_utc
 from signoff.models import AuditEvent, ChainedEvent
 
+# What a write needs to know before it can chain: which of its events are stored
+# already, and the head of each chain it extends. One round trip for both.
+_EVENT, _HEAD = "event", "head"
+_LOOKUP = union_all(
+    select(
+        literal_column(f"'{_EVENT}'").label("what"),
+        AuditEventRow.event_id.label("id"),
+        null().label("seq"),
+        null().label("hash"),
+    ).where(AuditEventRow.event_id.in_(bindparam("event_ids", expanding=True))),
+    select(
+        literal_column(f"'{_HEAD}'"),
+        AuditHeadRow.decision_id,
+        AuditHeadRow.seq,
+        AuditHeadRow.hash,
+    ).where(AuditHeadRow.decision_id.in_(bindparam("decision_ids", expanding=True))),
+)
+_INSERT = insert(AuditEventRow.__table__)
 
-async def _head(session: AsyncSession, decision_id: str) -> tuple[int, str]:
-    """The last stored (seq, hash) of a decision's chain; (0, GENESIS) when empty."""
-    stmt = (
-        select(AuditEventRow.seq, AuditEventRow.hash)
-        .where(AuditEventRow.decision_id == decision_id)
-        .order_by(AuditEventRow.seq.desc())
-        .limit(1)
-    )
-    row = (await session.execute(stmt)).first()
-    return (row.seq, row.hash) if row else (0, GENESIS)
+
+def event_rows(events: Sequence[AuditEvent]) -> list[dict[str, Any]]:
+    """The rows of ``events`` (first of each ``event_id``) short of their place in the
+    chain: everything that does not depend on the head, to prepare before the lock."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if event.event_id not in rows:
+            rows[event.event_id] = {
+                "event_id": event.event_id,
+                "decision_id": event.decision_id,
+                "kind": event.kind.value,
+                "actor": event.actor,
+                "stage": event.stage,
+                "at": as_utc(event.at),
+                "data": to_jsonable_python(event.data),
+            }
+    return list(rows.values())
 
 
-async def append_events(session: AsyncSession, *, events: Sequence[AuditEvent]) -> list[AuditEvent]:
-    """Chain and add every event not stored yet; return those, in the order given.
+def append_events(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chain and insert every row of :func:`event_rows` not stored yet; return those, in
+    the order given.
 
     Must run inside the caller's write transaction: the lock, the head read and the
-    inserts only mean something together.
+    inserts only mean something together. The heads come from ``audit_heads``, written
+    with every append, so a chain whose newest events were deleted behind the store goes
+    on from its recorded head and the gap stays visible to
+    :func:`adapters.store.verify.verify_chains`.
     """
-    first: dict[str, AuditEvent] = {}
-    for event in events:
-        first.setdefault(event.event_id, event)
-    if not first:
+    if not rows:
         return []
-    await lock_decisions(session, (e.decision_id for e in first.values()))
-    stored = set(
-        await session.scalars(
-            select(AuditEventRow.event_id).where(AuditEventRow.event_id.in_(list(first)))
-        )
-    )
-    fresh = [e for event_id, e in first.items() if event_id not in stored]
-    heads: dict[str, tuple[int, str, str]] = {}
-    for event in fresh:
-        if event.decision_id not in heads:
-            heads[event.decision_id] = (*await _head(session, event.decision_id), "")
-        seq, prev, _ = heads[event.decision_id]
+    decision_ids = {row["decision_id"]: None for row in rows}
+    lock_decisions(conn, decision_ids)
+    params = {"event_ids": [row["event_id"] for row in rows], "decision_ids": list(decision_ids)}
+    stored: set[str] = set()
+    heads: dict[str, tuple[int, str]] = {}
+    for what, key, seq, sealed in conn.execute(_LOOKUP, params):
+        if what == _EVENT:
+            stored.add(key)
+        else:
+            heads[key] = (seq, sealed)
+    fresh = [row for row in rows if row["event_id"] not in stored]
+    if not fresh:
+        return []
+    sealed_rows = []
+    new_heads: dict[str, dict[str, Any]] = {}
+    for row in fresh:
+        decision_id = row["decision_id"]
+        seq, prev = heads.get(decision_id, (0, GENESIS))
         seq += 1
-        sealed = chain_hash(prev, event, seq)
-        session.add(
-            AuditEventRow(
-                event_id=event.event_id,
-                decision_id=event.decision_id,
-                seq=seq,
-                kind=event.kind.value,
-                actor=event.actor,
-                stage=event.stage,
-                at=as_utc(event.at),
-                data=to_jsonable_python(event.data),
-                prev_hash=prev,
-                hash=sealed,
-            )
-        )
-        heads[event.decision_id] = (seq, sealed, event.event_id)
-    await session.flush()
-    dialect = dialect_of(session)
-    for decision_id, (seq, sealed, event_id) in heads.items():
-        values = {"decision_id": decision_id, "seq": seq, "event_id": event_id, "hash": sealed}
-        await session.execute(
-            upsert(
-                dialect,
-                AuditHeadRow.__table__,
-                values,
-                keys=["decision_id"],
-                update=["seq", "event_id", "hash"],
-            )
-        )
+        sealed = seal(prev, seq=seq, **row)
+        sealed_rows.append(row | {"seq": seq, "prev_hash": prev, "hash": sealed})
+        heads[decision_id] = (seq, sealed)
+        new_heads[decision_id] = {
+            "decision_id": decision_id,
+            "seq": seq,
+            "event_id": row["event_id"],
+            "hash": sealed,
+        }
+    conn.execute(_INSERT, sealed_rows)
+    head_upsert = upsert(
+        conn.dialect.name,
+        AuditHeadRow.__table__,
+        keys=("decision_id",),
+        update=("seq", "event_id", "hash"),
+    )
+    conn.execute(head_upsert, list(new_heads.values()))
     return fresh
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.store.sql import dialect_of, upsert
+from adapters.store.sql import upsert
 from adapters.store.tables import CardRow
 from signoff.channels import CardRef
 
@@ -15,7 +15,7 @@ SHARED = ""
 """The stored recipient of a card in a shared destination (see :class:`CardRow`)."""
 
 
-async def save_card(session: AsyncSession, *, decision_id: str, card: CardRef) -> None:
+def save_card(conn: Connection, *, decision_id: str, card: CardRef) -> None:
     """Remember ``card``; a card for the same channel and recipient replaces it."""
     values = {
         "decision_id": decision_id,
@@ -25,13 +25,12 @@ async def save_card(session: AsyncSession, *, decision_id: str, card: CardRef) -
         "updated_at": datetime.now(UTC),
     }
     stmt = upsert(
-        dialect_of(session),
+        conn.dialect.name,
         CardRow.__table__,
-        values,
-        keys=["decision_id", "channel", "recipient"],
-        update=["ref", "updated_at"],
+        keys=("decision_id", "channel", "recipient"),
+        update=("ref", "updated_at"),
     )
-    await session.execute(stmt)
+    conn.execute(stmt, values)
 
 
 async def list_cards(session: AsyncSession, *, decision_id: str) -> list[CardRef]:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Connection, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.store.sql import dialect_of, json_list_contains, upsert
 from adapters.store.tables import AuditEventRow, DecisionRow
 from signoff.models import DecisionState, DecisionSummary, Status
 
-_COLUMNS = [c.name for c in DecisionRow.__table__.columns if c.name != "decision_id"]
+_COLUMNS = tuple(c.name for c in DecisionRow.__table__.columns if c.name != "decision_id")
 
 
 class DecisionFilters(TypedDict, total=False):
@@ -27,24 +27,32 @@ class DecisionFilters(TypedDict, total=False):
     limit: int | None
 
 
-async def upsert_decision(session: AsyncSession, *, state: DecisionState) -> None:
-    """Store ``state`` unless a newer version of the decision is already stored."""
+def decision_row(state: DecisionState) -> dict[str, Any]:
+    """The decisions row for ``state``, to prepare before the write transaction.
+
+    The state is serialised once, by pydantic straight to JSON text (written as it is:
+    see :func:`adapters.store.sql.json_text`).
+    """
     summary = DecisionSummary.of(state)
-    values = summary.model_dump() | {
+    return summary.model_dump() | {
         "status": summary.status.value,
         "updated_at": datetime.now(UTC),
         "version": state.version,
-        "state": state.model_dump(mode="json"),
+        "state": state.model_dump_json(),
     }
+
+
+def upsert_decision(conn: Connection, *, row: dict[str, Any]) -> None:
+    """Store a :func:`decision_row` unless a newer version of the decision is stored."""
     stmt = upsert(
-        dialect_of(session),
+        conn.dialect.name,
         DecisionRow.__table__,
-        values,
-        keys=["decision_id"],
+        keys=("decision_id",),
         update=_COLUMNS,
         unless_newer="version",
+        raw_json=("state",),
     )
-    await session.execute(stmt)
+    conn.execute(stmt, row)
 
 
 async def get_state(session: AsyncSession, *, decision_id: str) -> DecisionState | None:

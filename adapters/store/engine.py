@@ -55,7 +55,7 @@ def make_async_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
 
 
 def make_sync_engine(url: str | URL, **kwargs: Any) -> Engine:
-    """A blocking engine for Alembic migrations."""
+    """A blocking engine, for Alembic migrations and the SQLite writer thread."""
     ensure_sqlite_dir(url)
     target = sync_url(url)
     engine = create_engine(target, **kwargs)

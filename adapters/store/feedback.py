@@ -10,65 +10,80 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.store.sql import dialect_of, upsert
+from adapters.store.sql import upsert
 from adapters.store.tables import FeedbackRow, GroundTruthRow
-from adapters.store.types import as_utc
-from signoff.models import AuditEvent, AuditKind
+from signoff.models import AuditKind
 
 THUMB = "thumb"
 CORRECTION = "correction"
 
 
-def _feedback_row(event: AuditEvent) -> dict[str, Any] | None:
-    """The feedback row an event stands for, or None when it carries none."""
-    base = {"decision_id": event.decision_id, "actor": event.actor, "event_id": event.event_id}
-    base["at"] = as_utc(event.at)
-    thumb = event.data.get("thumb")
-    if event.kind is AuditKind.FEEDBACK and thumb in ("up", "down") and event.actor:
+def _feedback_row(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The feedback row an event (as :func:`adapters.store.audit.event_rows` renders it)
+    stands for, or None when it carries none."""
+    base = {
+        "decision_id": row["decision_id"],
+        "actor": row["actor"],
+        "event_id": row["event_id"],
+        "at": row["at"],
+    }
+    data = row["data"]
+    thumb = data.get("thumb")
+    if row["kind"] == AuditKind.FEEDBACK and thumb in ("up", "down") and row["actor"]:
         # Keyed by person: one thumb each, and a later thumb replaces the earlier one.
-        return base | {"kind": THUMB, "key": event.actor, "value": thumb}
-    text = event.data.get("text")
-    if event.kind is AuditKind.CORRECTION and isinstance(text, str):
-        return base | {"kind": CORRECTION, "key": event.event_id, "value": text}
+        return base | {"kind": THUMB, "key": row["actor"], "value": thumb}
+    text = data.get("text")
+    if row["kind"] == AuditKind.CORRECTION and isinstance(text, str):
+        return base | {"kind": CORRECTION, "key": row["event_id"], "value": text}
     return None
 
 
-async def project(session: AsyncSession, *, events: Sequence[AuditEvent]) -> None:
-    """Write the feedback and ground truth that ``events`` carry."""
-    dialect = dialect_of(session)
+def _thumb(dialect: str) -> Insert:
+    return upsert(
+        dialect,
+        FeedbackRow.__table__,
+        keys=("decision_id", "kind", "key"),
+        update=("value", "event_id", "at"),
+        unless_newer="at",
+    )
+
+
+def _correction(dialect: str) -> Insert:
+    return upsert(dialect, FeedbackRow.__table__, keys=("decision_id", "kind", "key"))
+
+
+def _ground_truth(dialect: str) -> Insert:
+    return upsert(
+        dialect,
+        GroundTruthRow.__table__,
+        keys=("decision_id",),
+        update=("label", "method", "experts", "at"),
+        unless_newer="at",
+    )
+
+
+def project(conn: Connection, *, events: Sequence[dict[str, Any]]) -> None:
+    """Write the feedback and ground truth that newly appended ``events`` carry (rows of
+    :func:`adapters.store.audit.event_rows`), one statement each, in event order."""
+    dialect = conn.dialect.name
     for event in events:
         row = _feedback_row(event)
         if row is not None:
-            update = ["value", "event_id", "at"] if row["kind"] == THUMB else []
-            stmt = upsert(
-                dialect,
-                FeedbackRow.__table__,
-                row,
-                keys=["decision_id", "kind", "key"],
-                update=update,
-                unless_newer="at" if update else None,
-            )
-            await session.execute(stmt)
-        elif event.kind is AuditKind.GROUND_TRUTH and "label" in event.data:
+            stmt = _thumb(dialect) if row["kind"] == THUMB else _correction(dialect)
+            conn.execute(stmt, row)
+        elif event["kind"] == AuditKind.GROUND_TRUTH and "label" in event["data"]:
+            data = event["data"]
             values = {
-                "decision_id": event.decision_id,
-                "label": str(event.data["label"]),
-                "method": str(event.data.get("method", "consensus")),
-                "experts": list(event.data.get("experts", [])),
-                "at": as_utc(event.at),
+                "decision_id": event["decision_id"],
+                "label": str(data["label"]),
+                "method": str(data.get("method", "consensus")),
+                "experts": list(data.get("experts", [])),
+                "at": event["at"],
             }
-            stmt = upsert(
-                dialect,
-                GroundTruthRow.__table__,
-                values,
-                keys=["decision_id"],
-                update=["label", "method", "experts", "at"],
-                unless_newer="at",
-            )
-            await session.execute(stmt)
+            conn.execute(_ground_truth(dialect), values)
 
 
 async def get_feedback(session: AsyncSession, *, decision_id: str) -> dict[str, Any]:

@@ -12,19 +12,21 @@ import random
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal, Self, TextIO, TypeVar, Unpack
+from typing import Any, Concatenate, Literal, ParamSpec, Self, TextIO, TypeVar, Unpack
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from adapters.store import audit, cards, decisions, feedback
 from adapters.store.audit import EventFilters
 from adapters.store.decisions import DecisionFilters
-from adapters.store.engine import WRITE, make_async_engine
+from adapters.store.engine import make_async_engine
 from adapters.store.export import write_models
 from adapters.store.migrate import upgrade
 from adapters.store.sql import dialect_of
 from adapters.store.verify import verify_chains
+from adapters.store.writer import make_writer
 from signoff.channels import CardRef
 from signoff.models import (
     AuditEvent,
@@ -37,6 +39,7 @@ from signoff.models import (
 WRITE_ATTEMPTS = 8
 R = TypeVar("R")
 M = TypeVar("M")
+P = ParamSpec("P")
 
 
 class Store:
@@ -46,6 +49,9 @@ class Store:
     an async context manager. Safe to share between tasks; several processes may write
     to the same database at once.
 
+    Reads go through the async engine; writes through a writer
+    (:mod:`adapters.store.writer`) that runs each transaction as one blocking function.
+
     Args:
         engine: An async engine made by :func:`adapters.store.engine.make_async_engine`.
     """
@@ -53,6 +59,7 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._writer = make_writer(engine)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -66,6 +73,7 @@ class Store:
         return cls(make_async_engine(url))
 
     async def close(self) -> None:
+        await self._writer.close()
         await self.engine.dispose()
 
     async def __aenter__(self) -> Self:
@@ -87,15 +95,19 @@ class Store:
         """
         if not events and state is None:
             return 0
+        # Everything that does not depend on the chain head is prepared before the write
+        # transaction, so the write lock is held for the SQL and the hashing only.
+        rows = audit.event_rows(events)
+        row = None if state is None else decisions.decision_row(state)
+        return await self._write(_record, rows, row)
+
+    async def _write(
+        self, fn: Callable[Concatenate[Connection, P], R], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """``fn(connection, ...)`` in a write transaction, retried when it lost a race."""
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                async with self._sessions() as session, session.begin():
-                    await session.connection(execution_options=WRITE)
-                    fresh = await audit.append_events(session, events=events)
-                    await feedback.project(session, events=fresh)
-                    if state is not None:
-                        await decisions.upsert_decision(session, state=state)
-                return len(fresh)
+                return await self._writer.run(fn, *args, **kwargs)
             except (IntegrityError, OperationalError):
                 # Another writer took the same seq or event id first (or SQLite stayed
                 # locked past its busy timeout): start over from a fresh chain head.
@@ -199,14 +211,21 @@ class Store:
             return await cards.list_cards(session, decision_id=decision_id)
 
     async def save_card(self, decision_id: str, card: CardRef) -> None:
-        async with self._sessions() as session, session.begin():
-            await session.connection(execution_options=WRITE)
-            await cards.save_card(session, decision_id=decision_id, card=card)
+        await self._write(cards.save_card, decision_id=decision_id, card=card)
 
     async def feedback(self, decision_id: str) -> dict[str, Any]:
         """Current thumbs (one per person), corrections, and ground truth if any."""
         async with self._sessions() as session:
             return await feedback.get_feedback(session, decision_id=decision_id)
+
+
+def _record(conn: Connection, rows: list[dict[str, Any]], decision: dict[str, Any] | None) -> int:
+    """The write transaction of :meth:`Store.record`: append, project, upsert."""
+    fresh = audit.append_events(conn, rows=rows)
+    feedback.project(conn, events=fresh)
+    if decision is not None:
+        decisions.upsert_decision(conn, row=decision)
+    return len(fresh)
 
 
 async def _mapped(rows: AsyncIterable[R], convert: Callable[[R], M]) -> AsyncIterator[M]:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sqlite3
+import time
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import delete, update
+import pytest
+from sqlalchemy import delete, make_url, select, update
+from sqlalchemy.exc import IntegrityError
 
 from adapters.store import GENESIS, Store, chain_hash
 from adapters.store.tables import AuditEventRow, AuditHeadRow
@@ -206,3 +211,90 @@ async def test_one_record_call_can_extend_several_chains(
     assert [e.seq for e in await store.events("refund-1042")] == [1, 2]
     assert [e.seq for e in await store.events("loan-7")] == [1]
     assert (await store.verify()).ok
+
+
+async def test_a_batch_that_repeats_one_chain_and_extends_another_moves_only_that_head(
+    store: Store, make_event: MakeEvent
+) -> None:
+    await store.record([make_event("refund-1042", 1), make_event("refund-1042", 2)])
+
+    added = await store.record([make_event("refund-1042", 2), make_event("loan-7", 1)])
+
+    async with store.engine.connect() as conn:
+        heads = {
+            h.decision_id: (h.seq, h.event_id) for h in await conn.execute(select(AuditHeadRow))
+        }
+    assert added == 1
+    assert heads == {"refund-1042": (2, "refund-1042:2"), "loan-7": (1, "loan-7:1")}
+    assert (await store.verify()).ok
+
+
+async def test_an_append_after_the_newest_events_were_deleted_keeps_the_gap_visible(
+    store: Store, make_event: MakeEvent
+) -> None:
+    await store.record([make_event("refund-1042", n) for n in range(1, 6)])
+    async with store.engine.begin() as conn:
+        await conn.execute(delete(AuditEventRow).where(AuditEventRow.seq >= 4))
+
+    await store.record([make_event("refund-1042", 6)])
+
+    (found,) = (await store.verify()).breaks
+    assert [e.seq for e in await store.events("refund-1042")] == [1, 2, 3, 6]
+    assert (found.seq, found.event_id) == (6, "refund-1042:6")
+    assert "missing" in found.problem
+
+
+async def test_the_store_does_not_re_anchor_a_chain_whose_head_was_deleted(
+    store: Store, make_event: MakeEvent
+) -> None:
+    await store.record([make_event("refund-1042", n) for n in range(1, 4)])
+    async with store.engine.begin() as conn:
+        await conn.execute(delete(AuditHeadRow))
+
+    with pytest.raises(IntegrityError):
+        await store.record([make_event("refund-1042", 4)])
+
+    assert [e.seq for e in await store.events("refund-1042")] == [1, 2, 3]
+
+
+async def test_concurrent_batches_over_the_same_decisions_in_any_order(
+    store: Store, other_store: Store, make_event: MakeEvent
+) -> None:
+    decisions = ["refund-1042", "loan-7", "claim-9"]
+    calls = []
+    for n in range(1, 13):
+        order = decisions if n % 2 else decisions[::-1]
+        writer = (store, other_store)[n % 2]
+        calls.append(writer.record([make_event(d, n) for d in order]))
+
+    added = await asyncio.gather(*calls)
+
+    assert sum(added) == 36
+    for d in decisions:
+        chain = await store.events(d)
+        assert [e.seq for e in chain] == list(range(1, 13))
+    assert (await store.verify()).ok
+
+
+async def test_on_sqlite_a_write_commits_and_unlocks_while_the_event_loop_is_busy(
+    store: Store, database_url: str, make_event: MakeEvent
+) -> None:
+    """The write transaction runs whole in the writer thread: a busy event loop no longer
+    stretches how long it holds SQLite's one write lock."""
+    if make_url(database_url).get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL writes run on the event loop")
+    path = make_url(database_url).database
+    assert path is not None
+    write = asyncio.create_task(store.record([make_event("refund-1042", 1)]))
+    await asyncio.sleep(0)  # the call hands its transaction to the writer thread
+
+    # From here on the event loop is blocked until the write is seen committed.
+    deadline = time.monotonic() + 10
+    with closing(sqlite3.connect(path, isolation_level=None, timeout=0)) as conn:
+        while not conn.execute("SELECT count(*) FROM audit_events").fetchone()[0]:
+            assert time.monotonic() < deadline, "the write did not commit without the loop"
+            time.sleep(0.005)
+        conn.execute("BEGIN IMMEDIATE")  # raises "database is locked" if still held
+        conn.execute("ROLLBACK")
+
+    assert await write == 1

@@ -69,6 +69,18 @@ async def test_the_stored_state_reads_back_whole(store: Store, make_decision: Ma
     assert await store.decision_state("nobody") is None
 
 
+async def test_the_stored_state_keeps_any_text(store: Store, make_decision: MakeDecision) -> None:
+    state = make_decision("refund-1")
+    title = 'Remboursement de 40 € — colis "abîmé"\n配達'
+    state = state.model_copy(update={"request": state.request.model_copy(update={"title": title})})
+
+    await store.record([], state)
+
+    assert await store.decision_state("refund-1") == state
+    (summary,) = await store.query_decisions()
+    assert summary.title == title
+
+
 async def test_a_late_write_of_an_older_state_does_not_replace_a_newer_one(
     store: Store, make_decision: MakeDecision
 ) -> None:

@@ -108,3 +108,14 @@ async def test_saving_a_card_again_replaces_its_address(store: Store) -> None:
         CardRef(channel="slack", ref={"ts": "3"}),
         CardRef(channel="slack", recipient="bob", ref={"ts": "2"}),
     ]
+
+
+async def test_two_thumbs_of_one_person_in_one_batch_keep_the_newer(
+    store: Store, make_event: MakeEvent
+) -> None:
+    up = make_event("refund-1", 1, AuditKind.FEEDBACK, actor="alice", data={"thumb": "up"})
+    down = make_event("refund-1", 2, AuditKind.FEEDBACK, actor="alice", data={"thumb": "down"})
+
+    await store.record([down, up])
+
+    assert (await store.feedback("refund-1"))["thumbs"] == {"alice": "down"}
