@@ -10,6 +10,7 @@ from typing import Any
 
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowFailureError,
     WorkflowHandle,
@@ -72,26 +73,41 @@ class SignoffClient:
         Raises:
             InvalidPolicyError: the policy is unknown or names nobody.
         """
-        handle = await self.temporal.start_workflow(
-            DecisionWorkflow.run,
-            DecisionWorkflowInput(request=request),
-            id=workflow_id_for(request.id),
-            task_queue=self.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
         try:
-            return await handle.execute_update(DecisionWorkflow.started)
+            return await self._start_and_wait_routed(request)
         except (WorkflowUpdateFailedError, RPCError) as err:
             cause = getattr(err, "cause", None)
             if isinstance(cause, ApplicationError) and cause.type == "InvalidPolicy":
                 raise InvalidPolicyError(cause.message) from err
             # The workflow failed before the update could answer: its failure says why.
             try:
-                await handle.result()
+                await self._handle(request.id).result()
             except WorkflowFailureError as failure:
                 reason = getattr(failure.cause, "message", None) or str(failure.cause)
                 raise InvalidPolicyError(reason) from failure
             raise
+
+    async def _start_and_wait_routed(self, request: DecisionRequest) -> DecisionState:
+        """Start and ask for the routed state in one call (one round trip, one workflow
+        task); servers without update-with-start get the two calls instead."""
+        workflow_input = DecisionWorkflowInput(request=request)
+        options: dict[str, Any] = {
+            "id": workflow_id_for(request.id),
+            "task_queue": self.task_queue,
+            "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
+        }
+        try:
+            return await self.temporal.execute_update_with_start_workflow(
+                DecisionWorkflow.started,
+                start_workflow_operation=WithStartWorkflowOperation(
+                    DecisionWorkflow.run, workflow_input, **options
+                ),
+            )
+        except RPCError as err:
+            if err.status != RPCStatusCode.UNIMPLEMENTED:
+                raise
+        handle = await self.temporal.start_workflow(DecisionWorkflow.run, workflow_input, **options)
+        return await handle.execute_update(DecisionWorkflow.started)
 
     async def state(self, decision_id: str) -> DecisionState:
         handle = self._handle(decision_id)
