@@ -2,42 +2,26 @@
 review to the outcome and the feedback window after it.
 
 State changes happen synchronously inside Update handlers and timer wake-ups (see
-``lifecycle``); three background pumps drain their outboxes through activities, in
-order: audit events (an Update returns only once its events are durably recorded),
-cards, and outcome deliveries. A slow chat API therefore never holds up a decision.
+``lifecycle``); ``outboxes`` carries their side effects out through activities, and an
+Update returns only once its audit events are durably recorded.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities import (
-        AuditActivities,
-        AuditRecordInput,
-        CardActivities,
-        CardPublishInput,
-        DeliveryActivities,
-        OutcomeDeliverInput,
-        PlanningActivities,
-        PlanResolveInput,
-    )
-    from signoff.models import Action, ActionKind, ActionResult, AuditKind, DecisionState, Outcome
+    from activities import PlanningActivities, PlanResolveInput
+    from signoff.models import Action, ActionKind, ActionResult, DecisionState, Outcome
     from signoff.policy import check, is_repeat_vote, route
     from workflows.human_actions import apply
-    from workflows.inputs import DecisionCarry, DecisionWorkflowInput, outcome_signal
+    from workflows.inputs import DecisionCarry, DecisionWorkflowInput
     from workflows.lifecycle import Lifecycle
+    from workflows.outboxes import LOCAL, Outboxes
     from workflows.search_attributes import search_updates
     from workflows.timers import fire_due_timers, next_timer
 
-LOCAL = timedelta(seconds=30)
-FOREVER = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 REFUSED = "SignoffRefused"
 
 
@@ -48,8 +32,7 @@ class DecisionWorkflow:
         carry = input.carry
         self._life: Lifecycle | None = Lifecycle(carry.state, carry.next_seq) if carry else None
         self._applied: dict[str, ActionResult] = dict(carry.applied) if carry else {}
-        self._audited = carry.next_seq if carry else 0
-        self._published = -1
+        self._outboxes = Outboxes(self._life, audited=carry.next_seq) if self._life else None
         self._startup_error: str | None = None
         self._closing = False
         self._handing_over = False
@@ -63,16 +46,14 @@ class DecisionWorkflow:
     async def run(self, input: DecisionWorkflowInput) -> Outcome:
         if self._life is None:
             self._life = await self._begin(input)
-        pumps = [
-            asyncio.create_task(self._pump(self._audit_due, self._flush_audit)),
-            asyncio.create_task(self._pump(self._cards_due, self._publish_cards)),
-            asyncio.create_task(self._pump(self._delivery_due, self._deliver)),
-        ]
+        if self._outboxes is None:
+            self._outboxes = Outboxes(self._life, audited=0)
+        self._outboxes.start()
         await self._review()
         carry = await self._learn(input)
         self._closing = True
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await asyncio.gather(*pumps)
+        await self._outboxes.close()
         if carry is not None:
             workflow.continue_as_new(input.model_copy(update={"carry": carry}))
         assert self._life.state.outcome is not None
@@ -170,7 +151,7 @@ class DecisionWorkflow:
         if refusal is not None:
             # Another update changed the decision after this one was validated.
             life.refused(action, refusal, now)
-            await self._audited_through(life.next_seq)
+            await self._require_outboxes().audited_through(life.next_seq)
             raise ApplicationError(refusal.message, refusal.code, "audited", type=REFUSED)
         if is_repeat_vote(life.state, action):
             result = self._result(action, applied=False, message="Your vote was already recorded.")
@@ -181,7 +162,7 @@ class DecisionWorkflow:
             if workflow.patched("search-attributes-on-action"):
                 self._upsert_search()
         self._applied[action.action_id] = result
-        await self._audited_through(life.next_seq)
+        await self._require_outboxes().audited_through(life.next_seq)
         return result
 
     def _result(self, action: Action, *, applied: bool, message: str) -> ActionResult:
@@ -210,99 +191,16 @@ class DecisionWorkflow:
     def state(self) -> DecisionState:
         return self._require_life().state
 
-    # -- pumps -------------------------------------------------------------------------
-
-    async def _pump(self, due: Callable[[], bool], step: Callable[[], Awaitable[None]]) -> None:
-        """Run ``step`` whenever there is work; once closing, drain and stop."""
-        while True:
-            await workflow.wait_condition(lambda: due() or self._closing)
-            if not due():
-                return
-            await step()
-
-    def _audit_due(self) -> bool:
-        return bool(self._require_life().audit_outbox)
-
-    async def _flush_audit(self) -> None:
-        life = self._require_life()
-        batch, life.audit_outbox = life.audit_outbox, []
-        await workflow.execute_local_activity_method(
-            AuditActivities.record_audit,
-            # Arguments are serialised when the command is made, so no copy is needed.
-            AuditRecordInput(events=batch, state=life.state),
-            start_to_close_timeout=LOCAL,
-            retry_policy=FOREVER,
-        )
-        self._audited += len(batch)
-
-    async def _audited_through(self, seq: int) -> None:
-        await workflow.wait_condition(lambda: self._audited >= seq)
-
-    def _cards_due(self) -> bool:
-        life = self._require_life()
-        return life.state.version != self._published or bool(life.notices)
-
-    async def _publish_cards(self) -> None:
-        life = self._require_life()
-        notices, life.notices = life.notices, []
-        version = life.state.version
-        await workflow.execute_activity_method(
-            CardActivities.publish_cards,
-            CardPublishInput(state=life.state, notices=notices),
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=FOREVER,
-        )
-        self._published = version
-
-    def _delivery_due(self) -> bool:
-        return bool(self._require_life().deliveries)
-
-    async def _deliver(self) -> None:
-        life = self._require_life()
-        outcome = life.deliveries.pop(0)
-        sequence = len(outcome.overrides)
-        # Decisions started before this change delivered to nobody and redrew cards after.
-        quiet = workflow.patched("deliver-only-where-heard")
-        if quiet and not self._has_listener():
-            return
-        webhook = await workflow.execute_activity_method(
-            DeliveryActivities.deliver_outcome,
-            OutcomeDeliverInput(outcome=outcome, sequence=sequence),
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=FOREVER,
-        )
-        signalled = await self._signal_application(outcome)
-        life.record(
-            AuditKind.OUTCOME_DELIVERED,
-            workflow.now(),
-            detail=outcome.status.value,
-            data={"webhook": webhook, "workflow_signalled": signalled, "sequence": sequence},
-            visible=not quiet,
-        )
-
-    def _has_listener(self) -> bool:
-        """Whether anyone hears outcomes: the worker's webhook or a calling workflow."""
-        state = self._require_life().state
-        return state.plan.outcome_webhook or state.request.notify_workflow_id is not None
-
-    async def _signal_application(self, outcome: Outcome) -> bool:
-        target = self._require_life().state.request.notify_workflow_id
-        if target is None:
-            return False
-        try:
-            handle = workflow.get_external_workflow_handle(target)
-            await handle.signal(outcome_signal(outcome.decision_id), outcome)
-        except Exception:  # the calling workflow may have finished already
-            workflow.logger.info("could not signal %s with the outcome", target)
-            return False
-        return True
-
     # -- helpers -----------------------------------------------------------------------
 
     def _upsert_search(self) -> None:
         updates, self._search = search_updates(self._require_life().state, self._search)
         if updates:
             workflow.upsert_search_attributes(updates)
+
+    def _require_outboxes(self) -> Outboxes:
+        assert self._outboxes is not None, "the decision has not started"
+        return self._outboxes
 
     def _require_life(self) -> Lifecycle:
         assert self._life is not None, "the decision has not started"
