@@ -63,9 +63,6 @@ from signoff.settings import Settings
 from workflows import workflow_id_for
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get(
-    "SIGNOFF_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 APPROVERS = ["a1", "a2", "a3", "a4", "a5"]
 # One stage, decided by the first approver who answers. The manager and expert exist
 # because the default policy settings name role:manager and role:expert.
@@ -382,31 +379,6 @@ class CoreLogs(logging.Handler):
 # -- stores -----------------------------------------------------------------------------
 
 
-class StoreDb:
-    """A SQLite file in a temp dir, or a fresh PostgreSQL schema dropped afterwards."""
-
-    def __init__(self, kind: str, workdir: Path) -> None:
-        self.kind = kind
-        self._schema: str | None = None
-        if kind == "sqlite":
-            self.url = f"sqlite:///{workdir / 'signoff.db'}"
-        else:
-            import psycopg
-
-            self._schema = f"signoff_bench_{uuid.uuid4().hex[:12]}"
-            with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5) as admin:
-                admin.execute(f'CREATE SCHEMA "{self._schema}"')
-            self.url = f"{POSTGRES_URL}?options=-csearch_path%3D{self._schema}"
-
-    def drop(self) -> None:
-        if self._schema is None:
-            return
-        import psycopg
-
-        with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(f'DROP SCHEMA "{self._schema}" CASCADE')
-
-
 # -- report -----------------------------------------------------------------------------
 
 
@@ -565,7 +537,9 @@ async def main(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="signoff-bench-"))
     (workdir / "policies.yaml").write_text(POLICIES)
     (workdir / "directory.yaml").write_text(DIRECTORY)
-    db = StoreDb(args.store, workdir)
+    from bench.scratch_database import ScratchDatabase
+
+    db = ScratchDatabase(args.store)
     settings = Settings(
         database_url=db.url,
         policies_file=workdir / "policies.yaml",

@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import resource
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -41,6 +38,7 @@ from sqlalchemy import Engine, event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.store import Store
+from bench.scratch_database import ScratchDatabase
 from signoff.models import (
     AuditEvent,
     AuditKind,
@@ -57,9 +55,6 @@ from signoff.models import (
     StageState,
 )
 
-POSTGRES_URL = os.environ.get(
-    "SIGNOFF_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 M = TypeVar("M")
 CALLS_PER_DECISION = 4
@@ -296,34 +291,6 @@ async def bench_backend(url: str, seconds: float, watch: LockWatch) -> list[Resu
     return results
 
 
-class Database:
-    """A SQLite file in a temp dir, or a fresh PostgreSQL schema; removed by :meth:`drop`."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._dir: str | None = None
-        self._schema: str | None = None
-        if kind == "sqlite":
-            self._dir = tempfile.mkdtemp(prefix="signoff-bench-")
-            self.url = f"sqlite:///{Path(self._dir) / 'signoff.db'}"
-        else:
-            import psycopg
-
-            self._schema = f"signoff_bench_{uuid.uuid4().hex[:12]}"
-            with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5) as admin:
-                admin.execute(f'CREATE SCHEMA "{self._schema}"')
-            self.url = f"{POSTGRES_URL}?options=-csearch_path%3D{self._schema}"
-
-    def drop(self) -> None:
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
-        if self._schema is not None:
-            import psycopg
-
-            with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5) as admin:
-                admin.execute(f'DROP SCHEMA "{self._schema}" CASCADE')
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each phase")
@@ -336,7 +303,7 @@ async def main() -> None:
     try:
         for kind in kinds:
             try:
-                db = Database(kind)
+                db = ScratchDatabase(kind)
             except Exception as exc:  # PostgreSQL not running: report and go on.
                 print(f"{kind}: skipped ({exc.__class__.__name__}: {exc})")
                 continue
