@@ -1,0 +1,50 @@
+"""User-facing words shared by every channel's cards, in one place (bolt-python style)."""
+
+from __future__ import annotations
+
+from signoff.models import ActionKind, Status
+
+BADGE_PENDING = "AI suggestion — needs your sign-off"
+BADGE_AUTOMATIC = "Decided automatically"
+
+STATUS_WORDS: dict[Status, str] = {
+    Status.PENDING: "Waiting for sign-off",
+    Status.APPROVED: "Approved",
+    Status.APPROVED_WITH_EDITS: "Approved with edits",
+    Status.REJECTED: "Rejected",
+    Status.AUTO_APPROVED: "Approved automatically",
+    Status.EXPIRED: "Expired",
+    Status.CHANGES_REQUESTED: "Changes requested",
+    Status.CANCELLED: "Cancelled",
+    Status.OVERRIDDEN: "Overridden",
+}
+
+ACTION_LABELS: dict[ActionKind, str] = {
+    ActionKind.APPROVE: "Approve",
+    ActionKind.REJECT: "Reject",
+    ActionKind.EDIT: "Edit",
+    ActionKind.REQUEST_CHANGES: "Request changes",
+    ActionKind.ESCALATE: "Escalate",
+    ActionKind.DELEGATE: "Delegate",
+    ActionKind.OVERRIDE: "Override",
+    ActionKind.THUMB: "Rate",
+    ActionKind.CORRECTION: "Suggest a correction",
+}
+
+VIEW_FULL = "View full"
+THUMB_UP = "Good call"
+THUMB_DOWN = "Bad call"
+VERDICT_WORDS = {"approve": "approved", "reject": "rejected"}
+
+# (lower bound, words), highest first: the first band a confidence reaches names it.
+CONFIDENCE_BANDS: tuple[tuple[float, str], ...] = (
+    (0.85, "high"),
+    (0.6, "medium"),
+    (0.3, "low"),
+    (0.0, "very low"),
+)
+
+
+def more(n: int) -> str:
+    """What a card says in place of items it had no room for."""
+    return f"+{n} more"
