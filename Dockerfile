@@ -6,6 +6,7 @@ COPY signoff ./signoff
 COPY workflows ./workflows
 COPY activities ./activities
 COPY adapters ./adapters
+COPY bots ./bots
 RUN pip install --no-cache-dir .
 USER nobody
 ENTRYPOINT ["signoff"]
