@@ -1,0 +1,136 @@
+"""Approval cards in Slack: the shared card in the policy's channel, direct messages to
+approvers, redraws with ``chat.update``, and notices as direct messages.
+
+Design choices:
+
+- Every card is a message whose ``(channel, ts)`` is kept in its :class:`CardRef`, so
+  every redraw is a ``chat.update`` of the very message first posted (``response_url``
+  would stop working after 5 uses or 30 minutes).
+- A principal without a Slack identity in the directory cannot get a direct message.
+  That is a gap in the directory, not an outage, so retrying cannot help: ``post`` logs
+  a warning, sends nothing and returns a CardRef whose ref is ``{"skipped": ...}``;
+  ``redraw`` leaves such refs alone. The activity stores that ref like any other, so the
+  person is not retried on every redraw; they still see the shared card, if any.
+- ``notify`` has no access to the cards, so every notice (reminder, escalation,
+  assignment, call to adjudicate, outcome) is a direct message to each recipient,
+  mentioning them. A notice without recipients goes to the target's shared channel.
+- Slack errors propagate as ``SlackApiError`` once the client's retry handlers give up
+  (see :mod:`adapters.slack.client`): the publish activity fails and Temporal retries
+  it, and cards already posted are in the store, so nothing is posted twice. This holds
+  for ``invalid_auth`` too: cards wait until the token is fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack.blocks import approval_blocks
+from signoff.channels import CardRef, Notice
+from signoff.models import ChannelTarget, DecisionState, Directory
+from signoff.view import CardView, card_view
+
+__all__ = ["NOTICE_HEADINGS", "SlackChannel"]
+
+log = logging.getLogger(__name__)
+
+NOTICE_HEADINGS = {
+    "reminder": ":alarm_clock: Reminder",
+    "escalation": ":arrow_double_up: Escalated to you",
+    "assignment": ":inbox_tray: Assigned to you",
+    "adjudication": ":scales: Your call is needed",
+    "outcome": ":checkered_flag: Decided",
+}
+NO_IDENTITY = "no slack identity"
+
+
+class SlackChannel:
+    """The Slack side of the channel protocol.
+
+    Args:
+        client: A Web API client, e.g. from :func:`adapters.slack.client.make_client`.
+        directory: Maps principals to Slack user ids (``identities["slack"]``).
+    """
+
+    kind = "slack"
+
+    def __init__(self, client: AsyncWebClient, directory: Directory) -> None:
+        self._client = client
+        self._directory = directory
+        self._dm_channels: dict[str, str] = {}
+
+    async def post(
+        self, state: DecisionState, target: ChannelTarget, recipient: str | None
+    ) -> CardRef:
+        if recipient is None:
+            if not target.destination:
+                raise ValueError(
+                    "a shared Slack card needs the policy channel's destination "
+                    "(a Slack channel id such as C0123456789)"
+                )
+            channel_id = target.destination
+        else:
+            user_id = self._slack_id(recipient)
+            if user_id is None:
+                log.warning(
+                    "%s has no Slack identity in the directory; no direct message for %s",
+                    recipient,
+                    state.decision_id,
+                )
+                return CardRef(channel=self.kind, recipient=recipient, ref={"skipped": NO_IDENTITY})
+            channel_id = await self._open_dm(user_id)
+        view = card_view(state)
+        response = await self._client.chat_postMessage(
+            channel=channel_id, text=_fallback(view), blocks=approval_blocks(view)
+        )
+        # Slack answers with the conversation's id, which for a DM may differ from ours.
+        ref = {"channel": response.get("channel") or channel_id, "ts": response["ts"]}
+        return CardRef(channel=self.kind, recipient=recipient, ref=ref)
+
+    async def redraw(self, state: DecisionState, card: CardRef) -> None:
+        channel_id, ts = card.ref.get("channel"), card.ref.get("ts")
+        if not channel_id or not ts:
+            return  # a skipped card (no Slack identity) or one from elsewhere
+        view = card_view(state)
+        await self._client.chat_update(
+            channel=channel_id, ts=ts, text=_fallback(view), blocks=approval_blocks(view)
+        )
+
+    async def notify(self, state: DecisionState, target: ChannelTarget, notice: Notice) -> None:
+        heading = NOTICE_HEADINGS.get(notice.kind, notice.kind)
+        about = f"*{state.request.title}* (`{state.decision_id}`)"
+        if not notice.recipients:
+            if target.destination:
+                text = f"{heading}: {notice.text}\n{about}"
+                await self._client.chat_postMessage(channel=target.destination, text=text)
+            return
+        for principal in notice.recipients:
+            user_id = self._slack_id(principal)
+            if user_id is None:
+                log.warning(
+                    "%s has no Slack identity in the directory; %s notice not sent",
+                    principal,
+                    notice.kind,
+                )
+                continue
+            text = f"<@{user_id}> {heading}: {notice.text}\n{about}"
+            await self._client.chat_postMessage(channel=await self._open_dm(user_id), text=text)
+
+    def _slack_id(self, principal: str) -> str | None:
+        person = self._directory.get(principal)
+        return person.identities.get(self.kind) if person else None
+
+    async def _open_dm(self, user_id: str) -> str:
+        """The DM conversation with a user; Slack returns the same one every time."""
+        if user_id not in self._dm_channels:
+            response = await self._client.conversations_open(users=user_id)
+            channel: dict[str, Any] = response["channel"]
+            self._dm_channels[user_id] = channel["id"]
+        return self._dm_channels[user_id]
+
+
+def _fallback(view: CardView) -> str:
+    """The notification and screen-reader text: the title and the status."""
+    return f"{view.title} — {view.status_words}"

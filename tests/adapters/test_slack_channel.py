@@ -1,0 +1,222 @@
+"""The Slack channel against a local Slack Web API, over real HTTP: cards posted where
+the policy says, direct messages to approvers, redraws of the same message, notices,
+and retries on 429 and 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_interval_calculators import (
+    FixedValueRetryIntervalCalculator,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import SlackChannel, SlackSettings, make_client
+from bots.slack.blocks import ACTION_IDS, approval_blocks
+from signoff.channels import CardRef, Channel, Notice
+from signoff.models import ChannelTarget, Directory, Principal, Status
+from signoff.view import card_view
+from tests.helpers.builders import make_outcome, make_state
+from tests.helpers.slack_api import TOKEN, SlackApi
+
+SHARED = ChannelTarget(kind="slack", destination="C0APPROVALS")
+DMS = ChannelTarget(kind="slack", direct_messages=True)
+
+DIRECTORY = Directory(
+    people=[
+        Principal(id="alice", name="Alice", identities={"slack": "UALICE"}),
+        Principal(id="bob", name="Bob", identities={"slack": "UBOB"}),
+        Principal(id="dave", name="Dave", identities={"slack": "UDAVE"}),
+        Principal(id="erin", name="Erin", identities={"teams": "29:erin"}),
+    ]
+)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[SlackApi]:
+    async with SlackApi() as server:
+        yield server
+
+
+def client_for(api: SlackApi, token: str = TOKEN) -> AsyncWebClient:
+    settings = SlackSettings(bot_token=token, api_base_url=api.base_url)
+    # A short fixed wait between 5xx retries keeps the tests fast; 429s wait Retry-After.
+    return make_client(settings, interval_calculator=FixedValueRetryIntervalCalculator(0.05))
+
+
+@pytest.fixture
+def channel(api: SlackApi) -> SlackChannel:
+    return SlackChannel(client_for(api), DIRECTORY)
+
+
+def actions_of(blocks: list[dict]) -> set[str]:
+    return {e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]}
+
+
+def test_is_a_channel(channel: SlackChannel) -> None:
+    assert isinstance(channel, Channel)
+    assert channel.kind == "slack"
+
+
+async def test_card_in_the_policy_channel_carries_the_approval_blocks(
+    api: SlackApi, channel: SlackChannel
+) -> None:
+    state = make_state()
+
+    card = await channel.post(state, SHARED, None)
+
+    [call] = api.calls_to("chat.postMessage")
+    assert call.authorization == f"Bearer {TOKEN}"
+    assert call.args["channel"] == "C0APPROVALS"
+    assert call.args["blocks"] == approval_blocks(card_view(state))
+    assert ACTION_IDS["approve"] in actions_of(call.args["blocks"])
+    assert state.request.title in call.args["text"]
+    [(where, ts)] = api.messages  # the one message Slack now holds
+    assert where == "C0APPROVALS"
+    assert card == CardRef(channel="slack", recipient=None, ref={"channel": where, "ts": ts})
+
+
+async def test_a_direct_message_opens_a_conversation_with_the_approvers_slack_id(
+    api: SlackApi, channel: SlackChannel
+) -> None:
+    card = await channel.post(make_state(), DMS, "alice")
+
+    [opened] = api.calls_to("conversations.open")
+    assert opened.args["users"] == "UALICE"
+    [posted] = api.calls_to("chat.postMessage")
+    assert posted.args["channel"] == "DUALICE"
+    assert card.recipient == "alice"
+    [(where, ts)] = api.messages
+    assert card.ref == {"channel": where, "ts": ts} == {"channel": "DUALICE", "ts": ts}
+
+
+async def test_an_approver_without_a_slack_identity_gets_nothing_and_a_skipped_ref(
+    api: SlackApi, channel: SlackChannel, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = make_state()
+
+    card = await channel.post(state, DMS, "erin")
+    await channel.redraw(state, card)
+
+    assert card == CardRef(channel="slack", recipient="erin", ref={"skipped": "no slack identity"})
+    assert api.calls == []
+    assert "erin has no Slack identity" in caplog.text
+
+
+async def test_a_shared_card_needs_a_destination(channel: SlackChannel) -> None:
+    with pytest.raises(ValueError, match="destination"):
+        await channel.post(make_state(), DMS, None)
+
+
+async def test_a_redraw_updates_the_same_message_with_the_final_status(
+    api: SlackApi, channel: SlackChannel
+) -> None:
+    card = await channel.post(make_state(), SHARED, None)
+    final = make_state(status=Status.APPROVED, outcome=make_outcome(), version=2)
+
+    await channel.redraw(final, card)
+
+    [update] = api.calls_to("chat.update")
+    assert (update.args["channel"], update.args["ts"]) == (card.ref["channel"], card.ref["ts"])
+    blocks = approval_blocks(card_view(final))
+    assert update.args["blocks"] == blocks
+    assert ACTION_IDS["approve"] not in actions_of(blocks)
+    assert api.messages[(card.ref["channel"], card.ref["ts"])]["blocks"] == blocks
+    assert len(api.calls_to("chat.postMessage")) == 1  # updated, not posted again
+
+
+@pytest.mark.parametrize("kind", ["reminder", "escalation", "assignment", "outcome"])
+async def test_notices_reach_each_recipient_by_direct_message(
+    api: SlackApi, channel: SlackChannel, kind: str
+) -> None:
+    notice = Notice(kind=kind, recipients=["dave", "bob"], text="Please look at this refund.")
+
+    await channel.notify(make_state(), SHARED, notice)
+
+    assert [c.args["users"] for c in api.calls_to("conversations.open")] == ["UDAVE", "UBOB"]
+    posted = api.calls_to("chat.postMessage")
+    assert [c.args["channel"] for c in posted] == ["DUDAVE", "DUBOB"]
+    for call, user in zip(posted, ["UDAVE", "UBOB"], strict=True):
+        assert call.args["text"].startswith(f"<@{user}> ")
+        assert "Please look at this refund." in call.args["text"]
+
+
+async def test_a_dm_conversation_is_opened_once_per_person(
+    api: SlackApi, channel: SlackChannel
+) -> None:
+    await channel.post(make_state(), DMS, "alice")
+    await channel.notify(make_state(), DMS, Notice(kind="reminder", recipients=["alice"], text="x"))
+
+    assert len(api.calls_to("conversations.open")) == 1
+    assert len(api.calls_to("chat.postMessage")) == 2
+
+
+async def test_a_notice_without_recipients_goes_to_the_shared_channel(
+    api: SlackApi, channel: SlackChannel
+) -> None:
+    await channel.notify(make_state(), SHARED, Notice(kind="outcome", recipients=[], text="done"))
+
+    [call] = api.calls_to("chat.postMessage")
+    assert call.args["channel"] == "C0APPROVALS"
+
+
+async def test_a_rate_limit_is_retried_after_retry_after(
+    api: SlackApi, channel: SlackChannel
+) -> None:
+    api.fail_next(1, 429, retry_after=1)
+
+    card = await channel.post(make_state(), SHARED, None)
+
+    limited, accepted = api.calls
+    assert (limited.status, accepted.status) == (429, 200)
+    assert accepted.received_at - limited.received_at >= 1.0
+    assert list(api.messages) == [(card.ref["channel"], card.ref["ts"])]  # posted once
+
+
+async def test_server_errors_are_retried(api: SlackApi, channel: SlackChannel) -> None:
+    api.fail_next(2, 500)
+
+    card = await channel.post(make_state(), SHARED, None)
+
+    assert [c.status for c in api.calls] == [500, 500, 200]
+    assert (card.ref["channel"], card.ref["ts"]) in api.messages
+
+
+async def test_an_outage_beyond_the_retries_propagates(
+    api: SlackApi, channel: SlackChannel
+) -> None:
+    api.fail_next(4, 503)
+
+    with pytest.raises(SlackApiError) as raised:
+        await channel.post(make_state(), SHARED, None)
+
+    assert raised.value.response.status_code == 503
+    assert len(api.calls) == 4  # the first attempt and three retries
+    assert api.messages == {}
+
+
+async def test_an_invalid_token_surfaces_as_an_error(api: SlackApi) -> None:
+    channel = SlackChannel(client_for(api, token="xoxb-wrong"), DIRECTORY)
+
+    with pytest.raises(SlackApiError) as raised:
+        await channel.post(make_state(), SHARED, None)
+
+    assert raised.value.response["error"] == "invalid_auth"
+    assert api.messages == {}
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIGNOFF_SLACK_BOT_TOKEN", "xoxb-from-env")
+    monkeypatch.setenv("SIGNOFF_SLACK_SIGNING_SECRET", "shh")
+
+    settings = SlackSettings(_env_file=None)
+
+    assert settings.bot_token.get_secret_value() == "xoxb-from-env"
+    assert settings.signing_secret is not None
+    assert settings.app_token is None
+    assert settings.api_base_url == "https://slack.com/api/"
+    client = make_client(settings.model_copy(update={"api_base_url": "http://x/api"}))
+    assert client.base_url == "http://x/api/"
+    assert client.token == "xoxb-from-env"

@@ -1,0 +1,152 @@
+"""A local Slack Web API on 127.0.0.1: speaks the wire protocol of the few methods
+Signoff calls, records every call, and can fail the next few on purpose.
+
+Point ``AsyncWebClient(base_url=api.base_url)`` at it. Like Slack, it accepts form or
+JSON bodies, checks ``Authorization: Bearer <token>`` (answering ``ok: false`` with
+``not_authed`` or ``invalid_auth`` and HTTP 200), answers 429 with ``Retry-After`` and
+``error: ratelimited``, and gives every posted message a fresh ``ts``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["SlackApi", "SlackCall"]
+
+TOKEN = "xoxb-test-token"
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    method: str  # e.g. "chat.postMessage"
+    args: dict[str, Any]  # the body, JSON-valued form fields (blocks) decoded
+    authorization: str | None
+    status: int  # what the stand-in answered
+    received_at: float  # event-loop time, to measure waits between retries
+
+
+@dataclass
+class _Failure:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str = "fatal_error"
+
+
+class SlackApi:
+    """Use as ``async with SlackApi() as api:``; messages live in ``api.messages``."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[SlackCall] = []
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._failures: deque[_Failure] = deque()
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("the Slack API stand-in is not started")
+        return f"http://127.0.0.1:{self._port}/api/"
+
+    def fail_next(self, count: int, status: int, *, retry_after: int | None = None) -> None:
+        """Answer the next ``count`` calls with ``status`` (429 says ``ratelimited``)."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        error = "ratelimited" if status == 429 else "fatal_error"
+        self._failures.extend(_Failure(status, headers, error) for _ in range(count))
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        """Calls Slack accepted (HTTP 200) to ``method``."""
+        return [c for c in self.calls if c.method == method and c.status == 200]
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self._port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SlackApi:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _arguments(request)
+        authorization = request.headers.get("Authorization")
+        failure = self._failures.popleft() if self._failures else None
+        status = failure.status if failure else 200
+        self.calls.append(
+            SlackCall(method, args, authorization, status, asyncio.get_running_loop().time())
+        )
+        if failure is not None:
+            body = {"ok": False, "error": failure.error}
+            return web.json_response(body, status=failure.status, headers=failure.headers)
+        if not authorization:
+            return web.json_response({"ok": False, "error": "not_authed"})
+        if authorization != f"Bearer {self.token}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        handler = {
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "conversations.open": self._open,
+        }.get(method)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(handler(args))
+
+    def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        n = next(self._ts)
+        ts = f"{1700000000 + n}.{n:06d}"
+        message = {"ts": ts, "text": args.get("text"), "blocks": args.get("blocks")}
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        self.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (args.get("channel", ""), args.get("ts", ""))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[key].update(text=args.get("text"), blocks=args.get("blocks"))
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text")}
+
+    def _open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = args.get("users")
+        if not users or "," in users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        return {"ok": True, "channel": {"id": f"D{users}"}}
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    args: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        args.update(await request.json())
+    else:
+        args.update(await request.post())
+    for name in ("blocks", "attachments"):
+        if isinstance(args.get(name), str):
+            args[name] = json.loads(args[name])
+    return args
