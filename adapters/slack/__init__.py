@@ -1,7 +1,7 @@
-"""Slack for Signoff: the Web API client, settings, and the channel that posts cards."""
+"""The boundary to Slack's Web API: its settings and a client that retries rate limits,
+server errors and dropped connections. The bot in ``bots/slack`` renders and posts."""
 
-from adapters.slack.channel import SlackChannel
 from adapters.slack.client import make_client, retry_handlers
-from adapters.slack.settings import SlackSettings
+from adapters.slack.settings import SlackSettings, slack_settings
 
-__all__ = ["SlackChannel", "SlackSettings", "make_client", "retry_handlers"]
+__all__ = ["SlackSettings", "make_client", "retry_handlers", "slack_settings"]

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["SlackSettings"]
+__all__ = ["SlackSettings", "slack_settings"]
 
 
 class SlackSettings(BaseSettings):
@@ -26,3 +26,12 @@ class SlackSettings(BaseSettings):
         default=None, description="An app-level token, xapp-..., to run in Socket Mode"
     )
     api_base_url: str = "https://slack.com/api/"
+
+
+def slack_settings() -> SlackSettings | None:
+    """Slack's settings when a bot token is configured, else None: Signoff runs without
+    a Slack workspace, and adds Slack where one is set up."""
+    try:
+        return SlackSettings()
+    except ValidationError:
+        return None

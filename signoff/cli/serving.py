@@ -16,7 +16,9 @@ from rich.text import Text
 from temporalio.client import Client
 
 from adapters.channels.console import ConsoleChannel
+from adapters.slack import make_client, slack_settings
 from adapters.store.migrate import upgrade
+from signoff.channels import Channel
 from signoff.cli.devserver import HOST, DevServer, port_in_use, wait_until_ready
 from signoff.cli.errors import CliError, explain, unreachable
 from signoff.cli.render import status_text, stdout_console
@@ -49,8 +51,16 @@ async def prepare(settings: Settings) -> None:
 
 
 async def worker_client(settings: Settings) -> Client:
-    channel = ConsoleChannel(stdout_console())
-    return await connect(settings, channels={"console": channel})
+    """A client whose workers draw cards in this terminal, and in Slack when
+    ``SIGNOFF_SLACK_BOT_TOKEN`` is set."""
+    channels: dict[str, Channel] = {"console": ConsoleChannel(stdout_console())}
+    slack = slack_settings()
+    if slack is not None:
+        from bots.slack import SlackChannel
+
+        directory = Catalog.load(settings).directory
+        channels["slack"] = SlackChannel(make_client(slack), directory)
+    return await connect(settings, channels=channels)
 
 
 def print_demo(results: list[DemoResult], ui_url: str) -> None:

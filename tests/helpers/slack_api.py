@@ -46,6 +46,10 @@ class SlackApi:
         self.token = token
         self.calls: list[SlackCall] = []
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        # users.info answers from here: Slack user id -> profile fields, e.g. {"email": ...}
+        self.profiles: dict[str, dict[str, Any]] = {}
+        # what was POSTed to a response_url (``response_url(name)``), by name
+        self.responses: dict[str, list[dict[str, Any]]] = {}
         self._failures: deque[_Failure] = deque()
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -63,6 +67,10 @@ class SlackApi:
         error = "ratelimited" if status == 429 else "fatal_error"
         self._failures.extend(_Failure(status, headers, error) for _ in range(count))
 
+    def response_url(self, name: str) -> str:
+        """A ``response_url`` on this server; what is posted to it lands in ``responses``."""
+        return f"{self.base_url.removesuffix('/api/')}/response/{name}"
+
     def calls_to(self, method: str) -> list[SlackCall]:
         """Calls Slack accepted (HTTP 200) to ``method``."""
         return [c for c in self.calls if c.method == method and c.status == 200]
@@ -70,6 +78,8 @@ class SlackApi:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)  # slack_sdk GETs users.info
+        app.router.add_post("/response/{name}", self._respond)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -107,6 +117,9 @@ class SlackApi:
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "conversations.open": self._open,
+            "chat.postEphemeral": self._post_ephemeral,
+            "views.open": self._views_open,
+            "users.info": self._users_info,
         }.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -139,6 +152,31 @@ class SlackApi:
             return {"ok": False, "error": "users_list_not_supplied"}
         return {"ok": True, "channel": {"id": f"D{users}"}}
 
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.setdefault(request.match_info["name"], []).append(await request.json())
+        return web.Response(text="ok")
+
+    def _post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel") or not args.get("user"):
+            return {"ok": False, "error": "channel_not_found"}
+        n = next(self._ts)
+        return {"ok": True, "message_ts": f"{1700000000 + n}.{n:06d}"}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        n = next(self._ts)
+        return {"ok": True, "view": {**(view or {}), "id": f"V{n:08d}"}}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = args.get("user", "")
+        if user not in self.profiles:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {"id": user, "profile": self.profiles[user]}}
+
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
     args: dict[str, Any] = dict(request.query)
@@ -146,7 +184,7 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
         args.update(await request.json())
     else:
         args.update(await request.post())
-    for name in ("blocks", "attachments"):
+    for name in ("blocks", "attachments", "view"):
         if isinstance(args.get(name), str):
             args[name] = json.loads(args[name])
     return args

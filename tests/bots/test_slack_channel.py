@@ -13,7 +13,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import SlackChannel, SlackSettings, make_client
+from adapters.slack import SlackSettings, make_client
+from bots.slack import SlackChannel
 from bots.slack.blocks import ACTION_IDS, approval_blocks
 from signoff.channels import CardRef, Channel, Notice
 from signoff.models import ChannelTarget, Directory, Principal, Status

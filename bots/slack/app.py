@@ -1,0 +1,153 @@
+"""The Slack bot's inbound half: a slack-bolt ``AsyncApp`` that turns clicks, modal
+submissions and ``/signoff`` into actions on decision workflows.
+
+Design choices:
+
+- Requests are verified with the signing secret (Bolt's request verification: a forged
+  signature or a timestamp older than 5 minutes gets 401 and reaches no listener).
+- ``authorize=`` answers with the bot token from the settings, so Bolt never calls
+  ``auth.test``; the Web API client is :func:`adapters.slack.make_client` (rate-limit
+  and server-error retries) pointed at ``settings.api_base_url``.
+- HTTP mode with ``process_before_response=False``: Bolt runs each listener as a task
+  and answers Slack as soon as it calls ``ack()``, so every listener acks first and then
+  waits for Temporal as long as it takes; Slack's 3 s hold however slow Temporal is.
+  Modal submissions validate their inputs (cheap, local) before acking, so an empty
+  required field is shown in the modal.
+- Who the clicking person is, is middleware: the directory's Slack identity, else the
+  Slack profile's e-mail (``users.info``). Someone not linked is told so, ephemerally.
+- Refusals are shown to the clicking person alone (``chat.postEphemeral``). The card is
+  not redrawn here: the workflow's publish activity redraws every card on each change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import SlackSettings, make_client
+from bots.slack import handlers, messages
+from bots.slack.handlers import Click, Submission
+from bots.slack.modals import MODAL_KINDS
+from signoff.client import SignoffClient
+from signoff.errors import DecisionNotFound
+from signoff.models import Directory
+
+__all__ = ["build_app"]
+
+DIRECT_BUTTONS = re.compile(r"^signoff:(approve|escalate|thumb_up|thumb_down)$")
+MODAL_BUTTONS = re.compile(rf"^signoff:({'|'.join((*MODAL_KINDS, 'view_full'))})$")
+MODAL_CALLBACKS = re.compile(rf"^signoff:({'|'.join(MODAL_KINDS)})$")
+
+
+def build_app(
+    *,
+    client: SignoffClient,
+    directory: Directory,
+    settings: SlackSettings,
+    web_client: AsyncWebClient | None = None,
+) -> AsyncApp:
+    """The Bolt app; serve it with :func:`bots.slack.server.web_app`.
+
+    Raises:
+        ValueError: the settings have no signing secret.
+    """
+    if settings.signing_secret is None:
+        raise ValueError("the Slack bot needs SIGNOFF_SLACK_SIGNING_SECRET to verify requests")
+    bot_token = settings.bot_token.get_secret_value()
+    signoff = client
+
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=bot_token)
+
+    app = AsyncApp(
+        signing_secret=settings.signing_secret.get_secret_value(),
+        authorize=authorize,
+        client=web_client or make_client(settings),
+        process_before_response=False,
+        request_verification_enabled=True,
+    )
+
+    @app.middleware
+    async def identify(body: dict[str, Any], context: AsyncBoltContext, next_: Any) -> Any:
+        """Sets ``context["principal"]`` (None when the Slack user is not linked)."""
+        user = (body.get("user") or {}).get("id") or body.get("user_id")
+        context["slack_user"] = user
+        context["principal"] = (
+            await handlers.find_principal(directory, user, context.client) if user else None
+        )
+        return await next_()
+
+    @app.action(DIRECT_BUTTONS)
+    async def on_button(
+        ack: Any, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        button = Click.of(body)
+        principal = context["principal"]
+        if principal is None:
+            reply: str | None = messages.NOT_LINKED
+        else:
+            reply = await handlers.click(signoff, principal, button)
+        await _tell(client, button.channel, button.user, reply)
+
+    @app.action(MODAL_BUTTONS)
+    async def on_modal_button(
+        ack: Any, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        button = Click.of(body)
+        if context["principal"] is None and button.name != "view_full":
+            await _tell(client, button.channel, button.user, messages.NOT_LINKED)
+            return
+        try:
+            view = await handlers.modal_for(signoff, button)
+        except DecisionNotFound:
+            text = messages.NOT_FOUND.format(decision_id=button.decision_id)
+            await _tell(client, button.channel, button.user, text)
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(MODAL_CALLBACKS)
+    async def on_submission(
+        ack: Any, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        submission = Submission.of(body)
+        errors = handlers.submission_errors(submission, directory)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        principal = context["principal"]
+        if principal is None:
+            reply: str | None = messages.NOT_LINKED
+        else:
+            reply = await handlers.submit(signoff, directory, principal, submission)
+        await _tell(client, submission.context.channel, submission.user, reply)
+
+    @app.command("/signoff")
+    async def on_command(
+        ack: Any, command: dict[str, Any], context: AsyncBoltContext, respond: Any
+    ) -> None:
+        await ack()
+        principal = context["principal"]
+        if principal is None:
+            text = messages.NOT_LINKED
+        else:
+            text = await handlers.slash_command(signoff, principal, command.get("text", ""))
+        await respond(text=text, response_type="ephemeral")
+
+    return app
+
+
+async def _tell(client: AsyncWebClient, channel: str | None, user: str, text: str | None) -> None:
+    """Show ``text`` to ``user`` alone: ephemeral where they clicked, else a DM."""
+    if not text:
+        return
+    if channel:
+        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+    else:
+        await client.chat_postMessage(channel=user, text=text)

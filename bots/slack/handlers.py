@@ -1,0 +1,279 @@
+"""What the Slack listeners do, as plain async functions: parse a payload into a small
+model, talk to the decision workflow through :class:`SignoffClient`, and return the text
+to show the person (``None`` when the card's redraw says it all).
+
+The listeners in :mod:`bots.slack.app` stay thin: ack, call one function here, answer.
+
+Idempotency: every action's ``action_id`` is derived from the interaction itself, so a
+request Slack delivers twice carries the same id and the workflow applies it once. A
+button click is keyed by the click's ``action_ts``; a modal submission by the view's id
+(one view, one submission).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import messages
+from bots.slack.modals import DELEGATE, REASON, TEXT, VERDICT, ModalContext, modal
+from signoff.client import SignoffClient
+from signoff.errors import ActionRefused, DecisionNotFound
+from signoff.messages import STATUS_WORDS
+from signoff.models import Action, ActionKind, Directory
+from signoff.models.state import DecisionState
+
+__all__ = [
+    "Click",
+    "Submission",
+    "act",
+    "click",
+    "find_principal",
+    "modal_for",
+    "slash_command",
+    "submission_errors",
+    "submit",
+]
+
+log = logging.getLogger(__name__)
+
+PREFIX = "signoff:"
+# button -> (action kind, extra fields); buttons not here open a modal
+DIRECT: dict[str, tuple[ActionKind, dict[str, Any]]] = {
+    "approve": (ActionKind.APPROVE, {}),
+    "escalate": (ActionKind.ESCALATE, {}),
+    "thumb_up": (ActionKind.THUMB, {"thumb": "up"}),
+    "thumb_down": (ActionKind.THUMB, {"thumb": "down"}),
+}
+# actions about the current stage carry the stage the card showed; feedback does not
+STAGE_BOUND = {
+    ActionKind.APPROVE,
+    ActionKind.REJECT,
+    ActionKind.EDIT,
+    ActionKind.REQUEST_CHANGES,
+    ActionKind.ESCALATE,
+    ActionKind.DELEGATE,
+}
+
+
+@dataclass(frozen=True)
+class Click:
+    """One click on a card's button."""
+
+    name: str  # the button, e.g. "approve" for action id "signoff:approve"
+    decision_id: str
+    stage: int | None
+    user: str  # the clicking Slack user
+    channel: str | None
+    action_id: str  # the idempotency key
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Click:
+        """Raises ValueError when the button is not one of Signoff's."""
+        action = body["actions"][0]
+        name = str(action["action_id"]).removeprefix(PREFIX)
+        try:
+            value = json.loads(action.get("value") or "")
+            decision_id = str(value["d"])
+        except (ValueError, KeyError, TypeError) as err:
+            raise ValueError(messages.BAD_BUTTON) from err
+        stage = value.get("s")
+        user = body["user"]["id"]
+        key = f"slack:{user}:{name}:{action.get('action_ts') or body.get('trigger_id')}"
+        return cls(
+            name=name,
+            decision_id=decision_id,
+            stage=stage if isinstance(stage, int) else None,
+            user=user,
+            channel=(body.get("channel") or {}).get("id"),
+            action_id=key[:200],
+        )
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submitted Signoff modal."""
+
+    context: ModalContext
+    user: str
+    action_id: str
+    values: dict[str, str | None]  # block id -> the value entered
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Submission:
+        view = body["view"]
+        state: dict[str, dict[str, dict[str, Any]]] = view.get("state", {}).get("values", {})
+        values: dict[str, str | None] = {}
+        for block_id, action_id in (REASON, TEXT, DELEGATE, VERDICT):
+            element = state.get(block_id, {}).get(action_id)
+            if element is not None:
+                values[block_id] = _input_value(element)
+        return cls(
+            context=ModalContext.load(view["private_metadata"]),
+            user=body["user"]["id"],
+            action_id=f"slack:view:{view['id']}"[:200],
+            values=values,
+        )
+
+
+def _input_value(element: dict[str, Any]) -> str | None:
+    if "selected_user" in element:
+        return element["selected_user"]
+    if "selected_option" in element:
+        option = element["selected_option"] or {}
+        return option.get("value")
+    value = element.get("value")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+async def find_principal(
+    directory: Directory, slack_user: str, web_client: AsyncWebClient | None = None
+) -> str | None:
+    """The principal a Slack user acts as: their linked identity in the directory, else
+    the directory entry with their Slack profile's e-mail (when a client is given)."""
+    person = directory.by_identity("slack", slack_user)
+    if person is not None:
+        return person.id
+    if web_client is None:
+        return None
+    try:
+        response = await web_client.users_info(user=slack_user)
+    except SlackApiError as err:
+        log.info("users.info for %s failed: %s", slack_user, err)
+        return None
+    email = ((response.get("user") or {}).get("profile") or {}).get("email")
+    person = directory.by_email(email) if email else None
+    return person.id if person else None
+
+
+async def act(client: SignoffClient, decision_id: str, action: Action) -> str | None:
+    """Apply the action; the refusal or failure to show the person, if any."""
+    try:
+        await client.act(decision_id, action)
+    except ActionRefused as refused:
+        return refused.message
+    except DecisionNotFound:
+        return messages.NOT_FOUND.format(decision_id=decision_id)
+    return None
+
+
+async def click(client: SignoffClient, principal: str, button: Click) -> str | None:
+    """A button that acts at once (approve, escalate, thumbs)."""
+    kind, fields = DIRECT[button.name]
+    action = Action(
+        kind=kind,
+        action_id=button.action_id,
+        actor=principal,
+        seen_stage=button.stage if kind in STAGE_BOUND else None,
+        via="slack",
+        **fields,
+    )
+    return await act(client, button.decision_id, action)
+
+
+async def modal_for(client: SignoffClient, button: Click) -> dict:
+    """The modal a button opens; edit and view_full show the proposal's text.
+
+    Raises:
+        DecisionNotFound: the decision is gone.
+    """
+    context = ModalContext(
+        kind=button.name, decision_id=button.decision_id, stage=button.stage, channel=button.channel
+    )
+    text = None
+    if button.name in ("edit", "view_full"):
+        state: DecisionState = await client.state(button.decision_id)
+        text = state.request.proposal.text if state.request.proposal else None
+    return modal(context, proposal_text=text)
+
+
+def submission_errors(submission: Submission, directory: Directory) -> dict[str, str]:
+    """Errors to show in the modal (block id -> message), checked before acking."""
+    kind, values = submission.context.kind, submission.values
+    required = {
+        "reject": [REASON[0]],
+        "request_changes": [REASON[0]],
+        "correction": [REASON[0]],
+        "override": [VERDICT[0], REASON[0]],
+        "edit": [TEXT[0]],
+        "delegate": [DELEGATE[0]],
+    }.get(kind, [])
+    errors = {block: messages.REQUIRED for block in required if not values.get(block)}
+    if kind == "delegate" and not errors:
+        target = directory.by_identity("slack", str(values[DELEGATE[0]]))
+        if target is None:
+            errors[DELEGATE[0]] = messages.DELEGATE_NOT_LINKED
+        elif values[DELEGATE[0]] == submission.user:
+            errors[DELEGATE[0]] = messages.DELEGATE_SELF
+    return errors
+
+
+async def submit(
+    client: SignoffClient, directory: Directory, principal: str, submission: Submission
+) -> str | None:
+    """Perform a submitted modal's action (validated by :func:`submission_errors`)."""
+    context, values = submission.context, submission.values
+    kind = ActionKind(context.kind)
+    fields: dict[str, Any] = {"reason": values.get(REASON[0])}
+    if kind is ActionKind.EDIT:
+        fields["edited_text"] = values.get(TEXT[0])
+    elif kind is ActionKind.DELEGATE:
+        target = directory.by_identity("slack", str(values.get(DELEGATE[0])))
+        fields["delegate_to"] = target.id if target else None
+    elif kind is ActionKind.OVERRIDE:
+        fields["verdict"] = values.get(VERDICT[0])
+    action = Action(
+        kind=kind,
+        action_id=submission.action_id,
+        actor=principal,
+        seen_stage=context.stage if kind in STAGE_BOUND else None,
+        via="slack",
+        **fields,
+    )
+    return await act(client, context.decision_id, action)
+
+
+async def slash_command(client: SignoffClient, principal: str, text: str) -> str:
+    """``/signoff pending`` or ``/signoff show ID``."""
+    words = text.split()
+    if words == ["pending"]:
+        waiting = await client.pending(principal)
+        if not waiting:
+            return messages.NOTHING_PENDING
+        lines = [
+            messages.PENDING_LINE.format(
+                decision_id=d.decision_id, use_case=d.use_case, risk_tier=d.risk_tier, stage=d.stage
+            )
+            for d in waiting
+        ]
+        return "\n".join([messages.PENDING_HEADING, *lines])
+    if len(words) == 2 and words[0] == "show":
+        try:
+            state = await client.state(words[1])
+        except DecisionNotFound:
+            return messages.NOT_FOUND.format(decision_id=words[1])
+        return _status(state)
+    return messages.USAGE
+
+
+def _status(state: DecisionState) -> str:
+    stage = ""
+    if state.stage is not None and not state.status.is_final:
+        stage = messages.SHOW_STAGE.format(
+            index=state.stage.index + 1, total=len(state.plan.stages), name=state.stage.name
+        )
+    waiting = (
+        messages.SHOW_WAITING.format(people=", ".join(state.waiting_on)) if state.waiting_on else ""
+    )
+    return messages.SHOW.format(
+        title=state.request.title,
+        decision_id=state.decision_id,
+        status=STATUS_WORDS.get(state.status, state.status.value),
+        stage=stage,
+        waiting=waiting,
+    )

@@ -1,0 +1,44 @@
+"""What the Slack bot says to people, in one place (bolt-python ``logger/messages.py``
+style); the card's own words live in :mod:`signoff.messages`."""
+
+from __future__ import annotations
+
+NOT_LINKED = "Your Slack account is not linked to a Signoff identity, so you cannot act here."
+NOT_FOUND = "Signoff cannot find decision `{decision_id}`."
+BAD_BUTTON = "This button does not belong to a Signoff decision."
+UNKNOWN_FORM = "This form does not belong to Signoff."
+REQUIRED = "Please fill this in."
+DELEGATE_NOT_LINKED = "That person is not linked to a Signoff identity."
+DELEGATE_SELF = "Pick someone other than yourself."
+
+MODAL_SUBMIT = "Submit"
+MODAL_CLOSE = "Cancel"
+MODAL_TITLES = {
+    "reject": "Reject",
+    "edit": "Edit and approve",
+    "request_changes": "Request changes",
+    "delegate": "Delegate",
+    "correction": "Suggest a correction",
+    "override": "Override",
+    "view_full": "Full proposal",
+}
+REASON_LABEL = {
+    "reject": "Why are you rejecting it?",
+    "request_changes": "What should change?",
+    "correction": "What should the answer have been?",
+    "override": "Why are you overriding the decision?",
+}
+EDIT_LABEL = "The proposal as it should be"
+EDIT_REASON_LABEL = "Why the edit? (optional)"
+DELEGATE_LABEL = "Hand your vote to"
+VERDICT_LABEL = "Your verdict"
+VERDICT_OPTIONS = {"approve": "Approve", "reject": "Reject"}
+NO_PROPOSAL_TEXT = "(This proposal has no text.)"
+
+USAGE = "Usage: `/signoff pending` (what waits for you) or `/signoff show ID`."
+NOTHING_PENDING = "Nothing is waiting for you."
+PENDING_HEADING = "Waiting for you:"
+PENDING_LINE = "• `{decision_id}` · {use_case} · {risk_tier} risk · stage {stage}"
+SHOW = "*{title}* (`{decision_id}`)\n{status}{stage}{waiting}"
+SHOW_STAGE = " · stage {index}/{total} {name}"
+SHOW_WAITING = "\nWaiting on: {people}"

@@ -1,0 +1,122 @@
+"""The modals behind the card's buttons, as Block Kit dicts built with ``slack_sdk.models``.
+
+Each modal's ``callback_id`` is ``signoff:<kind>`` and its ``private_metadata`` carries
+the decision, the stage the card showed and the channel the card was in, so the
+submission can act on the right decision and answer the person where they clicked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bots.slack import messages
+
+__all__ = ["MODAL_KINDS", "ModalContext", "modal"]
+
+MODAL_KINDS = ("reject", "edit", "request_changes", "delegate", "correction", "override")
+TEXT_CHARS = 3000  # a plain_text_input holds at most 3000 characters
+SECTION_CHARS = 3000
+MAX_MODAL_BLOCKS = 100
+
+# block id -> action id of every input, so submissions read them back by name
+REASON = ("reason", "value")
+TEXT = ("text", "value")
+DELEGATE = ("delegate", "user")
+VERDICT = ("verdict", "value")
+
+
+@dataclass(frozen=True)
+class ModalContext:
+    """What a modal remembers in ``private_metadata``."""
+
+    kind: str
+    decision_id: str
+    stage: int | None
+    channel: str | None
+
+    def dump(self) -> str:
+        data = {"k": self.kind, "d": self.decision_id, "s": self.stage, "c": self.channel}
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, metadata: str) -> ModalContext:
+        data = json.loads(metadata)
+        return cls(
+            kind=data["k"], decision_id=data["d"], stage=data.get("s"), channel=data.get("c")
+        )
+
+
+def modal(context: ModalContext, *, proposal_text: str | None = None) -> dict:
+    """The modal for ``context.kind``; ``proposal_text`` prefills edit and fills view_full."""
+    kind = context.kind
+    title = PlainTextObject(text=messages.MODAL_TITLES[kind])
+    if kind == "view_full":
+        text = proposal_text or messages.NO_PROPOSAL_TEXT
+        chunks = [text[i : i + SECTION_CHARS] for i in range(0, len(text), SECTION_CHARS)]
+        blocks = [
+            SectionBlock(text=MarkdownTextObject(text=chunk, verbatim=True))
+            for chunk in chunks[:MAX_MODAL_BLOCKS]
+        ]
+        view = View(type="modal", title=title, close=messages.MODAL_CLOSE, blocks=blocks)
+        return view.to_dict()
+    blocks: list[InputBlock] = []
+    if kind == "edit":
+        blocks.append(_text_input(TEXT, messages.EDIT_LABEL, initial=proposal_text))
+        blocks.append(_text_input(REASON, messages.EDIT_REASON_LABEL, optional=True))
+    elif kind == "delegate":
+        blocks.append(
+            InputBlock(
+                block_id=DELEGATE[0],
+                label=messages.DELEGATE_LABEL,
+                element=UserSelectElement(action_id=DELEGATE[1]),
+            )
+        )
+    else:
+        if kind == "override":
+            options = [
+                Option(value=value, label=label)
+                for value, label in messages.VERDICT_OPTIONS.items()
+            ]
+            blocks.append(
+                InputBlock(
+                    block_id=VERDICT[0],
+                    label=messages.VERDICT_LABEL,
+                    element=RadioButtonsElement(action_id=VERDICT[1], options=options),
+                )
+            )
+        blocks.append(_text_input(REASON, messages.REASON_LABEL[kind]))
+    view = View(
+        type="modal",
+        callback_id=f"signoff:{kind}",
+        title=title,
+        submit=messages.MODAL_SUBMIT,
+        close=messages.MODAL_CLOSE,
+        private_metadata=context.dump(),
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def _text_input(
+    ids: tuple[str, str], label: str, *, initial: str | None = None, optional: bool = False
+) -> InputBlock:
+    element = PlainTextInputElement(
+        action_id=ids[1],
+        multiline=True,
+        initial_value=initial[:TEXT_CHARS] if initial else None,
+        max_length=TEXT_CHARS,
+    )
+    return InputBlock(block_id=ids[0], label=label, element=element, optional=optional)

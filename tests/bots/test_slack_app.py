@@ -1,0 +1,355 @@
+"""The real Bolt app over HTTP, with Slack-signed requests, against a real Signoff
+worker on the Temporal dev server and the local Slack Web API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack import SlackSettings
+from adapters.store import Store
+from bots.slack import messages
+from bots.slack.app import build_app
+from bots.slack.server import EVENTS_PATH, web_app
+from signoff.config import load_directory
+from signoff.models import AuditKind, DecisionState, Status
+from tests.conftest import FIXTURES, Harness, make_request
+from tests.helpers.slack_api import TOKEN, SlackApi
+
+SECRET = "test-signing-secret"
+DIRECTORY = load_directory(FIXTURES / "directory.yaml")
+T = TypeVar("T")
+
+
+class Bot:
+    """The bot's HTTP endpoint, and a way to send it what Slack would."""
+
+    def __init__(self, url: str, api: SlackApi, session: aiohttp.ClientSession) -> None:
+        self.url = url
+        self.api = api
+        self.session = session
+
+    async def send(
+        self, body: str, *, secret: str = SECRET, timestamp: int | None = None
+    ) -> aiohttp.ClientResponse:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature,
+        }
+        async with self.session.post(self.url, data=body, headers=headers) as response:
+            await response.read()
+            return response
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[SlackApi]:
+    async with SlackApi() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(live: Harness, api: SlackApi) -> AsyncIterator[Bot]:
+    settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_base_url=api.base_url)
+    app = build_app(client=live.signoff, directory=DIRECTORY, settings=settings)
+    runner = web.AppRunner(web_app(app), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    async with aiohttp.ClientSession() as session:
+        yield Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", api, session)
+    await runner.cleanup()
+
+
+def click(decision_id: str, button: str, user: str = "UALICE", stage: int = 0) -> str:
+    """A block_actions payload as Slack posts it, form-encoded."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": user, "team_id": "T1"},
+        "api_app_id": "A1",
+        "trigger_id": f"trigger-{uuid.uuid4().hex[:8]}",
+        "container": {"type": "message", "message_ts": "1700000001.000001", "channel_id": "C1"},
+        "channel": {"id": "C1", "name": "refunds"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": f"signoff:{button}",
+                "block_id": "actions",
+                "value": json.dumps({"d": decision_id, "s": stage}),
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def submission(view: dict[str, Any], values: dict[str, Any], user: str = "UALICE") -> str:
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": user, "team_id": "T1"},
+        "api_app_id": "A1",
+        "view": {
+            **view,
+            "id": f"V{uuid.uuid4().hex[:8]}",
+            "hash": "h1",
+            "state": {"values": values},
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = await probe()
+        if found:
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.05)
+
+
+async def final_state(live: Harness, decision_id: str) -> DecisionState:
+    async def probe() -> DecisionState | None:
+        state = await live.signoff.state(decision_id)
+        return state if state.status.is_final else None
+
+    return await eventually(probe)
+
+
+def votes(state: DecisionState) -> list[Any]:
+    stages = [*state.past_stages, *([state.stage] if state.stage else [])]
+    return [v for stage in stages for v in stage.votes]
+
+
+async def submit(live: Harness) -> str:
+    state = await live.signoff.submit(make_request("first-lead"))
+    return state.decision_id
+
+
+async def test_signed_approve_click_approves_and_audits_via_slack(
+    live: Harness, bot: Bot, store: Store
+) -> None:
+    decision_id = await submit(live)
+
+    response = await bot.send(click(decision_id, "approve"))
+
+    assert response.status == 200
+    state = await final_state(live, decision_id)
+    assert state.status is Status.APPROVED
+    assert [(v.actor, v.verdict) for v in votes(state)] == [("alice", "approve")]
+
+    async def voted() -> list[Any]:
+        events = await store.events(decision_id)
+        return [e for e in events if e.kind is AuditKind.VOTED]
+
+    (vote,) = await eventually(voted)
+    assert vote.actor == "alice"
+    assert vote.data["via"] == "slack"
+    assert not bot.api.calls_to("chat.postEphemeral")
+    assert not bot.api.calls_to("auth.test")
+
+
+async def test_forged_signature_gets_401_and_changes_nothing(live: Harness, bot: Bot) -> None:
+    decision_id = await submit(live)
+
+    response = await bot.send(click(decision_id, "approve"), secret="not-the-secret")
+
+    assert response.status == 401
+    await asyncio.sleep(0.3)
+    state = await live.signoff.state(decision_id)
+    assert state.status is Status.PENDING
+    assert votes(state) == []
+    assert bot.api.calls == []
+
+
+async def test_stale_timestamp_gets_401(live: Harness, bot: Bot) -> None:
+    decision_id = await submit(live)
+
+    response = await bot.send(click(decision_id, "approve"), timestamp=int(time.time()) - 6 * 60)
+
+    assert response.status == 401
+    await asyncio.sleep(0.3)
+    assert (await live.signoff.state(decision_id)).status is Status.PENDING
+
+
+async def test_redelivered_interaction_is_applied_once(
+    live: Harness, bot: Bot, store: Store
+) -> None:
+    decision_id = await submit(live)
+    body = click(decision_id, "approve")
+
+    first, second = await asyncio.gather(bot.send(body), bot.send(body))
+    again = await bot.send(body)
+
+    assert (first.status, second.status, again.status) == (200, 200, 200)
+    state = await final_state(live, decision_id)
+    assert len(votes(state)) == 1
+
+    async def voted() -> list[Any]:
+        events = await store.events(decision_id)
+        return [e for e in events if e.kind is AuditKind.VOTED]
+
+    assert len(await eventually(voted)) == 1
+    await asyncio.sleep(0.5)
+    assert not bot.api.calls_to("chat.postEphemeral")
+
+
+async def test_click_by_someone_not_asked_is_refused_to_them_alone(live: Harness, bot: Bot) -> None:
+    decision_id = await submit(live)
+    # Carol has no Slack identity in the directory: found by her Slack profile's e-mail.
+    bot.api.profiles["UCAROL"] = {"email": "Carol@example.com"}
+
+    response = await bot.send(click(decision_id, "approve", user="UCAROL"))
+
+    assert response.status == 200
+    (ephemeral,) = await eventually(lambda: _calls(bot, "chat.postEphemeral"))
+    assert ephemeral.args["channel"] == "C1"
+    assert ephemeral.args["user"] == "UCAROL"
+    assert ephemeral.args["text"]
+    assert ephemeral.args["text"] != messages.NOT_LINKED
+    state = await live.signoff.state(decision_id)
+    assert state.status is Status.PENDING
+    assert votes(state) == []
+
+
+async def test_click_by_unlinked_slack_user_is_told_so(live: Harness, bot: Bot) -> None:
+    decision_id = await submit(live)
+
+    await bot.send(click(decision_id, "approve", user="USTRANGER"))
+
+    (ephemeral,) = await eventually(lambda: _calls(bot, "chat.postEphemeral"))
+    assert ephemeral.args["user"] == "USTRANGER"
+    assert ephemeral.args["text"] == messages.NOT_LINKED
+    assert (await live.signoff.state(decision_id)).status is Status.PENDING
+
+
+async def test_reject_opens_a_modal_and_its_submission_rejects(live: Harness, bot: Bot) -> None:
+    decision_id = await submit(live)
+
+    response = await bot.send(click(decision_id, "reject"))
+
+    assert response.status == 200
+    (opened,) = await eventually(lambda: _calls(bot, "views.open"))
+    view = opened.args["view"]
+    assert view["callback_id"] == "signoff:reject"
+    assert json.loads(view["private_metadata"])["d"] == decision_id
+    assert (await live.signoff.state(decision_id)).status is Status.PENDING
+
+    empty = await bot.send(submission(view, {"reason": {"value": {"value": "  "}}}))
+    assert empty.status == 200
+    assert (await live.signoff.state(decision_id)).status is Status.PENDING
+
+    values = {"reason": {"value": {"type": "plain_text_input", "value": "Wrong amount"}}}
+    response = await bot.send(submission(view, values))
+
+    assert response.status == 200
+    state = await final_state(live, decision_id)
+    assert state.status is Status.REJECTED
+    assert [(v.actor, v.verdict, v.reason) for v in votes(state)] == [
+        ("alice", "reject", "Wrong amount")
+    ]
+
+
+async def test_empty_reason_is_shown_in_the_modal(live: Harness, bot: Bot) -> None:
+    decision_id = await submit(live)
+    await bot.send(click(decision_id, "reject"))
+    (opened,) = await eventually(lambda: _calls(bot, "views.open"))
+
+    ts = str(int(time.time()))
+    body = submission(opened.args["view"], {"reason": {"value": {"value": ""}}})
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
+    }
+    async with bot.session.post(bot.url, data=body, headers=headers) as response:
+        answer = await response.json()
+
+    assert answer == {"response_action": "errors", "errors": {"reason": messages.REQUIRED}}
+
+
+async def test_thumbs_up_on_a_final_card_records_feedback(live: Harness, bot: Bot) -> None:
+    decision_id = await submit(live)
+    await live.signoff.perform(decision_id, "approve", "alice")
+    await final_state(live, decision_id)
+
+    response = await bot.send(click(decision_id, "thumb_up", user="UBOB"))
+
+    assert response.status == 200
+
+    async def thumbs() -> dict[str, str]:
+        return dict((await live.signoff.state(decision_id)).feedback.thumbs)
+
+    assert await eventually(thumbs) == {"bob": "up"}
+    assert not bot.api.calls_to("chat.postEphemeral")
+
+
+async def test_slash_command_show_answers_ephemerally(live: Harness, bot: Bot) -> None:
+    decision_id = await submit(live)
+    body = urlencode(
+        {
+            "team_id": "T1",
+            "user_id": "UALICE",
+            "command": "/signoff",
+            "text": f"show {decision_id}",
+            "response_url": bot.api.response_url("show"),
+            "trigger_id": "t1",
+        }
+    )
+
+    response = await bot.send(body)
+
+    assert response.status == 200
+    (answer,) = await eventually(lambda: _responses(bot, "show"))
+    assert answer["response_type"] == "ephemeral"
+    assert decision_id in answer["text"]
+    assert "alice" in answer["text"]
+
+
+async def test_healthz(bot: Bot) -> None:
+    async with bot.session.get(bot.url.replace("/slack/events", "/healthz")) as response:
+        assert response.status == 200
+
+
+async def _calls(bot: Bot, method: str) -> list[Any]:
+    return bot.api.calls_to(method)
+
+
+async def _responses(bot: Bot, name: str) -> list[dict[str, Any]]:
+    return bot.api.responses.get(name, [])
+
+
+async def test_edit_modal_is_prefilled_and_approves_the_edit(live: Harness, bot: Bot) -> None:
+    decision_id = await submit(live)
+
+    await bot.send(click(decision_id, "edit"))
+
+    (opened,) = await eventually(lambda: _calls(bot, "views.open"))
+    view = opened.args["view"]
+    text_input = next(b for b in view["blocks"] if b["block_id"] == "text")["element"]
+    assert text_input["initial_value"] == "Refund $120 to the customer's card."
+    values = {
+        "text": {"value": {"value": "Refund $100 to the customer's card."}},
+        "reason": {"value": {"value": None}},
+    }
+    await bot.send(submission(view, values))
+
+    state = await final_state(live, decision_id)
+    assert state.status is Status.APPROVED_WITH_EDITS
+    assert state.edit is not None
+    assert (state.edit.actor, state.edit.text) == ("alice", "Refund $100 to the customer's card.")
