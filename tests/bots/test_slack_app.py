@@ -15,14 +15,18 @@ import aiohttp
 import pytest
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
-from adapters.slack import SlackSettings
+from adapters.slack import SlackSettings, make_client
 from adapters.store import Store
-from bots.slack import messages
+from bots.slack import SlackChannel, messages
 from bots.slack.app import build_app
 from bots.slack.server import EVENTS_PATH, web_app
+from signoff import SignoffPlugin
 from signoff.config import load_directory
 from signoff.models import AuditKind, DecisionState, Status
+from signoff.settings import Settings
 from tests.conftest import FIXTURES, Harness, make_request
 from tests.helpers.slack_api import TOKEN, SlackApi
 
@@ -353,3 +357,55 @@ async def test_edit_modal_is_prefilled_and_approves_the_edit(live: Harness, bot:
     assert state.status is Status.APPROVED_WITH_EDITS
     assert state.edit is not None
     assert (state.edit.actor, state.edit.text) == ("alice", "Refund $100 to the customer's card.")
+
+
+async def test_the_whole_loop_runs_in_slack(
+    dev_env: WorkflowEnvironment, settings: Settings, api: SlackApi, store: Store
+) -> None:
+    """Submit → cards posted → signed approve → final → every card redrawn → thumbs →
+    feedback in the workflow and the store."""
+    harness = Harness(dev_env.client, settings)
+    slack = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_base_url=api.base_url)
+    plugin = SignoffPlugin(
+        settings=harness.settings,
+        channels={"slack": SlackChannel(make_client(slack), DIRECTORY)},
+    )
+    app = build_app(client=harness.signoff, directory=DIRECTORY, settings=slack)
+    runner = web.AppRunner(web_app(app), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}{EVENTS_PATH}"
+    async with (
+        Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]),
+        aiohttp.ClientSession() as session,
+    ):
+        bot = Bot(url, api, session)
+        decision_id = (await harness.signoff.submit(make_request("slack-leads"))).decision_id
+
+        async def three_cards() -> list[Any]:
+            posted = api.calls_to("chat.postMessage")
+            return posted if len(posted) == 3 else []
+
+        await eventually(three_cards)
+        assert (await bot.send(click(decision_id, "approve"))).status == 200
+        assert (await final_state(harness, decision_id)).status is Status.APPROVED
+
+        async def all_redrawn() -> bool:
+            shown = [json.dumps(m.get("blocks")) for m in api.messages.values()]
+            return len(shown) == 3 and all(
+                "signoff:thumb_up" in s and "signoff:approve" not in s for s in shown
+            )
+
+        await eventually(all_redrawn)
+        assert (await bot.send(click(decision_id, "thumb_up", user="UBOB"))).status == 200
+
+        async def thumbs() -> dict[str, str]:
+            return (await harness.signoff.state(decision_id)).feedback.thumbs
+
+        assert await eventually(thumbs) == {"bob": "up"}
+
+        async def stored() -> dict[str, str]:
+            return (await store.feedback(decision_id))["thumbs"]
+
+        assert await eventually(stored) == {"bob": "up"}
+    await runner.cleanup()
