@@ -44,9 +44,10 @@ class CardActivities:
                 if recipient not in have:
                     card = await channel.post(state, target, recipient)
                     await self._store.save_card(state.decision_id, card)
+                    mine.append(card)
                     new += 1
             for notice in input.notices:
-                await channel.notify(state, target, notice)
+                await channel.notify(state, target, notice, mine)
         return new
 
 

@@ -23,7 +23,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,7 +111,13 @@ class NoopChannel:
         self.calls["redraw"] += 1
         self._saw(state)
 
-    async def notify(self, state: DecisionState, target: ChannelTarget, notice: Notice) -> None:
+    async def notify(
+        self,
+        state: DecisionState,
+        target: ChannelTarget,
+        notice: Notice,
+        cards: Sequence[CardRef] = (),
+    ) -> None:
         self.calls["notify"] += 1
 
 

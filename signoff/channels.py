@@ -6,6 +6,7 @@ The publish activity calls it; workflows never do.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
@@ -18,11 +19,14 @@ class CardRef(BaseModel):
 
     ``recipient`` is the principal a direct message went to, or None for a card in a
     shared destination. ``ref`` is the channel's own address (Slack: channel and ts).
+    ``message_id``, when the channel sets it, finds the decision from a reaction that
+    names only the message (Teams' feedback loop).
     """
 
     channel: str
     recipient: str | None = None
     ref: dict[str, Any] = Field(default_factory=dict)
+    message_id: str | None = None
 
 
 class Notice(BaseModel):
@@ -49,6 +53,14 @@ class Channel(Protocol):
         """Replace a posted card with the current state."""
         ...
 
-    async def notify(self, state: DecisionState, target: ChannelTarget, notice: Notice) -> None:
-        """Send a notice to its recipients."""
+    async def notify(
+        self,
+        state: DecisionState,
+        target: ChannelTarget,
+        notice: Notice,
+        cards: Sequence[CardRef] = (),
+    ) -> None:
+        """Send a notice to its recipients. ``cards`` are this channel's cards of the
+        decision, so a channel can answer beside them (Slack: a reply in the card's
+        thread) rather than in a new conversation."""
         ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from rich.console import Console
@@ -88,7 +89,13 @@ class ConsoleChannel:
     async def redraw(self, state: DecisionState, card: CardRef) -> None:
         self._show(state, f"card #{card.ref.get('line', '?')} updated")
 
-    async def notify(self, state: DecisionState, target: ChannelTarget, notice: Notice) -> None:
+    async def notify(
+        self,
+        state: DecisionState,
+        target: ChannelTarget,
+        notice: Notice,
+        cards: Sequence[CardRef] = (),
+    ) -> None:
         to = ", ".join(notice.recipients) or "everyone"
         heading = f"{notice.kind} for {to} on {state.decision_id}"
         log.info("%s: %s", heading, notice.text)

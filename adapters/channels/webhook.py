@@ -7,6 +7,7 @@ own card and never has to call back; it answers with actions through the Signoff
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel
@@ -72,7 +73,13 @@ class WebhookChannel:
         key = f"card.updated:{card_id}:v{state.version}"
         await self._sender.send(url, event, idempotency_key=key)
 
-    async def notify(self, state: DecisionState, target: ChannelTarget, notice: Notice) -> None:
+    async def notify(
+        self,
+        state: DecisionState,
+        target: ChannelTarget,
+        notice: Notice,
+        cards: Sequence[CardRef] = (),
+    ) -> None:
         url = self._url(target)
         event = WebhookEvent(
             type="notice", decision_id=state.decision_id, state=state, notice=notice

@@ -213,6 +213,19 @@ class Store:
     async def save_card(self, decision_id: str, card: CardRef) -> None:
         await self._write(cards.save_card, decision_id=decision_id, card=card)
 
+    async def decision_of_message(self, channel: str, message_id: str) -> str | None:
+        """The decision a posted card belongs to, found by the channel's message id."""
+        async with self._sessions() as session:
+            return await cards.decision_of_message(session, channel=channel, message_id=message_id)
+
+    async def save_conversation(self, channel: str, key: str, reference: dict[str, Any]) -> None:
+        await self._write(cards.save_conversation, channel=channel, key=key, reference=reference)
+
+    async def conversation(self, channel: str, key: str) -> dict[str, Any] | None:
+        """A conversation reference saved by :meth:`save_conversation`, or None."""
+        async with self._sessions() as session:
+            return await cards.get_conversation(session, channel=channel, key=key)
+
     async def feedback(self, decision_id: str) -> dict[str, Any]:
         """Current thumbs (one per person), corrections, and ground truth if any."""
         async with self._sessions() as session:

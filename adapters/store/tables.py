@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from adapters.store.types import JsonDoc, JsonText, UtcDateTime
@@ -123,11 +123,27 @@ class CardRow(Base):
     """
 
     __tablename__ = "cards"
-    __table_args__ = (UniqueConstraint("decision_id", "channel", "recipient"),)
+    __table_args__ = (
+        UniqueConstraint("decision_id", "channel", "recipient"),
+        Index("ix_cards_channel_message_id", "channel", "message_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     decision_id: Mapped[str] = mapped_column(String(200), index=True)
     channel: Mapped[str] = mapped_column(String(100))
     recipient: Mapped[str] = mapped_column(String(200))
     ref: Mapped[dict[str, Any]]
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[datetime]
+
+
+class ConversationRow(Base):
+    """Where a bot may post: a chat platform's conversation reference, by a key of the
+    bot's choosing (Teams: ``user:<AAD object id>`` or ``conversation:<id>``)."""
+
+    __tablename__ = "chat_conversations"
+
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    reference: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]

@@ -13,8 +13,9 @@ Design choices:
   waits for Temporal as long as it takes; Slack's 3 s hold however slow Temporal is.
   Modal submissions validate their inputs (cheap, local) before acking, so an empty
   required field is shown in the modal.
-- Who the clicking person is, is middleware: the directory's Slack identity, else the
-  Slack profile's e-mail (``users.info``). Someone not linked is told so, ephemerally.
+- Who the clicking person is, is found after ``ack()``: the directory's Slack identity,
+  else the Slack profile's e-mail (``users.info``, a Web API call that must not hold up
+  the ack). Someone not linked is told so, ephemerally.
 - Refusals are shown to the clicking person alone (``chat.postEphemeral``). The card is
   not redrawn here: the workflow's publish activity redraws every card on each change.
 """
@@ -22,9 +23,10 @@ Design choices:
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -49,13 +51,21 @@ def build_app(
     directory: Directory,
     settings: SlackSettings,
     web_client: AsyncWebClient | None = None,
+    socket_mode: bool = False,
 ) -> AsyncApp:
-    """The Bolt app; serve it with :func:`bots.slack.server.web_app`.
+    """The Bolt app; serve it with :func:`bots.slack.server.web_app`, or with
+    :func:`bots.slack.socket_mode.serve_socket_mode` when built with ``socket_mode=True``.
 
     Raises:
-        ValueError: the settings have no signing secret.
+        ValueError: the settings have no signing secret and the app is not for Socket Mode.
     """
-    if settings.signing_secret is None:
+    if settings.signing_secret is not None:
+        signing_secret = settings.signing_secret.get_secret_value()
+    elif socket_mode:
+        # Slack authenticates the Socket Mode WebSocket and Bolt skips verification for its
+        # envelopes; an unguessable secret keeps any HTTP request to this app refused.
+        signing_secret = secrets.token_urlsafe(32)
+    else:
         raise ValueError("the Slack bot needs SIGNOFF_SLACK_SIGNING_SECRET to verify requests")
     bot_token = settings.bot_token.get_secret_value()
     signoff = client
@@ -64,30 +74,24 @@ def build_app(
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=bot_token)
 
     app = AsyncApp(
-        signing_secret=settings.signing_secret.get_secret_value(),
+        signing_secret=signing_secret,
         authorize=authorize,
         client=web_client or make_client(settings),
         process_before_response=False,
         request_verification_enabled=True,
     )
 
-    @app.middleware
-    async def identify(body: dict[str, Any], context: AsyncBoltContext, next_: Any) -> Any:
-        """Sets ``context["principal"]`` (None when the Slack user is not linked)."""
+    async def principal_of(body: dict[str, Any], client: AsyncWebClient) -> str | None:
+        """Who clicked, called after ``ack()``: the e-mail fallback is a Web API call,
+        which must not hold up Slack's 3 s."""
         user = (body.get("user") or {}).get("id") or body.get("user_id")
-        context["slack_user"] = user
-        context["principal"] = (
-            await handlers.find_principal(directory, user, context.client) if user else None
-        )
-        return await next_()
+        return await handlers.find_principal(directory, user, client) if user else None
 
     @app.action(DIRECT_BUTTONS)
-    async def on_button(
-        ack: Any, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
+    async def on_button(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         button = Click.of(body)
-        principal = context["principal"]
+        principal = await principal_of(body, client)
         if principal is None:
             reply: str | None = messages.NOT_LINKED
         else:
@@ -95,12 +99,10 @@ def build_app(
         await _tell(client, button.channel, button.user, reply)
 
     @app.action(MODAL_BUTTONS)
-    async def on_modal_button(
-        ack: Any, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
+    async def on_modal_button(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         button = Click.of(body)
-        if context["principal"] is None and button.name != "view_full":
+        if button.name != "view_full" and await principal_of(body, client) is None:
             await _tell(client, button.channel, button.user, messages.NOT_LINKED)
             return
         try:
@@ -112,16 +114,14 @@ def build_app(
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(MODAL_CALLBACKS)
-    async def on_submission(
-        ack: Any, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
+    async def on_submission(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         submission = Submission.of(body)
         errors = handlers.submission_errors(submission, directory)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        principal = context["principal"]
+        principal = await principal_of(body, client)
         if principal is None:
             reply: str | None = messages.NOT_LINKED
         else:
@@ -130,10 +130,10 @@ def build_app(
 
     @app.command("/signoff")
     async def on_command(
-        ack: Any, command: dict[str, Any], context: AsyncBoltContext, respond: Any
+        ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any
     ) -> None:
         await ack()
-        principal = context["principal"]
+        principal = await principal_of(command, client)
         if principal is None:
             text = messages.NOT_LINKED
         else:

@@ -11,9 +11,10 @@ Design choices:
   a warning, sends nothing and returns a CardRef whose ref is ``{"skipped": ...}``;
   ``redraw`` leaves such refs alone. The activity stores that ref like any other, so the
   person is not retried on every redraw; they still see the shared card, if any.
-- ``notify`` has no access to the cards, so every notice (reminder, escalation,
-  assignment, call to adjudicate, outcome) is a direct message to each recipient,
-  mentioning them. A notice without recipients goes to the target's shared channel.
+- A notice (reminder, escalation, assignment, call to adjudicate, outcome) is a reply
+  in the thread of the recipient's card, mentioning them: their direct-message card,
+  else the shared card. Someone without a card (e.g. the requester told the outcome)
+  gets a direct message. A notice without recipients goes to the shared channel.
 - Slack errors propagate as ``SlackApiError`` once the client's retry handlers give up
   (see :mod:`adapters.slack.client`): the publish activity fails and Temporal retries
   it, and cards already posted are in the store, so nothing is posted twice. This holds
@@ -23,6 +24,7 @@ Design choices:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -98,7 +100,13 @@ class SlackChannel:
             channel=channel_id, ts=ts, text=_fallback(view), blocks=approval_blocks(view)
         )
 
-    async def notify(self, state: DecisionState, target: ChannelTarget, notice: Notice) -> None:
+    async def notify(
+        self,
+        state: DecisionState,
+        target: ChannelTarget,
+        notice: Notice,
+        cards: Sequence[CardRef] = (),
+    ) -> None:
         heading = NOTICE_HEADINGS.get(notice.kind, notice.kind)
         about = f"*{state.request.title}* (`{state.decision_id}`)"
         if not notice.recipients:
@@ -115,8 +123,14 @@ class SlackChannel:
                     notice.kind,
                 )
                 continue
-            text = f"<@{user_id}> {heading}: {notice.text}\n{about}"
-            await self._client.chat_postMessage(channel=await self._open_dm(user_id), text=text)
+            text = f"<@{user_id}> {heading}: {notice.text}"
+            thread = _thread_for(principal, cards)
+            if thread is None:
+                channel_id = await self._open_dm(user_id)
+                await self._client.chat_postMessage(channel=channel_id, text=f"{text}\n{about}")
+            else:
+                channel_id, ts = thread
+                await self._client.chat_postMessage(channel=channel_id, thread_ts=ts, text=text)
 
     def _slack_id(self, principal: str) -> str | None:
         person = self._directory.get(principal)
@@ -129,6 +143,16 @@ class SlackChannel:
             channel: dict[str, Any] = response["channel"]
             self._dm_channels[user_id] = channel["id"]
         return self._dm_channels[user_id]
+
+
+def _thread_for(principal: str, cards: Sequence[CardRef]) -> tuple[str, str] | None:
+    """The card a notice to ``principal`` answers in: their own direct-message card,
+    else the shared card (where the mention reaches them)."""
+    posted = [c for c in cards if c.ref.get("channel") and c.ref.get("ts")]
+    for card in sorted(posted, key=lambda c: c.recipient != principal):
+        if card.recipient in (principal, None):
+            return card.ref["channel"], card.ref["ts"]
+    return None
 
 
 def _fallback(view: CardView) -> str:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
@@ -66,8 +65,10 @@ def modal(context: ModalContext, *, proposal_text: str | None = None) -> dict:
     if kind == "view_full":
         text = proposal_text or messages.NO_PROPOSAL_TEXT
         chunks = [text[i : i + SECTION_CHARS] for i in range(0, len(text), SECTION_CHARS)]
+        # plain_text, so Slack shows the AI's output as written: in mrkdwn, <...> and &
+        # are markup and *...* or _..._ change the text's look.
         blocks = [
-            SectionBlock(text=MarkdownTextObject(text=chunk, verbatim=True))
+            SectionBlock(text=PlainTextObject(text=chunk, emoji=False))
             for chunk in chunks[:MAX_MODAL_BLOCKS]
         ]
         view = View(type="modal", title=title, close=messages.MODAL_CLOSE, blocks=blocks)

@@ -23,6 +23,7 @@ TABLES = {
     "audit_events",
     "audit_heads",
     "cards",
+    "chat_conversations",
     "decisions",
     "feedback",
     "ground_truth",
@@ -50,7 +51,7 @@ async def test_migrating_an_up_to_date_database_changes_nothing(
 
     async with store.engine.connect() as conn:
         version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_a_new_sqlite_file_gets_its_folder_and_write_ahead_logging(
@@ -91,6 +92,30 @@ def test_the_migrations_can_be_undone_and_redone(tmp_path: Path) -> None:
     upgrade(url)
 
     assert emptied == {"alembic_version"}
+    assert _tables(url) == TABLES
+
+
+def test_a_store_made_before_chat_conversations_upgrades_and_keeps_its_cards(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0001")
+    engine = make_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO cards (decision_id, channel, recipient, ref, updated_at)"
+                    " VALUES ('d-1', 'slack', '', '{\"ts\": \"1.2\"}', '2026-01-01 00:00:00')"
+                )
+            )
+        upgrade(url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT decision_id, ref, message_id FROM cards")).all()
+    finally:
+        engine.dispose()
+
+    assert [tuple(r) for r in rows] == [("d-1", '{"ts": "1.2"}', None)]
     assert _tables(url) == TABLES
 
 

@@ -129,7 +129,7 @@ async def test_a_redraw_updates_the_same_message_with_the_final_status(
 
 
 @pytest.mark.parametrize("kind", ["reminder", "escalation", "assignment", "outcome"])
-async def test_notices_reach_each_recipient_by_direct_message(
+async def test_notices_to_people_without_a_card_reach_them_by_direct_message(
     api: SlackApi, channel: SlackChannel, kind: str
 ) -> None:
     notice = Notice(kind=kind, recipients=["dave", "bob"], text="Please look at this refund.")
@@ -144,11 +144,42 @@ async def test_notices_reach_each_recipient_by_direct_message(
         assert "Please look at this refund." in call.args["text"]
 
 
+async def test_a_reminder_replies_in_the_thread_of_the_persons_own_card(
+    api: SlackApi, channel: SlackChannel
+) -> None:
+    state = make_state()
+    shared = await channel.post(state, SHARED, None)
+    own = await channel.post(state, DMS, "bob")
+    reminder = Notice(kind="reminder", recipients=["bob"], text="Due in an hour.")
+
+    await channel.notify(state, DMS, reminder, [shared, own])
+
+    reply = api.calls_to("chat.postMessage")[-1]
+    assert (reply.args["channel"], reply.args["thread_ts"]) == (own.ref["channel"], own.ref["ts"])
+    assert reply.args["text"].startswith("<@UBOB> ")
+    assert "Due in an hour." in reply.args["text"]
+
+
+async def test_a_reminder_to_someone_with_only_the_shared_card_mentions_them_in_its_thread(
+    api: SlackApi, channel: SlackChannel
+) -> None:
+    state = make_state()
+    shared = await channel.post(state, SHARED, None)
+    reminder = Notice(kind="reminder", recipients=["dave"], text="Due in an hour.")
+
+    await channel.notify(state, SHARED, reminder, [shared])
+
+    reply = api.calls_to("chat.postMessage")[-1]
+    assert (reply.args["channel"], reply.args["thread_ts"]) == ("C0APPROVALS", shared.ref["ts"])
+    assert reply.args["text"].startswith("<@UDAVE> ")
+    assert api.calls_to("conversations.open") == []
+
+
 async def test_a_dm_conversation_is_opened_once_per_person(
     api: SlackApi, channel: SlackChannel
 ) -> None:
     await channel.post(make_state(), DMS, "alice")
-    await channel.notify(make_state(), DMS, Notice(kind="reminder", recipients=["alice"], text="x"))
+    await channel.notify(make_state(), DMS, Notice(kind="outcome", recipients=["alice"], text="x"))
 
     assert len(api.calls_to("conversations.open")) == 1
     assert len(api.calls_to("chat.postMessage")) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from signoff.channels import CardRef, Notice
@@ -32,7 +33,13 @@ class RecordingChannel:
         self._maybe_fail()
         self.redraws.append((state.decision_id, str(card.ref["n"]), state.status.value))
 
-    async def notify(self, state: DecisionState, target: ChannelTarget, notice: Notice) -> None:
+    async def notify(
+        self,
+        state: DecisionState,
+        target: ChannelTarget,
+        notice: Notice,
+        cards: Sequence[CardRef] = (),
+    ) -> None:
         self._maybe_fail()
         self.notices.append((state.decision_id, notice))
 

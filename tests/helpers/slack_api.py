@@ -5,6 +5,10 @@ Point ``AsyncWebClient(base_url=api.base_url)`` at it. Like Slack, it accepts fo
 JSON bodies, checks ``Authorization: Bearer <token>`` (answering ``ok: false`` with
 ``not_authed`` or ``invalid_auth`` and HTTP 200), answers 429 with ``Retry-After`` and
 ``error: ratelimited``, and gives every posted message a fresh ``ts``.
+
+It also stands in for Socket Mode: ``apps.connections.open`` (app-level token only) hands
+out a one-use ``ws://`` URL on this server, which greets with ``hello``;
+:meth:`SlackApi.socket_send` pushes an envelope down it and returns the app's ack.
 """
 
 from __future__ import annotations
@@ -12,15 +16,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
-__all__ = ["SlackApi", "SlackCall"]
+__all__ = ["APP_TOKEN", "SlackApi", "SlackCall"]
 
 TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A1-test-app-token"
 
 
 @dataclass(frozen=True)
@@ -42,8 +48,9 @@ class _Failure:
 class SlackApi:
     """Use as ``async with SlackApi() as api:``; messages live in ``api.messages``."""
 
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, app_token: str = APP_TOKEN) -> None:
         self.token = token
+        self.app_token = app_token
         self.calls: list[SlackCall] = []
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         # users.info answers from here: Slack user id -> profile fields, e.g. {"email": ...}
@@ -54,6 +61,9 @@ class SlackApi:
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._tickets: set[str] = set()  # WebSocket URLs handed out and not yet used
+        self._sockets: list[web.WebSocketResponse] = []
+        self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
 
     @property
     def base_url(self) -> str:
@@ -71,6 +81,50 @@ class SlackApi:
         """A ``response_url`` on this server; what is posted to it lands in ``responses``."""
         return f"{self.base_url.removesuffix('/api/')}/response/{name}"
 
+    @property
+    def open_sockets(self) -> int:
+        """Socket Mode connections open now."""
+        return sum(not socket.closed for socket in self._sockets)
+
+    async def socket_send(
+        self,
+        envelope_type: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool = False,
+        timeout: float = 5.0,
+    ) -> dict[str, Any]:
+        """Push an envelope down the newest open Socket Mode connection, as Slack does, and
+        return the app's ack (``{"envelope_id": ..., "payload"?: ...}``).
+
+        Args:
+            envelope_type: ``interactive``, ``slash_commands`` or ``events_api``.
+            payload: What Slack would POST over HTTP (an interactive payload's JSON, a slash
+                command's form fields, an event callback).
+            accepts_response_payload: Whether Slack would use a ``payload`` in the ack
+                (slash commands, view submissions).
+            timeout: How long to wait for a connection and then for the ack.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (sockets := [s for s in self._sockets if not s.closed]):
+            if loop.time() > deadline:
+                raise TimeoutError("no Socket Mode connection is open")
+            await asyncio.sleep(0.01)
+        envelope_id = str(uuid.uuid4())
+        acked = self._acks[envelope_id] = loop.create_future()
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": envelope_type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        try:
+            await sockets[-1].send_json(envelope)
+            return await asyncio.wait_for(acked, max(deadline - loop.time(), 0.1))
+        finally:
+            self._acks.pop(envelope_id, None)
+
     def calls_to(self, method: str) -> list[SlackCall]:
         """Calls Slack accepted (HTTP 200) to ``method``."""
         return [c for c in self.calls if c.method == method and c.status == 200]
@@ -80,6 +134,8 @@ class SlackApi:
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_get("/api/{method}", self._handle)  # slack_sdk GETs users.info
         app.router.add_post("/response/{name}", self._respond)
+        app.router.add_get("/link/", self._link)
+        app.on_shutdown.append(self._close_sockets)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -111,6 +167,8 @@ class SlackApi:
             return web.json_response(body, status=failure.status, headers=failure.headers)
         if not authorization:
             return web.json_response({"ok": False, "error": "not_authed"})
+        if method == "apps.connections.open":
+            return web.json_response(self._connections_open(authorization))
         if authorization != f"Bearer {self.token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         handler = {
@@ -124,6 +182,46 @@ class SlackApi:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(handler(args))
+
+    def _connections_open(self, authorization: str) -> dict[str, Any]:
+        """Only an app-level token opens a connection; Slack refuses bot tokens by kind."""
+        if not authorization.startswith("Bearer xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if authorization != f"Bearer {self.app_token}":
+            return {"ok": False, "error": "invalid_auth"}
+        ticket = uuid.uuid4().hex
+        self._tickets.add(ticket)
+        return {"ok": True, "url": f"ws://127.0.0.1:{self._port}/link/?ticket={ticket}"}
+
+    async def _link(self, request: web.Request) -> web.StreamResponse:
+        """A Socket Mode connection: ``hello`` first, then acks matched to envelopes."""
+        ticket = request.query.get("ticket", "")
+        if ticket not in self._tickets:
+            return web.Response(status=401, text="invalid ticket")
+        self._tickets.discard(ticket)
+        socket = web.WebSocketResponse()  # answers the client's pings itself
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json(
+            {
+                "type": "hello",
+                "num_connections": self.open_sockets,
+                "debug_info": {"host": "applink-local", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": "A1"},
+            }
+        )
+        async for message in socket:
+            if message.type is not WSMsgType.TEXT:
+                continue
+            ack = json.loads(message.data)
+            waiter = self._acks.get(ack.get("envelope_id", ""))
+            if waiter is not None and not waiter.done():
+                waiter.set_result(ack)
+        return socket
+
+    async def _close_sockets(self, _: web.Application) -> None:
+        for socket in self._sockets:
+            await socket.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")

@@ -1,0 +1,86 @@
+"""Run the Bolt app over Socket Mode: Slack pushes clicks, modal submissions and slash
+commands down a WebSocket the bot opens, so the bot needs no public Request URL (behind a
+firewall, on a laptop).
+
+Design choices:
+
+- slack_bolt's aiohttp handler: aiohttp is already a dependency, the ``websockets`` and
+  ``websocket-client`` handlers would each add a package.
+- Slack authenticates the WebSocket with the app-level token (``xapp-...``) and envelopes
+  carry no signature, so build the app with ``build_app(..., socket_mode=True)``.
+- ``apps.connections.open`` goes to ``settings.api_base_url`` through
+  :func:`adapters.slack.make_client`, so tests can point it at a local stand-in.
+- The first WebSocket URL is asked for here rather than by the handler: the handler retries
+  a refused token forever, logging each time; a token Slack refuses is a configuration
+  error, so it is raised at once. After that the handler keeps the connection up: pings,
+  reconnects when the socket drops or Slack sends ``disconnect`` to refresh it.
+- Listeners ack first (``process_before_response=False``), so an envelope is acked within
+  Slack's 3 s however slow Temporal is, exactly as in HTTP mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack import SlackSettings, make_client
+
+__all__ = ["SocketModeRefused", "serve_socket_mode", "socket_mode"]
+
+
+class SocketModeRefused(RuntimeError):
+    """Slack would not open a Socket Mode connection, e.g. for a wrong or revoked token."""
+
+
+@asynccontextmanager
+async def socket_mode(
+    app: AsyncApp, settings: SlackSettings
+) -> AsyncIterator[AsyncSocketModeHandler]:
+    """Connect ``app`` to Slack over Socket Mode for the duration of the block.
+
+    Leaving the block (or cancelling it) closes the WebSocket; for running other things
+    alongside the bot, e.g. a worker in ``signoff dev``.
+
+    Args:
+        app: The Bolt app, built with ``socket_mode=True`` unless it has a signing secret.
+        settings: ``app_token`` opens the connection; ``api_base_url`` is where
+            ``apps.connections.open`` is called.
+
+    Raises:
+        ValueError: the settings have no app-level token.
+        SocketModeRefused: Slack refused the app-level token.
+    """
+    if settings.app_token is None:
+        raise ValueError("Socket Mode needs SIGNOFF_SLACK_APP_TOKEN, an app-level token (xapp-...)")
+    handler = AsyncSocketModeHandler(
+        app, settings.app_token.get_secret_value(), web_client=make_client(settings)
+    )
+    try:
+        try:
+            handler.client.wss_uri = await handler.client.issue_new_wss_url()
+        except SlackApiError as err:
+            raise SocketModeRefused(
+                f"Slack refused to open a Socket Mode connection ({err.response.get('error')}):"
+                " SIGNOFF_SLACK_APP_TOKEN must be an app-level token (xapp-...) with the"
+                " connections:write scope, for an app with Socket Mode turned on"
+            ) from err
+        await handler.connect_async()
+        yield handler
+    finally:
+        await handler.close_async()
+
+
+async def serve_socket_mode(app: AsyncApp, settings: SlackSettings, *, stop: asyncio.Event) -> None:
+    """Run ``app`` over Socket Mode until ``stop`` is set, then close the connection.
+
+    Raises:
+        ValueError: the settings have no app-level token.
+        SocketModeRefused: Slack refused the app-level token.
+    """
+    async with socket_mode(app, settings):
+        await stop.wait()
