@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from signoff import messages
-from signoff.models import ActionKind, DecisionState, Status
+from signoff.models import Action, ActionKind, DecisionState, Status
+from signoff.policy import check, is_repeat_vote
 
 __all__ = [
     "CardView",
@@ -23,6 +24,7 @@ __all__ = [
     "SourceView",
     "StageView",
     "VoteView",
+    "actions_for",
     "card_view",
     "confidence_words",
 ]
@@ -168,6 +170,34 @@ def card_view(state: DecisionState, *, proposal_chars: int = 600) -> CardView:
         actions=actions,
         manager_only=[ActionKind.OVERRIDE] if ActionKind.OVERRIDE in actions else [],
     )
+
+
+# Fields that make a probe action complete, so only who-may-act-when decides.
+_PROBE_FIELDS: dict[ActionKind, dict[str, Any]] = {
+    ActionKind.DELEGATE: {"delegate_to": "\x00someone-else"},
+    ActionKind.OVERRIDE: {"verdict": "approve"},
+    ActionKind.THUMB: {"thumb": "up"},
+}
+
+
+def actions_for(state: DecisionState, viewer: str) -> list[ActionKind]:
+    """The card's actions that ``viewer`` may use now: for a card drawn for one person
+    (a Teams refresh, a direct message), so nobody is shown a button that would refuse."""
+    allowed = []
+    for kind in _actions(state):
+        probe = Action(
+            kind=kind,
+            action_id="probe",
+            actor=viewer,
+            seen_stage=state.stage.index if state.stage else None,
+            reason="probe",
+            edited_text="probe",
+            **_PROBE_FIELDS.get(kind, {}),
+        )
+        # A repeated vote is accepted as a no-op, but offering it again would mislead.
+        if not is_repeat_vote(state, probe) and check(state, probe) is None:
+            allowed.append(kind)
+    return allowed
 
 
 def _badge(status: Status) -> str:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from signoff.cli import actions, decisions, dev, slack
+from signoff.cli import actions, chat, decisions, dev
 from signoff.cli.audit import audit_app
 from signoff.cli.common import Overrides
 
@@ -57,7 +57,8 @@ for _name, _command in actions.COMMANDS.items():
 app.command()(dev.dev)
 app.command()(dev.worker)
 app.command()(dev.demo)
-app.command()(slack.slack)
+app.command()(chat.slack)
+app.command()(chat.teams)
 app.add_typer(audit_app, name="audit")
 
 

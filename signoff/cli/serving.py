@@ -18,7 +18,9 @@ from temporalio.client import Client
 from adapters.channels.console import ConsoleChannel
 from adapters.slack import make_client, slack_settings
 from adapters.store.migrate import upgrade
+from adapters.teams import teams_settings
 from signoff.channels import Channel
+from signoff.cli.bots import BotAddresses, running_bots
 from signoff.cli.devserver import HOST, DevServer, port_in_use, wait_until_ready
 from signoff.cli.errors import CliError, explain, unreachable
 from signoff.cli.render import status_text, stdout_console
@@ -51,15 +53,21 @@ async def prepare(settings: Settings) -> None:
 
 
 async def worker_client(settings: Settings) -> Client:
-    """A client whose workers draw cards in this terminal, and in Slack when
-    ``SIGNOFF_SLACK_BOT_TOKEN`` is set."""
+    """A client whose workers draw cards in this terminal, in Slack when
+    ``SIGNOFF_SLACK_BOT_TOKEN`` is set, and in Teams when ``SIGNOFF_TEAMS_APP_ID`` (or
+    anonymous mode) is."""
     channels: dict[str, Channel] = {"console": ConsoleChannel(stdout_console())}
+    directory = Catalog.load(settings).directory
     slack = slack_settings()
     if slack is not None:
         from bots.slack import SlackChannel
 
-        directory = Catalog.load(settings).directory
         channels["slack"] = SlackChannel(make_client(slack), directory)
+    teams = teams_settings()
+    if teams is not None:
+        from bots.teams import TeamsChannel
+
+        channels["teams"] = TeamsChannel.open(teams, directory, settings.store_url)
     return await connect(settings, channels=channels)
 
 
@@ -138,8 +146,27 @@ async def _serve_until_stopped(
     client = await wait_until_ready(ready_client, address=address, server=server, stop=stop)
     if client is None:
         return
+    signoff = SignoffClient(
+        client, task_queue=settings.task_queue, search_salt=settings.search_salt
+    )
+    async with running_bots(settings, signoff, BotAddresses()) as bots:
+        await _run_until_stopped(settings, server, stop, client, signoff, ui_url, demo, bots)
+
+
+async def _run_until_stopped(
+    settings: Settings,
+    server: DevServer | None,
+    stop: asyncio.Event,
+    client: Client,
+    signoff: SignoffClient,
+    ui_url: str,
+    demo: bool,
+    bots: list[str],
+) -> None:
     worker = asyncio.create_task(run_worker(settings, client=client, stop=stop))
     _print_ready(settings, ui_url)
+    for line in bots:
+        stdout_console().print(line, soft_wrap=True)
     # Ends the wait below: Ctrl-C, or the server dying under us (the worker's own
     # failure ends it as well).
     endings: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
@@ -147,9 +174,6 @@ async def _serve_until_stopped(
         endings.append(asyncio.ensure_future(server.process.wait()))
     helpers: list[asyncio.Future[None]] = []
     if demo:
-        signoff = SignoffClient(
-            client, task_queue=settings.task_queue, search_salt=settings.search_salt
-        )
         helpers.append(asyncio.ensure_future(_demo_in_background(signoff, ui_url, settings)))
     await asyncio.wait([worker, *endings], return_when=asyncio.FIRST_COMPLETED)
     died = server is not None and server.process.returncode is not None and not stop.is_set()

@@ -16,7 +16,7 @@ from signoff.models import (
     Status,
     Vote,
 )
-from signoff.view import card_view, confidence_words
+from signoff.view import actions_for, card_view, confidence_words
 from tests.helpers.builders import (
     SUBMITTED_AT,
     make_outcome,
@@ -198,3 +198,41 @@ def test_confidence_is_shown_in_words_and_numbers(confidence: float, words: str)
     assert confidence_words(confidence) == words
     view = card_view(make_state(request=make_request(confidence=confidence)))
     assert view.confidence_words == words
+
+
+def test_an_asked_approver_sees_the_review_buttons_but_not_the_managers_override():
+    assert actions_for(make_state(), "alice") == [
+        kind for kind in PENDING_ACTIONS if kind is not ActionKind.OVERRIDE
+    ]
+
+
+def test_someone_not_asked_sees_no_buttons_while_the_decision_is_pending():
+    assert actions_for(make_state(), "carol") == []
+
+
+def test_a_manager_not_asked_may_still_escalate_and_override():
+    assert actions_for(make_state(), "dave") == [ActionKind.ESCALATE, ActionKind.OVERRIDE]
+
+
+def test_an_approver_who_voted_no_longer_sees_the_vote_buttons():
+    stage = make_state().stage
+    assert stage is not None
+    voted = stage.model_copy(
+        update={"votes": [Vote(actor="alice", verdict="approve", at=SUBMITTED_AT)]}
+    )
+
+    assert ActionKind.APPROVE not in actions_for(make_state(stage=voted), "alice")
+
+
+def test_after_the_outcome_everyone_may_give_feedback_and_managers_may_override():
+    state = make_state(
+        status=Status.APPROVED,
+        outcome=make_outcome(status=Status.APPROVED, decided_by=["bob"]),
+    )
+
+    assert actions_for(state, "carol") == [ActionKind.THUMB, ActionKind.CORRECTION]
+    assert actions_for(state, "dave") == [
+        ActionKind.THUMB,
+        ActionKind.CORRECTION,
+        ActionKind.OVERRIDE,
+    ]

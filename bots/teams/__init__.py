@@ -1,0 +1,8 @@
+"""The Microsoft Teams bot: Adaptive Cards built from :class:`signoff.view.CardView`, the
+channel that posts and updates them proactively, and (in ``bots.teams.bot`` and
+``bots.teams.server``) the bot that turns clicks into decisions."""
+
+from bots.teams.cards import Execute, approval_card
+from bots.teams.channel import TeamsChannel
+
+__all__ = ["Execute", "TeamsChannel", "approval_card"]

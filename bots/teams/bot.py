@@ -1,0 +1,127 @@
+"""The Teams bot's inbound half: a botbuilder ``ActivityHandler`` that remembers where
+it may post, and turns card clicks, Teams' feedback buttons and chat messages into
+actions on decision workflows.
+
+Design choices:
+
+- Every activity's conversation is remembered (:mod:`bots.teams.conversations`): an
+  install or a message gives the bot the right to post there later, proactively.
+- Who acts is the directory's person with the sender's AAD object id; nobody else.
+  A refusal comes back as that person's own card with the reason on top (an invoke
+  response changes the card for the clicking person alone).
+- The invoke response body is returned by :mod:`bots.teams.server` itself: botbuilder
+  4.17's ``CloudAdapter.process`` answers 500 to every ``adaptiveCard/action`` invoke.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
+from botbuilder.schema import Activity
+
+from bots.teams import handlers
+from bots.teams.conversations import (
+    CHANNEL,
+    ConversationBook,
+    ConversationRef,
+    conversation_key,
+    message_key,
+    user_key,
+)
+from bots.teams.handlers import Answer
+from signoff.client import SignoffClient
+from signoff.models import Directory
+
+__all__ = ["SignoffTeamsBot"]
+
+log = logging.getLogger(__name__)
+
+
+class MessageIndex(ConversationBook, Protocol):
+    """The store, as the bot needs it: conversations, and cards by their message."""
+
+    async def decision_of_message(self, channel: str, message_id: str) -> str | None: ...
+
+
+class SignoffTeamsBot(ActivityHandler):
+    def __init__(self, client: SignoffClient, directory: Directory, store: MessageIndex) -> None:
+        self._client = client
+        self._directory = directory
+        self._store = store
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context.activity)
+        await super().on_turn(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        principal = self._principal(activity)
+        action_id = f"teams:{activity.id}"
+        if activity.name == "adaptiveCard/action":
+            answer = await handlers.card_action(
+                self._client,
+                self._directory,
+                principal,
+                _json(activity.value).get("action") or {},
+                action_id=action_id,
+            )
+            return InvokeResponse(status=200, body=answer.model_dump())
+        if activity.name == "message/submitAction":
+            return await self._feedback(activity, principal, action_id)
+        return await super().on_invoke_activity(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
+        reply = await handlers.chat_command(
+            self._client, self._directory, self._principal(activity), text.strip()
+        )
+        await turn_context.send_activity(Activity().deserialize(reply))
+
+    async def _feedback(
+        self, activity: Activity, principal: str | None, action_id: str
+    ) -> InvokeResponse:
+        value = _json(activity.value)
+        if value.get("actionName") != "feedback":
+            return InvokeResponse(status=200, body={})
+        decision_id = None
+        if activity.reply_to_id:
+            where = ConversationRef.of(activity.serialize())
+            key = message_key(where.conversation_id, activity.reply_to_id)
+            decision_id = await self._store.decision_of_message(CHANNEL, key)
+        try:
+            problem = await handlers.feedback_loop(
+                self._client, decision_id, principal, value, action_id=action_id
+            )
+        except ValueError as err:
+            return InvokeResponse(status=400, body=Answer.error(400, str(err)).model_dump())
+        if problem is not None:
+            log.info("feedback on %s not recorded: %s", activity.reply_to_id, problem)
+        return InvokeResponse(status=200, body={})
+
+    def _principal(self, activity: Activity) -> str | None:
+        sender = activity.from_property
+        aad = sender.aad_object_id if sender else None
+        person = self._directory.by_identity("teams", aad) if aad else None
+        return person.id if person else None
+
+    async def _remember(self, activity: Activity) -> None:
+        """Keep the reference to where this activity came from, so cards can go there."""
+        raw = activity.serialize()
+        if not raw.get("serviceUrl") or not (raw.get("conversation") or {}).get("id"):
+            return
+        where = ConversationRef.of(raw)
+        if where.conversation_type == "personal":
+            sender = activity.from_property
+            if sender is None or not sender.aad_object_id:
+                return
+            key = user_key(sender.aad_object_id)
+        else:
+            key = conversation_key(where.conversation_id)
+        await self._store.save_conversation(CHANNEL, key, where.model_dump())
+
+
+def _json(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,241 @@
+"""Approval cards in Teams: proactive posts into the policy's channel and each
+approver's personal chat, redraws by updating the very activity posted, and notices as
+replies beside the card.
+
+Design choices:
+
+- A card is an activity whose conversation and id are kept in its :class:`CardRef`
+  (and a key of conversation and id as ``message_id``, so a reaction to it finds the
+  decision).
+- A personal chat comes from the reference the bot captured when the person installed
+  the app (:mod:`bots.teams.conversations`); failing that, the bot opens one through
+  the connector, which works once the app is installed for that person.
+- A principal without a Teams identity in the directory gets no card (the ref says
+  ``skipped``), like Slack: retrying cannot fix the directory.
+- Connector errors propagate once :class:`adapters.teams.TeamsConnector` stops
+  retrying; the publish activity fails and Temporal retries it later, and cards
+  already posted are in the store, so nothing is posted twice.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.store import Store
+from adapters.store.engine import make_async_engine
+from adapters.teams import TeamsConnector, TeamsSettings, token_source
+from bots.teams.conversations import (
+    CHANNEL,
+    ConversationBook,
+    ConversationRef,
+    conversation_key,
+    message_key,
+    user_key,
+)
+from bots.teams.rendering import card_activity, personal_card, shared_card, teams_id
+from signoff.channels import CardRef, Notice
+from signoff.models import ChannelTarget, DecisionState, Directory
+
+__all__ = ["NOTICE_HEADINGS", "TeamsChannel"]
+
+log = logging.getLogger(__name__)
+
+NOTICE_HEADINGS = {
+    "reminder": "⏰ Reminder",
+    "escalation": "⏫ Escalated to you",
+    "assignment": "📥 Assigned to you",
+    "adjudication": "⚖️ Your call is needed",
+    "outcome": "🏁 Decided",
+}
+NO_IDENTITY = "no teams identity"
+
+
+class TeamsChannel:
+    """The Teams side of the channel protocol.
+
+    Args:
+        connector: Outbound Bot Framework calls.
+        directory: Maps principals to AAD object ids (``identities["teams"]``).
+        conversations: Where captured conversation references are kept (the store).
+        settings: The bot's app id, tenant and default service URL.
+    """
+
+    kind = CHANNEL
+
+    def __init__(
+        self,
+        connector: TeamsConnector,
+        directory: Directory,
+        conversations: ConversationBook,
+        settings: TeamsSettings,
+    ) -> None:
+        self._connector = connector
+        self._directory = directory
+        self._conversations = conversations
+        self._settings = settings
+        self._owned: Store | None = None
+
+    @classmethod
+    def open(cls, settings: TeamsSettings, directory: Directory, store_url: str) -> TeamsChannel:
+        """A channel with its own connector and its own handle on the store at
+        ``store_url`` (the worker's plugin migrates it); :meth:`close` releases both."""
+        store = Store(make_async_engine(store_url))
+        channel = cls(TeamsConnector(token_source(settings)), directory, store, settings)
+        channel._owned = store
+        return channel
+
+    async def post(
+        self, state: DecisionState, target: ChannelTarget, recipient: str | None
+    ) -> CardRef:
+        if recipient is None:
+            if not target.destination:
+                raise ValueError(
+                    "a shared Teams card needs the policy channel's destination "
+                    "(a Teams conversation id such as 19:abc@thread.tacv2)"
+                )
+            where = await self._shared_conversation(target.destination)
+            card = shared_card(state, self._directory)
+        else:
+            aad = teams_id(self._directory, recipient)
+            if aad is None:
+                log.warning(
+                    "%s has no Teams identity in the directory; no card for %s",
+                    recipient,
+                    state.decision_id,
+                )
+                return CardRef(channel=self.kind, recipient=recipient, ref={"skipped": NO_IDENTITY})
+            where = await self._personal_conversation(aad)
+            card = personal_card(state, self._directory, recipient)
+        activity_id = await self._connector.send(
+            where.service_url, where.conversation_id, card_activity(state, card)
+        )
+        ref = {**where.model_dump(), "activity_id": activity_id}
+        key = message_key(where.conversation_id, activity_id)
+        return CardRef(channel=self.kind, recipient=recipient, ref=ref, message_id=key)
+
+    async def redraw(self, state: DecisionState, card: CardRef) -> None:
+        if "activity_id" not in card.ref:
+            return  # skipped: no Teams identity
+        where = ConversationRef.model_validate(card.ref)
+        drawn = (
+            shared_card(state, self._directory)
+            if card.recipient is None
+            else personal_card(state, self._directory, card.recipient)
+        )
+        await self._connector.update(
+            where.service_url,
+            where.conversation_id,
+            card.ref["activity_id"],
+            card_activity(state, drawn),
+        )
+
+    async def notify(
+        self,
+        state: DecisionState,
+        target: ChannelTarget,
+        notice: Notice,
+        cards: Sequence[CardRef] = (),
+    ) -> None:
+        heading = NOTICE_HEADINGS.get(notice.kind, notice.kind)
+        about = f"**{state.request.title}** ({state.decision_id})"
+        if not notice.recipients:
+            if target.destination:
+                where = await self._shared_conversation(target.destination)
+                text = f"{heading}: {notice.text}\n\n{about}"
+                await self._connector.send(where.service_url, where.conversation_id, _message(text))
+            return
+        for principal in notice.recipients:
+            aad = teams_id(self._directory, principal)
+            if aad is None:
+                log.warning(
+                    "%s has no Teams identity in the directory; %s notice not sent",
+                    principal,
+                    notice.kind,
+                )
+                continue
+            person = self._directory.get(principal)
+            name = html.escape(person.name if person else principal)
+            text = f"<at>{name}</at> {heading}: {notice.text}"
+            mention = {
+                "type": "mention",
+                "text": f"<at>{name}</at>",
+                "mentioned": {"id": aad, "name": name},
+            }
+            card = _card_for(principal, cards)
+            if card is None:
+                where = await self._personal_conversation(aad)
+                await self._connector.send(
+                    where.service_url,
+                    where.conversation_id,
+                    _message(f"{text}\n\n{about}", [mention]),
+                )
+            else:
+                where = ConversationRef.model_validate(card.ref)
+                await self._connector.reply(
+                    where.service_url,
+                    where.conversation_id,
+                    card.ref["activity_id"],
+                    _message(text, [mention]),
+                )
+
+    async def close(self) -> None:
+        await self._connector.close()
+        if self._owned is not None:
+            await self._owned.close()
+
+    async def _shared_conversation(self, conversation_id: str) -> ConversationRef:
+        """A channel or group chat: its captured reference, else the configured service
+        URL (posting into a channel needs only its id)."""
+        stored = await self._conversations.conversation(CHANNEL, conversation_key(conversation_id))
+        if stored is not None:
+            return ConversationRef.model_validate(stored)
+        return ConversationRef(
+            service_url=self._settings.base_url,
+            conversation_id=conversation_id,
+            conversation_type="channel",
+            tenant_id=self._settings.tenant_id,
+        )
+
+    async def _personal_conversation(self, aad: str) -> ConversationRef:
+        """The person's chat with the bot, opened through the connector if no install
+        was captured; remembered either way."""
+        key = user_key(aad)
+        stored = await self._conversations.conversation(CHANNEL, key)
+        if stored is not None:
+            return ConversationRef.model_validate(stored)
+        settings = self._settings
+        parameters: dict[str, Any] = {
+            "isGroup": False,
+            "bot": {"id": f"28:{settings.app_id}" if settings.app_id else "signoff"},
+            "members": [{"id": aad}],
+            "tenantId": settings.tenant_id,
+            "channelData": {"tenant": {"id": settings.tenant_id}},
+        }
+        conversation_id = await self._connector.create_conversation(settings.base_url, parameters)
+        where = ConversationRef(
+            service_url=settings.base_url,
+            conversation_id=conversation_id,
+            conversation_type="personal",
+            tenant_id=settings.tenant_id,
+        )
+        await self._conversations.save_conversation(CHANNEL, key, where.model_dump())
+        return where
+
+
+def _card_for(principal: str, cards: Sequence[CardRef]) -> CardRef | None:
+    """The card a notice to ``principal`` answers beside: their own, else the shared one."""
+    posted = [c for c in cards if "activity_id" in c.ref]
+    for card in sorted(posted, key=lambda c: c.recipient != principal):
+        if card.recipient in (principal, None):
+            return card
+    return None
+
+
+def _message(text: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    activity: dict[str, Any] = {"type": "message", "textFormat": "markdown", "text": text}
+    if entities:
+        activity["entities"] = entities
+    return activity

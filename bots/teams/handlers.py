@@ -1,0 +1,202 @@
+"""What the Teams bot does, as plain async functions: read one inbound activity's
+request, talk to the decision workflow through :class:`SignoffClient`, and say what to
+answer. The activity handler in :mod:`bots.teams.bot` stays thin.
+
+Idempotency: every action's ``action_id`` is the invoke activity's id, so an invoke
+Teams delivers twice is applied once; a second click is a new invoke, which the
+workflow treats as the repeated vote it is.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from bots.teams import messages
+from bots.teams.cards import Execute
+from bots.teams.rendering import ADAPTIVE_CARD, card_activity, personal_card, shared_card
+from signoff.client import SignoffClient
+from signoff.errors import ActionRefused, DecisionNotFound
+from signoff.models import Action, ActionKind, Directory
+
+__all__ = ["Answer", "card_action", "chat_command", "feedback_loop", "text_activity"]
+
+# actions about the current stage carry the stage the card showed; feedback does not
+STAGE_BOUND = {
+    ActionKind.APPROVE,
+    ActionKind.REJECT,
+    ActionKind.EDIT,
+    ActionKind.REQUEST_CHANGES,
+    ActionKind.ESCALATE,
+    ActionKind.DELEGATE,
+}
+
+
+class Answer(BaseModel):
+    """The body of an ``adaptiveCard/action`` invoke response (Universal Actions)."""
+
+    statusCode: int = 200  # the wire name
+    type: Literal[
+        "application/vnd.microsoft.card.adaptive",
+        "application/vnd.microsoft.activity.message",
+        "application/vnd.microsoft.error",
+    ]
+    value: Any
+
+    @classmethod
+    def card(cls, card: dict[str, Any]) -> Answer:
+        return cls(type=ADAPTIVE_CARD, value=card)
+
+    @classmethod
+    def message(cls, text: str) -> Answer:
+        return cls(type="application/vnd.microsoft.activity.message", value=text)
+
+    @classmethod
+    def error(cls, status: int, message: str) -> Answer:
+        code = "BadRequest" if status == 400 else "NotFound"
+        return cls(
+            statusCode=status,
+            type="application/vnd.microsoft.error",
+            value={"code": code, "message": message},
+        )
+
+
+async def card_action(
+    client: SignoffClient,
+    directory: Directory,
+    principal: str | None,
+    action: dict[str, Any],
+    *,
+    action_id: str,
+) -> Answer:
+    """An ``Action.Execute`` click or a card refresh, answered with the card as this
+    person should now see it; a refusal is on top of it, for them alone."""
+    try:
+        command = Execute.parse(action)
+    except ValueError as err:
+        return Answer.error(400, str(err))
+    try:
+        if principal is None:
+            if command.kind is None:  # a refresh: show what anyone sees
+                return Answer.card(shared_card(await client.state(command.decision_id), directory))
+            return Answer.message(messages.NOT_LINKED)
+        notice = None
+        if command.kind is not None:
+            try:
+                await client.act(command.decision_id, _action(command, principal, action_id))
+            except ActionRefused as refused:
+                notice = refused.message
+        state = await client.state(command.decision_id)
+    except DecisionNotFound:
+        return Answer.error(404, messages.NOT_FOUND.format(decision_id=command.decision_id))
+    return Answer.card(personal_card(state, directory, principal, notice=notice))
+
+
+def _action(command: Execute, principal: str, action_id: str) -> Action:
+    kind = command.kind
+    assert kind is not None
+    return Action(
+        kind=kind,
+        action_id=action_id,
+        actor=principal,
+        seen_stage=command.stage if kind in STAGE_BOUND else None,
+        reason=command.reason,
+        edited_text=command.edited_text,
+        delegate_to=command.delegate_to,
+        verdict=command.verdict,
+        thumb=command.thumb,
+        via="teams",
+    )
+
+
+async def feedback_loop(
+    client: SignoffClient,
+    decision_id: str | None,
+    principal: str | None,
+    value: dict[str, Any],
+    *,
+    action_id: str,
+) -> str | None:
+    """Teams' own thumbs under a card (``message/submitAction``, action ``feedback``):
+    the reaction becomes a thumb and any words a comment. Returns what to tell the
+    person when it could not be recorded."""
+    if principal is None:
+        return messages.NOT_LINKED
+    if decision_id is None:
+        return messages.NO_DECISION_FOR_MESSAGE
+    action_value = value.get("actionValue") or {}
+    thumb = {"like": "up", "dislike": "down"}.get(str(action_value.get("reaction")))
+    if thumb is None:
+        raise ValueError("the feedback's 'actionValue.reaction' must be 'like' or 'dislike'")
+    text = _feedback_text(action_value.get("feedback"))
+    actions = [
+        Action(
+            kind=ActionKind.THUMB, thumb=thumb, action_id=action_id, actor=principal, via="teams"
+        )
+    ]
+    if text:
+        actions.append(
+            Action(
+                kind=ActionKind.COMMENT,
+                reason=text,
+                action_id=f"{action_id}:comment",
+                actor=principal,
+                via="teams",
+            )
+        )
+    try:
+        for action in actions:
+            await client.act(decision_id, action)
+    except ActionRefused as refused:
+        return refused.message
+    except DecisionNotFound:
+        return messages.NOT_FOUND.format(decision_id=decision_id)
+    return None
+
+
+def _feedback_text(feedback: Any) -> str | None:
+    """Teams sends the words as a JSON string ``{"feedbackText": ...}`` (or an object)."""
+    if isinstance(feedback, str):
+        try:
+            feedback = json.loads(feedback)
+        except ValueError:
+            return feedback.strip() or None
+    if isinstance(feedback, dict):
+        text = feedback.get("feedbackText")
+        return text.strip() or None if isinstance(text, str) else None
+    return None
+
+
+async def chat_command(
+    client: SignoffClient, directory: Directory, principal: str | None, text: str
+) -> dict[str, Any]:
+    """A message to the bot: ``pending`` lists what waits for the writer, ``show ID``
+    answers with the decision's card as they may use it; anything else gets the help.
+    Returns the activity to reply with."""
+    words = text.split()
+    if principal is None:
+        return text_activity(messages.NOT_LINKED)
+    if words == ["pending"]:
+        waiting = await client.pending(principal)
+        lines = [
+            messages.PENDING_LINE.format(
+                decision_id=d.decision_id, use_case=d.use_case, risk_tier=d.risk_tier, stage=d.stage
+            )
+            for d in waiting
+        ]
+        if not lines:
+            return text_activity(messages.NOTHING_PENDING)
+        return text_activity("\n".join([messages.PENDING_HEADING, *lines]))
+    if len(words) == 2 and words[0] == "show":
+        try:
+            state = await client.state(words[1])
+        except DecisionNotFound:
+            return text_activity(messages.NOT_FOUND.format(decision_id=words[1]))
+        return card_activity(state, personal_card(state, directory, principal))
+    return text_activity(messages.HELP)
+
+
+def text_activity(text: str) -> dict[str, Any]:
+    return {"type": "message", "textFormat": "markdown", "text": text}

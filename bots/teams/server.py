@@ -1,0 +1,77 @@
+"""Serve the Teams bot over HTTP with aiohttp: ``POST /api/messages`` (the messaging
+endpoint of the Azure Bot registration) and ``GET /healthz``.
+
+The activity is processed with ``CloudAdapter.process_activity`` and the invoke
+response written here, because ``CloudAdapter.process`` in botbuilder 4.17 serialises
+the response twice and answers 500 to every ``adaptiveCard/action`` invoke.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+from aiohttp import web
+from botbuilder.core import Bot
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity
+
+from adapters.teams import TeamsSettings
+
+__all__ = ["MESSAGES_PATH", "make_adapter", "web_app"]
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PATH = "/api/messages"
+
+
+def make_adapter(settings: TeamsSettings) -> CloudAdapter:
+    """A ``CloudAdapter`` that checks each request's token for the bot's app id (in
+    anonymous mode: accepts requests without one, as the Bot Framework Emulator does)."""
+    configuration = SimpleNamespace(
+        APP_ID=settings.app_id,
+        APP_PASSWORD=settings.app_password.get_secret_value(),
+        APP_TYPE=settings.app_type,
+        APP_TENANTID=settings.tenant_id,
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+
+    async def on_error(context: object, error: Exception) -> None:
+        log.exception("the Teams bot failed on an activity", exc_info=error)
+
+    adapter.on_turn_error = on_error
+    return adapter
+
+
+def web_app(adapter: CloudAdapter, bot: Bot) -> web.Application:
+    async def messages(request: web.Request) -> web.Response:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            raise web.HTTPUnsupportedMediaType(text="send the activity as application/json")
+        try:
+            body = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(text="the body is not JSON") from None
+        activity = Activity().deserialize(body) if isinstance(body, dict) else None
+        if activity is None or not activity.type:
+            raise web.HTTPBadRequest(text="the body is not a Bot Framework activity: no 'type'")
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            response = await adapter.process_activity(auth_header, activity, bot.on_turn)
+        except PermissionError as err:
+            raise web.HTTPUnauthorized(text=str(err) or "unauthorized") from None
+        if response is None:
+            if activity.type == "invoke":  # the bot failed; on_error has logged why
+                raise web.HTTPInternalServerError(text="the bot could not answer this invoke")
+            return web.Response(status=201)
+        return web.json_response(response.body, status=response.status)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    application = web.Application()
+    application.router.add_post(MESSAGES_PATH, messages)
+    application.router.add_get("/healthz", healthz)
+    return application

@@ -1,0 +1,422 @@
+"""The Teams bot over HTTP, with the invoke activities Teams sends, against a real
+Signoff worker on the Temporal dev server that posts through a local Bot Framework
+connector; and the same decision clicked in Slack and Teams at once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import delete
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from adapters.slack import SlackSettings, make_client
+from adapters.store import Store
+from adapters.store.tables import ConversationRow
+from adapters.teams import TeamsConnector, TeamsSettings, token_source
+from bots.slack import SlackChannel
+from bots.slack.app import build_app
+from bots.slack.server import EVENTS_PATH
+from bots.slack.server import web_app as slack_web_app
+from bots.teams.bot import SignoffTeamsBot
+from bots.teams.channel import TeamsChannel
+from bots.teams.conversations import user_key
+from bots.teams.server import MESSAGES_PATH, make_adapter, web_app
+from signoff import SignoffPlugin
+from signoff.models import AuditKind, Status
+from signoff.settings import Settings
+from tests.bots.test_slack_app import (
+    DIRECTORY,
+    SECRET,
+    Bot,
+    click,
+    eventually,
+    final_state,
+    votes,
+)
+from tests.conftest import Harness, make_request
+from tests.helpers.adaptive_cards import assert_valid_card
+from tests.helpers.bot_connector import BotConnector
+from tests.helpers.slack_api import TOKEN, SlackApi
+
+TEAM_CHANNEL = "19:approvals@thread.tacv2"
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+@dataclass
+class Teams:
+    """A worker posting to Teams, the bot's endpoint, and what Teams would send it."""
+
+    harness: Harness
+    connector: BotConnector
+    store: Store
+    url: str
+    session: aiohttp.ClientSession
+
+    async def send(self, activity: dict[str, Any]) -> tuple[int, Any]:
+        async with self.session.post(self.url, json=activity) as response:
+            body = await response.json() if response.content_type == "application/json" else None
+            return response.status, body
+
+    def activity(self, aad: str, **fields: Any) -> dict[str, Any]:
+        """An activity from ``aad`` in the approvals channel, as Teams posts it."""
+        return {
+            "id": f"f:{uuid.uuid4().hex}",
+            "channelId": "msteams",
+            "serviceUrl": self.connector.service_url,
+            "from": {"id": f"29:{aad}", "aadObjectId": aad, "name": aad},
+            "recipient": {"id": "28:signoff-bot", "name": "Signoff"},
+            "conversation": {
+                "id": f"{TEAM_CHANNEL};messageid=1",
+                "conversationType": "channel",
+                "tenantId": "t-1",
+            },
+            "channelData": {"channel": {"id": TEAM_CHANNEL}, "tenant": {"id": "t-1"}},
+            **fields,
+        }
+
+    def execute(
+        self,
+        decision_id: str,
+        verb: str,
+        aad: str = "aad-alice",
+        stage: int | None = 0,
+        **inputs: str,
+    ) -> dict[str, Any]:
+        """An ``adaptiveCard/action`` invoke: a click on an ``Action.Execute``, with the
+        card's inputs merged into its data as Teams does."""
+        action = {
+            "type": "Action.Execute",
+            "verb": verb,
+            "data": {"d": decision_id, "s": stage, **inputs},
+        }
+        trigger = "automatic" if verb == "refresh" else "manual"
+        return self.activity(
+            aad,
+            type="invoke",
+            name="adaptiveCard/action",
+            value={"action": action, "trigger": trigger},
+        )
+
+
+async def forget_conversations(store: Store) -> None:
+    """Each test's connector has its own address: references from earlier tests point
+    at connectors that are gone."""
+    async with store.engine.begin() as conn:
+        await conn.execute(delete(ConversationRow))
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, runner.addresses[0][1]
+
+
+@pytest.fixture
+async def teams(
+    dev_env: WorkflowEnvironment, settings: Settings, store: Store
+) -> AsyncIterator[Teams]:
+    harness = Harness(dev_env.client, settings)
+    await forget_conversations(store)
+    async with BotConnector() as connector, aiohttp.ClientSession() as session:
+        config = TeamsSettings(anonymous=True, service_url=connector.service_url, tenant_id="t-1")
+        channel = TeamsChannel(
+            TeamsConnector(token_source(config), backoff=0.01), DIRECTORY, store, config
+        )
+        plugin = SignoffPlugin(settings=harness.settings, channels={"teams": channel})
+        bot = SignoffTeamsBot(harness.signoff, DIRECTORY, store)
+        runner, port = await serve(web_app(make_adapter(config), bot))
+        async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]):
+            yield Teams(
+                harness, connector, store, f"http://127.0.0.1:{port}{MESSAGES_PATH}", session
+            )
+        await runner.cleanup()
+
+
+async def posted_cards(teams: Teams, count: int) -> list[Any]:
+    async def probe() -> list[Any]:
+        posts = [c for c in teams.connector.accepted("POST") if c.conversation_id]
+        return posts if len(posts) >= count else []
+
+    return await eventually(probe)
+
+
+def verbs(card: dict[str, Any]) -> set[str]:
+    """The verbs of the card's buttons (not of its refresh)."""
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute":
+                found.add(node["verb"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in card.items() if k != "refresh"})
+    return found
+
+
+def answered_card(body: Any) -> dict[str, Any]:
+    assert body["statusCode"] == 200 and body["type"] == CARD, body
+    assert_valid_card(body["value"])
+    return body["value"]
+
+
+async def test_the_whole_loop_runs_in_teams(teams: Teams, store: Store) -> None:
+    """Submit → cards posted proactively → approve → final → every card updated →
+    thumbs → feedback in the workflow and the store."""
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    # the shared card in the channel, and a personal card each for alice and bob
+    posts = await posted_cards(teams, 3)
+    assert {p.conversation_id for p in posts} == {
+        TEAM_CHANNEL,
+        "a:personal-aad-alice",
+        "a:personal-aad-bob",
+    }
+    for post in posts:
+        assert_valid_card(post.body["attachments"][0]["content"])
+
+    status, body = await teams.send(teams.execute(decision_id, "approve"))
+
+    assert status == 200
+    assert verbs(answered_card(body)) >= {"thumb_up", "thumb_down"}  # alice's card, now final
+    assert (await final_state(teams.harness, decision_id)).status is Status.APPROVED
+
+    async def all_updated() -> bool:
+        shown = teams.connector.activities.values()
+        return len(shown) == 3 and all(
+            "approve" not in verbs(a["attachments"][0]["content"])
+            and "thumb_up" in verbs(a["attachments"][0]["content"])
+            for a in shown
+        )
+
+    await eventually(all_updated)
+    status, _ = await teams.send(teams.execute(decision_id, "thumb_up", aad="aad-bob", stage=None))
+    assert status == 200
+
+    async def stored() -> dict[str, str]:
+        return (await store.feedback(decision_id))["thumbs"]
+
+    assert await eventually(stored) == {"bob": "up"}
+    assert (await teams.harness.signoff.state(decision_id)).feedback.thumbs == {"bob": "up"}
+
+
+async def test_reject_with_a_reason_rejects_and_keeps_the_reason(teams: Teams) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    invoke = teams.execute(decision_id, "reject", **{"reject.reason": "No receipt attached."})
+
+    status, body = await teams.send(invoke)
+
+    assert status == 200
+    answered_card(body)
+    state = await final_state(teams.harness, decision_id)
+    assert state.status is Status.REJECTED
+    assert state.outcome is not None and state.outcome.reason == "No receipt attached."
+
+
+async def test_reject_without_a_reason_is_a_bad_request_naming_the_field(teams: Teams) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+
+    status, body = await teams.send(teams.execute(decision_id, "reject", **{"reject.reason": " "}))
+
+    assert status == 200  # the invoke was handled; the answer is the error
+    assert body["statusCode"] == 400
+    assert body["type"] == "application/vnd.microsoft.error"
+    assert "reject.reason" in body["value"]["message"]
+    assert (await teams.harness.signoff.state(decision_id)).status is Status.PENDING
+
+
+async def test_edit_approves_the_edited_text_and_keeps_the_original(teams: Teams) -> None:
+    request = make_request("teams-leads")
+    decision_id = (await teams.harness.signoff.submit(request)).decision_id
+    invoke = teams.execute(decision_id, "edit", **{"edit.text": "Refund $80 to the card."})
+
+    status, body = await teams.send(invoke)
+
+    assert status == 200
+    answered_card(body)
+    state = await final_state(teams.harness, decision_id)
+    assert state.status is Status.APPROVED_WITH_EDITS
+    assert state.edit is not None and state.edit.text == "Refund $80 to the card."
+    assert state.request.proposal.text == request.proposal.text
+
+
+async def test_a_refused_click_returns_the_reason_on_that_persons_card(
+    teams: Teams, store: Store
+) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    status, body = await teams.send(teams.execute(decision_id, "approve", aad="aad-nobody"))
+
+    assert status == 200
+    assert body["type"] == "application/vnd.microsoft.activity.message"
+    assert "not linked" in body["value"]
+
+    approved = teams.execute(decision_id, "approve")
+    await teams.send(approved)
+    await final_state(teams.harness, decision_id)
+    status, body = await teams.send(teams.execute(decision_id, "approve", aad="aad-bob"))
+
+    card = answered_card(body)
+    assert "already final" in str(card["body"][0])
+    assert "approve" not in verbs(card)
+
+    async def refusal_audited() -> bool:
+        events = await store.events(decision_id)
+        return any(e.kind is AuditKind.REFUSED and e.actor == "bob" for e in events)
+
+    assert await eventually(refusal_audited)
+
+
+async def test_a_refresh_shows_approvers_their_buttons_and_others_the_status(teams: Teams) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+
+    _, for_alice = await teams.send(teams.execute(decision_id, "refresh"))
+    _, for_stranger = await teams.send(teams.execute(decision_id, "refresh", aad="aad-nobody"))
+
+    assert {"approve", "reject", "edit"} <= verbs(answered_card(for_alice))
+    assert verbs(answered_card(for_stranger)) == set()
+    assert (await teams.harness.signoff.state(decision_id)).status is Status.PENDING
+
+
+async def test_the_same_invoke_delivered_twice_is_applied_once(teams: Teams, store: Store) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    invoke = teams.execute(decision_id, "approve")
+
+    await teams.send(invoke)
+    await teams.send(invoke)
+
+    state = await final_state(teams.harness, decision_id)
+    assert [v.actor for v in votes(state)] == ["alice"]
+    events = await store.events(decision_id)
+    assert [e.kind for e in events].count(AuditKind.VOTED) == 1
+
+
+async def test_teams_feedback_buttons_under_a_card_record_a_thumb_and_a_comment(
+    teams: Teams, store: Store
+) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    await teams.send(teams.execute(decision_id, "approve"))
+    await final_state(teams.harness, decision_id)
+    [card] = [c for c in await store.cards(decision_id) if c.recipient is None]
+    feedback = teams.activity(
+        "aad-bob",
+        type="invoke",
+        name="message/submitAction",
+        replyToId=card.ref["activity_id"],
+        value={
+            "actionName": "feedback",
+            "actionValue": {"reaction": "dislike", "feedback": '{"feedbackText": "Too generous."}'},
+        },
+    )
+
+    status, _ = await teams.send(feedback)
+
+    assert status == 200
+    assert (await teams.harness.signoff.state(decision_id)).feedback.thumbs == {"bob": "down"}
+
+    async def commented() -> bool:
+        return any(
+            e.kind is AuditKind.COMMENTED and e.data.get("text") == "Too generous."
+            for e in await store.events(decision_id)
+        )
+
+    assert await eventually(commented)
+
+
+async def test_installing_the_app_lets_the_bot_post_into_that_chat(
+    teams: Teams, store: Store
+) -> None:
+    install = teams.activity("aad-alice", type="installationUpdate", action="add")
+    install["conversation"] = {
+        "id": "a:installed-alice",
+        "conversationType": "personal",
+        "tenantId": "t-1",
+    }
+    install["channelData"] = {"tenant": {"id": "t-1"}}
+
+    status, _ = await teams.send(install)
+
+    assert status in (200, 201)
+    saved = await store.conversation("teams", user_key("aad-alice"))
+    assert saved is not None and saved["conversation_id"] == "a:installed-alice"
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    await posted_cards(teams, 3)
+    cards = await store.cards(decision_id)
+    assert {c.ref["conversation_id"] for c in cards if c.recipient == "alice"} == {
+        "a:installed-alice"
+    }
+
+
+async def test_a_request_without_a_type_is_rejected(teams: Teams) -> None:
+    async with teams.session.post(teams.url, json={"text": "hi"}) as response:
+        assert response.status == 400
+        assert "type" in await response.text()
+
+
+async def test_clicked_in_slack_and_teams_at_the_same_moment_is_decided_exactly_once(
+    dev_env: WorkflowEnvironment, settings: Settings, store: Store
+) -> None:
+    harness = Harness(dev_env.client, settings)
+    await forget_conversations(store)
+    async with (
+        SlackApi() as api,
+        BotConnector() as connector,
+        aiohttp.ClientSession() as session,
+    ):
+        slack = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_base_url=api.base_url)
+        config = TeamsSettings(anonymous=True, service_url=connector.service_url, tenant_id="t-1")
+        channels = {
+            "slack": SlackChannel(make_client(slack), DIRECTORY),
+            "teams": TeamsChannel(TeamsConnector(token_source(config)), DIRECTORY, store, config),
+        }
+        plugin = SignoffPlugin(settings=harness.settings, channels=channels)
+        slack_runner, slack_port = await serve(
+            slack_web_app(build_app(client=harness.signoff, directory=DIRECTORY, settings=slack))
+        )
+        teams_bot = SignoffTeamsBot(harness.signoff, DIRECTORY, store)
+        teams_runner, teams_port = await serve(web_app(make_adapter(config), teams_bot))
+        teams = Teams(
+            harness, connector, store, f"http://127.0.0.1:{teams_port}{MESSAGES_PATH}", session
+        )
+        slack_bot = Bot(f"http://127.0.0.1:{slack_port}{EVENTS_PATH}", api, session)
+        try:
+            async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]):
+                request = make_request("slack-and-teams-leads")
+                decision_id = (await harness.signoff.submit(request)).decision_id
+
+                async def both_posted() -> bool:
+                    return bool(api.calls_to("chat.postMessage")) and bool(
+                        connector.accepted("POST")
+                    )
+
+                await eventually(both_posted)
+                # alice approves in Slack while bob rejects in Teams, at the same moment
+                await asyncio.gather(
+                    slack_bot.send(click(decision_id, "approve", user="UALICE")),
+                    teams.send(
+                        teams.execute(
+                            decision_id, "reject", aad="aad-bob", **{"reject.reason": "No."}
+                        )
+                    ),
+                )
+                state = await final_state(harness, decision_id)
+                events = [e.kind for e in await store.events(decision_id)]
+        finally:
+            await slack_runner.cleanup()
+            await teams_runner.cleanup()
+
+    assert state.status in (Status.APPROVED, Status.REJECTED)
+    assert state.outcome is not None and len(state.outcome.standing_on) == 1
+    assert events.count(AuditKind.FINALIZED) == 1
+    assert events.count(AuditKind.VOTED) == 1  # the later click was refused, not counted
