@@ -30,12 +30,20 @@ def dev(
         bool,
         typer.Option("--use-existing", help="Use a Temporal server already on --port."),
     ] = False,
+    slack_port: Annotated[
+        int, typer.Option(help="The Slack bot's port in HTTP mode, when Slack is configured.")
+    ] = 3000,
+    teams_port: Annotated[
+        int, typer.Option(help="The Teams bot's port, when Teams is configured.")
+    ] = 3978,
 ) -> None:
     """Run Temporal's dev server and a Signoff worker here, until Ctrl-C.
 
     Everything is kept under the data directory (--data-dir or SIGNOFF_DATA_DIR, default
     .signoff): temporal.db, signoff.db and temporal.log, so decisions survive a restart.
+    With SIGNOFF_SLACK_* or SIGNOFF_TEAMS_* set, the Slack and Teams bots run here too.
     """
+    from signoff.cli.bots import BotAddresses
     from signoff.cli.serving import serve_dev
 
     updates: dict[str, Any] = {"temporal_address": f"{HOST}:{port}"}
@@ -49,6 +57,7 @@ def dev(
             ui_port=ui_port or port + 1000,
             demo=demo,
             use_existing=use_existing,
+            bots=BotAddresses(slack_port=slack_port, teams_port=teams_port),
         )
 
     run(ctx, work, **updates)

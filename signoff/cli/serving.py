@@ -109,7 +109,13 @@ def reuse_server(port: int, ui_port: int, *, use_existing: bool) -> bool:
 
 
 async def serve_dev(
-    settings: Settings, *, port: int, ui_port: int, demo: bool, use_existing: bool
+    settings: Settings,
+    *,
+    port: int,
+    ui_port: int,
+    demo: bool,
+    use_existing: bool,
+    bots: BotAddresses | None = None,
 ) -> None:
     """Start (or reuse) the dev server, run a worker until stopped, stop the server."""
     console = stdout_console()
@@ -127,7 +133,8 @@ async def serve_dev(
             soft_wrap=True,
         )
     try:
-        await _serve_until_stopped(settings, server, stop, f"http://{HOST}:{ui_port}", demo)
+        ui_url = f"http://{HOST}:{ui_port}"
+        await _serve_until_stopped(settings, server, stop, ui_url, demo, bots or BotAddresses())
     finally:
         if server is not None:
             await server.stop()
@@ -135,7 +142,12 @@ async def serve_dev(
 
 
 async def _serve_until_stopped(
-    settings: Settings, server: DevServer | None, stop: asyncio.Event, ui_url: str, demo: bool
+    settings: Settings,
+    server: DevServer | None,
+    stop: asyncio.Event,
+    ui_url: str,
+    demo: bool,
+    addresses: BotAddresses,
 ) -> None:
     async def ready_client() -> Client:
         client = await worker_client(settings)
@@ -149,7 +161,7 @@ async def _serve_until_stopped(
     signoff = SignoffClient(
         client, task_queue=settings.task_queue, search_salt=settings.search_salt
     )
-    async with running_bots(settings, signoff, BotAddresses()) as bots:
+    async with running_bots(settings, signoff, addresses) as bots:
         await _run_until_stopped(settings, server, stop, client, signoff, ui_url, demo, bots)
 
 
