@@ -46,10 +46,18 @@ class MessageIndex(ConversationBook, Protocol):
 
 
 class SignoffTeamsBot(ActivityHandler):
-    def __init__(self, client: SignoffClient, directory: Directory, store: MessageIndex) -> None:
+    def __init__(
+        self,
+        client: SignoffClient,
+        directory: Directory,
+        store: MessageIndex,
+        *,
+        answer_within: float = handlers.ANSWER_WITHIN,
+    ) -> None:
         self._client = client
         self._directory = directory
         self._store = store
+        self._answer_within = answer_within
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context.activity)
@@ -66,6 +74,7 @@ class SignoffTeamsBot(ActivityHandler):
                 principal,
                 _json(activity.value).get("action") or {},
                 action_id=action_id,
+                answer_within=self._answer_within,
             )
             return InvokeResponse(status=200, body=answer.model_dump())
         if activity.name == "message/submitAction":

@@ -5,11 +5,18 @@ answer. The activity handler in :mod:`bots.teams.bot` stays thin.
 Idempotency: every action's ``action_id`` is the invoke activity's id, so an invoke
 Teams delivers twice is applied once; a second click is a new invoke, which the
 workflow treats as the repeated vote it is.
+
+Slowness: Teams gives up on an invoke that is not answered within seconds. When
+Temporal takes longer than ``answer_within`` (a worker restarting, say), the click is
+left running in the background and the person is told it is being recorded; the card
+is updated by the worker once it is.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -22,6 +29,12 @@ from signoff.errors import ActionRefused, DecisionNotFound
 from signoff.models import Action, ActionKind, Directory
 
 __all__ = ["Answer", "card_action", "chat_command", "feedback_loop", "text_activity"]
+
+log = logging.getLogger(__name__)
+
+ANSWER_WITHIN = 8.0
+"""Seconds an invoke waits for Temporal before answering that the click is being
+recorded; Teams shows an error for invokes unanswered after about 15 s."""
 
 # actions about the current stage carry the stage the card showed; feedback does not
 STAGE_BOUND = {
@@ -70,6 +83,7 @@ async def card_action(
     action: dict[str, Any],
     *,
     action_id: str,
+    answer_within: float = ANSWER_WITHIN,
 ) -> Answer:
     """An ``Action.Execute`` click or a card refresh, answered with the card as this
     person should now see it; a refusal is on top of it, for them alone."""
@@ -84,14 +98,36 @@ async def card_action(
             return Answer.message(messages.NOT_LINKED)
         notice = None
         if command.kind is not None:
+            acting = asyncio.ensure_future(
+                client.act(command.decision_id, _action(command, principal, action_id))
+            )
+            done, _ = await asyncio.wait({acting}, timeout=answer_within)
+            if not done:
+                _finish_in_background(acting, action_id)
+                return Answer.message(messages.RECORDING)
             try:
-                await client.act(command.decision_id, _action(command, principal, action_id))
+                acting.result()
             except ActionRefused as refused:
                 notice = refused.message
         state = await client.state(command.decision_id)
     except DecisionNotFound:
         return Answer.error(404, messages.NOT_FOUND.format(decision_id=command.decision_id))
     return Answer.card(personal_card(state, directory, principal, notice=notice))
+
+
+_background: set[asyncio.Future[Any]] = set()
+
+
+def _finish_in_background(acting: asyncio.Future[Any], action_id: str) -> None:
+    """Keep a slow click running (and referenced) until Temporal answers it."""
+    _background.add(acting)
+
+    def done(future: asyncio.Future[Any]) -> None:
+        _background.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("the Teams click %s failed: %s", action_id, future.exception())
+
+    acting.add_done_callback(done)
 
 
 def _action(command: Execute, principal: str, action_id: str) -> Action:

@@ -420,3 +420,35 @@ async def test_clicked_in_slack_and_teams_at_the_same_moment_is_decided_exactly_
     assert state.outcome is not None and len(state.outcome.standing_on) == 1
     assert events.count(AuditKind.FINALIZED) == 1
     assert events.count(AuditKind.VOTED) == 1  # the later click was refused, not counted
+
+
+async def test_when_temporal_is_slow_a_click_is_answered_as_recording_and_applied_later(
+    dev_env: WorkflowEnvironment, settings: Settings, store: Store
+) -> None:
+    harness = Harness(dev_env.client, settings)
+    await forget_conversations(store)
+    async with BotConnector() as connector, aiohttp.ClientSession() as session:
+        config = TeamsSettings(anonymous=True, service_url=connector.service_url, tenant_id="t-1")
+        channel = TeamsChannel(TeamsConnector(token_source(config)), DIRECTORY, store, config)
+        plugin = SignoffPlugin(settings=harness.settings, channels={"teams": channel})
+        bot = SignoffTeamsBot(harness.signoff, DIRECTORY, store, answer_within=1.0)
+        runner, port = await serve(web_app(make_adapter(config), bot))
+        teams = Teams(harness, connector, store, f"http://127.0.0.1:{port}{MESSAGES_PATH}", session)
+        try:
+            async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]):
+                request = make_request("teams-leads")
+                decision_id = (await harness.signoff.submit(request)).decision_id
+                await posted_cards(teams, 3)
+            # No worker now: Temporal cannot apply the click until one is back.
+            status, body = await teams.send(teams.execute(decision_id, "approve"))
+
+            assert status == 200
+            assert body["type"] == "application/vnd.microsoft.activity.message"
+            assert "recording" in body["value"]
+            async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]):
+                state = await final_state(harness, decision_id)
+        finally:
+            await runner.cleanup()
+
+    assert state.status is Status.APPROVED
+    assert [v.actor for v in votes(state)] == ["alice"]
