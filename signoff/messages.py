@@ -35,6 +35,29 @@ VIEW_FULL = "View full"
 THUMB_UP = "Good call"
 THUMB_DOWN = "Bad call"
 VERDICT_WORDS = {"approve": "approved", "reject": "rejected"}
+# The forms behind a card's buttons (Slack modals, Teams show-cards).
+REASON_LABEL = {
+    "reject": "Why are you rejecting it?",
+    "request_changes": "What should change?",
+    "correction": "What should the answer have been?",
+    "override": "Why are you overriding the decision?",
+}
+EDIT_LABEL = "The proposal as it should be"
+EDIT_REASON_LABEL = "Why the edit? (optional)"
+DELEGATE_LABEL = "Hand your vote to"
+VERDICT_LABEL = "Your verdict"
+VERDICT_OPTIONS = {"approve": "Approve", "reject": "Reject"}
+REQUIRED = "Please fill this in."
+
+# Messages beside a card, by notice kind.
+NOTICE_HEADINGS = {
+    "reminder": "⏰ Reminder",
+    "escalation": "⏫ Escalated to you",
+    "assignment": "📥 Assigned to you",
+    "adjudication": "⚖️ Your call is needed",
+    "outcome": "🏁 Decided",
+}
+NOTHING_PENDING = "Nothing is waiting for you."
 
 # (lower bound, words), highest first: the first band a confidence reaches names it.
 CONFIDENCE_BANDS: tuple[tuple[float, str], ...] = (

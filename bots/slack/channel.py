@@ -31,20 +31,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.blocks import approval_blocks
 from signoff.channels import CardRef, Notice
+from signoff.messages import NOTICE_HEADINGS
 from signoff.models import ChannelTarget, DecisionState, Directory
 from signoff.view import CardView, card_view
 
-__all__ = ["NOTICE_HEADINGS", "SlackChannel"]
+__all__ = ["SlackChannel"]
 
 log = logging.getLogger(__name__)
 
-NOTICE_HEADINGS = {
-    "reminder": ":alarm_clock: Reminder",
-    "escalation": ":arrow_double_up: Escalated to you",
-    "assignment": ":inbox_tray: Assigned to you",
-    "adjudication": ":scales: Your call is needed",
-    "outcome": ":checkered_flag: Decided",
-}
 NO_IDENTITY = "no slack identity"
 
 

@@ -25,7 +25,7 @@ from bots.slack.modals import DELEGATE, REASON, TEXT, VERDICT, ModalContext, mod
 from signoff.client import SignoffClient
 from signoff.errors import ActionRefused, DecisionNotFound
 from signoff.messages import STATUS_WORDS
-from signoff.models import Action, ActionKind, Directory
+from signoff.models import STAGE_KINDS, Action, ActionKind, Directory
 from signoff.models.state import DecisionState
 
 __all__ = [
@@ -49,15 +49,6 @@ DIRECT: dict[str, tuple[ActionKind, dict[str, Any]]] = {
     "escalate": (ActionKind.ESCALATE, {}),
     "thumb_up": (ActionKind.THUMB, {"thumb": "up"}),
     "thumb_down": (ActionKind.THUMB, {"thumb": "down"}),
-}
-# actions about the current stage carry the stage the card showed; feedback does not
-STAGE_BOUND = {
-    ActionKind.APPROVE,
-    ActionKind.REJECT,
-    ActionKind.EDIT,
-    ActionKind.REQUEST_CHANGES,
-    ActionKind.ESCALATE,
-    ActionKind.DELEGATE,
 }
 
 
@@ -169,7 +160,7 @@ async def click(client: SignoffClient, principal: str, button: Click) -> str | N
         kind=kind,
         action_id=button.action_id,
         actor=principal,
-        seen_stage=button.stage if kind in STAGE_BOUND else None,
+        seen_stage=button.stage if kind in STAGE_KINDS else None,
         via="slack",
         **fields,
     )
@@ -231,7 +222,7 @@ async def submit(
         kind=kind,
         action_id=submission.action_id,
         actor=principal,
-        seen_stage=context.stage if kind in STAGE_BOUND else None,
+        seen_stage=context.stage if kind in STAGE_KINDS else None,
         via="slack",
         **fields,
     )

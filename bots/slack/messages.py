@@ -3,11 +3,22 @@ style); the card's own words live in :mod:`signoff.messages`."""
 
 from __future__ import annotations
 
+# Words every channel shares, re-exported so each bot reads its words from one module.
+from signoff.messages import (  # noqa: F401
+    DELEGATE_LABEL,
+    EDIT_LABEL,
+    EDIT_REASON_LABEL,
+    NOTHING_PENDING,
+    REASON_LABEL,
+    REQUIRED,
+    VERDICT_LABEL,
+    VERDICT_OPTIONS,
+)
+
 NOT_LINKED = "Your Slack account is not linked to a Signoff identity, so you cannot act here."
 NOT_FOUND = "Signoff cannot find decision `{decision_id}`."
 BAD_BUTTON = "This button does not belong to a Signoff decision."
 UNKNOWN_FORM = "This form does not belong to Signoff."
-REQUIRED = "Please fill this in."
 DELEGATE_NOT_LINKED = "That person is not linked to a Signoff identity."
 DELEGATE_SELF = "Pick someone other than yourself."
 
@@ -22,21 +33,9 @@ MODAL_TITLES = {
     "override": "Override",
     "view_full": "Full proposal",
 }
-REASON_LABEL = {
-    "reject": "Why are you rejecting it?",
-    "request_changes": "What should change?",
-    "correction": "What should the answer have been?",
-    "override": "Why are you overriding the decision?",
-}
-EDIT_LABEL = "The proposal as it should be"
-EDIT_REASON_LABEL = "Why the edit? (optional)"
-DELEGATE_LABEL = "Hand your vote to"
-VERDICT_LABEL = "Your verdict"
-VERDICT_OPTIONS = {"approve": "Approve", "reject": "Reject"}
 NO_PROPOSAL_TEXT = "(This proposal has no text.)"
 
 USAGE = "Usage: `/signoff pending` (what waits for you) or `/signoff show ID`."
-NOTHING_PENDING = "Nothing is waiting for you."
 PENDING_HEADING = "Waiting for you:"
 PENDING_LINE = "• `{decision_id}` · {use_case} · {risk_tier} risk · stage {stage}"
 SHOW = "*{title}* (`{decision_id}`)\n{status}{stage}{waiting}"

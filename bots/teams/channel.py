@@ -37,19 +37,13 @@ from bots.teams.conversations import (
 )
 from bots.teams.rendering import card_activity, personal_card, shared_card, teams_id
 from signoff.channels import CardRef, Notice
+from signoff.messages import NOTICE_HEADINGS
 from signoff.models import ChannelTarget, DecisionState, Directory
 
-__all__ = ["NOTICE_HEADINGS", "TeamsChannel"]
+__all__ = ["TeamsChannel"]
 
 log = logging.getLogger(__name__)
 
-NOTICE_HEADINGS = {
-    "reminder": "⏰ Reminder",
-    "escalation": "⏫ Escalated to you",
-    "assignment": "📥 Assigned to you",
-    "adjudication": "⚖️ Your call is needed",
-    "outcome": "🏁 Decided",
-}
 NO_IDENTITY = "no teams identity"
 
 

@@ -26,7 +26,7 @@ from bots.teams.cards import Execute
 from bots.teams.rendering import ADAPTIVE_CARD, card_activity, personal_card, shared_card
 from signoff.client import SignoffClient
 from signoff.errors import ActionRefused, DecisionNotFound
-from signoff.models import Action, ActionKind, Directory
+from signoff.models import STAGE_KINDS, Action, ActionKind, Directory
 
 __all__ = ["Answer", "card_action", "chat_command", "feedback_loop", "text_activity"]
 
@@ -35,16 +35,6 @@ log = logging.getLogger(__name__)
 ANSWER_WITHIN = 8.0
 """Seconds an invoke waits for Temporal before answering that the click is being
 recorded; Teams shows an error for invokes unanswered after about 15 s."""
-
-# actions about the current stage carry the stage the card showed; feedback does not
-STAGE_BOUND = {
-    ActionKind.APPROVE,
-    ActionKind.REJECT,
-    ActionKind.EDIT,
-    ActionKind.REQUEST_CHANGES,
-    ActionKind.ESCALATE,
-    ActionKind.DELEGATE,
-}
 
 
 class Answer(BaseModel):
@@ -137,7 +127,7 @@ def _action(command: Execute, principal: str, action_id: str) -> Action:
         kind=kind,
         action_id=action_id,
         actor=principal,
-        seen_stage=command.stage if kind in STAGE_BOUND else None,
+        seen_stage=command.stage if kind in STAGE_KINDS else None,
         reason=command.reason,
         edited_text=command.edited_text,
         delegate_to=command.delegate_to,

@@ -3,6 +3,18 @@ place (bolt-python ``logger/messages.py`` style)."""
 
 from __future__ import annotations
 
+# Words every channel shares, re-exported so each bot reads its words from one module.
+from signoff.messages import (  # noqa: F401
+    DELEGATE_LABEL,
+    EDIT_LABEL,
+    EDIT_REASON_LABEL,
+    NOTHING_PENDING,
+    REASON_LABEL,
+    REQUIRED,
+    VERDICT_LABEL,
+    VERDICT_OPTIONS,
+)
+
 FALLBACK = "{title}: {status}"
 CONTEXT = "{decision_id} · {use_case} · {subject} · requested by {requester}"
 PROPOSAL = "Proposal"
@@ -38,23 +50,11 @@ SUBMIT = {
     "correction": "Send correction",
     "override": "Override",
 }
-REASON_LABEL = {
-    "reject": "Why are you rejecting it?",
-    "request_changes": "What should change?",
-    "correction": "What should the answer have been?",
-    "override": "Why are you overriding the decision?",
-}
-EDIT_LABEL = "The proposal as it should be"
-EDIT_REASON_LABEL = "Why the edit? (optional)"
 EDIT_CUT = (
     "This box holds the shortened proposal shown on the card; make sure the text is"
     " complete before you approve it."
 )
-DELEGATE_LABEL = "Hand your vote to"
 DELEGATE_PLACEHOLDER = "Pick a person"
-VERDICT_LABEL = "Your verdict"
-VERDICT_OPTIONS = {"approve": "Approve", "reject": "Reject"}
-REQUIRED = "Please fill this in."
 REQUIRED_CHOICE = "Please pick one."
 
 # Why an Action.Execute invoke cannot be read; each names the field at fault.
@@ -77,7 +77,6 @@ HELP = (
     "I post Signoff's approval cards here and record what you decide on them. "
     "Write **pending** to see what waits for you, or **show ID** for one decision."
 )
-NOTHING_PENDING = "Nothing is waiting for you."
 PENDING_HEADING = "Waiting for you:"
 PENDING_LINE = "- {decision_id} · {use_case} · {risk_tier} risk · stage {stage}"
 FEEDBACK_THANKS = "Thanks: your feedback is recorded."

@@ -1,7 +1,7 @@
 """Pydantic models at every boundary of Signoff."""
 
 from signoff.models._types import Duration, RiskTier
-from signoff.models.actions import Action, ActionKind, ActionResult
+from signoff.models.actions import STAGE_KINDS, Action, ActionKind, ActionResult
 from signoff.models.audit import (
     AuditEvent,
     AuditKind,
@@ -39,6 +39,7 @@ from signoff.models.state import (
 )
 
 __all__ = [
+    "STAGE_KINDS",
     "Action",
     "ActionKind",
     "ActionResult",

@@ -30,6 +30,20 @@ class ActionKind(StrEnum):
     GROUND_TRUTH = "ground_truth"
 
 
+STAGE_KINDS = frozenset(
+    {
+        ActionKind.APPROVE,
+        ActionKind.REJECT,
+        ActionKind.EDIT,
+        ActionKind.REQUEST_CHANGES,
+        ActionKind.ESCALATE,
+        ActionKind.DELEGATE,
+    }
+)
+"""Actions about the current stage: a card sends the stage it showed with them
+(``seen_stage``), so a click on an out-of-date card is refused."""
+
+
 class Action(BaseModel):
     """One person's action on one decision."""
 

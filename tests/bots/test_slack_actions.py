@@ -258,7 +258,7 @@ async def test_escalate_moves_the_decision_to_the_next_stage_and_asks_its_people
         assert button_values(card)["signoff:approve"] == {"d": decision_id, "s": 1}
     for slack_user in ("UMONA", "UNICO"):
         (notice,) = await eventually(lambda u=slack_user: dm_notices(bot.api, u))
-        assert notice.startswith(f"<@{slack_user}> :arrow_double_up: Escalated to you")
+        assert notice.startswith(f"<@{slack_user}> ⏫ Escalated to you")
 
 
 async def test_escalating_from_an_out_of_date_card_is_refused_to_that_person(
@@ -299,7 +299,7 @@ async def test_delegate_hands_the_vote_to_the_picked_person_who_is_then_asked(
     ((card,),) = await eventually(lambda: dm_cards(bot.api, "UTESS"))
     assert button_values(card)["signoff:approve"] == {"d": decision_id, "s": 0}
     (notice,) = await eventually(lambda: dm_notices(bot.api, "UTESS"))
-    assert notice.startswith("<@UTESS> :inbox_tray: Assigned to you: alice asked you")
+    assert notice.startswith("<@UTESS> 📥 Assigned to you: alice asked you")
 
     await bot.send(click(decision_id, "approve", user="UTESS"))
 

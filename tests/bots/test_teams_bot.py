@@ -42,7 +42,7 @@ from tests.bots.test_slack_app import (
     votes,
 )
 from tests.conftest import Harness, make_request
-from tests.helpers.adaptive_cards import assert_valid_card
+from tests.helpers.adaptive_cards import assert_valid_card, verbs
 from tests.helpers.bot_connector import BotConnector
 from tests.helpers.slack_api import TOKEN, SlackApi
 
@@ -147,24 +147,6 @@ async def posted_cards(teams: Teams, count: int) -> list[Any]:
         return posts if len(posts) >= count else []
 
     return await eventually(probe)
-
-
-def verbs(card: dict[str, Any]) -> set[str]:
-    """The verbs of the card's buttons (not of its refresh)."""
-    found: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
-                found.add(node["verb"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in card.items() if k != "refresh"})
-    return found
 
 
 def answered_card(body: Any) -> dict[str, Any]:

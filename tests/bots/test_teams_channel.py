@@ -15,7 +15,7 @@ from bots.teams.channel import TeamsChannel
 from bots.teams.conversations import message_key, user_key
 from signoff.channels import Channel, Notice
 from signoff.models import ChannelTarget, Directory, Principal, Status
-from tests.helpers.adaptive_cards import assert_valid_card
+from tests.helpers.adaptive_cards import assert_valid_card, verbs
 from tests.helpers.bot_connector import BotConnector
 from tests.helpers.builders import make_outcome, make_state
 
@@ -68,26 +68,6 @@ def card_of(activity: dict) -> dict:
     return attachment["content"]
 
 
-def verbs_of(card: dict) -> set[str]:
-    """Every Action.Execute verb on the card, inside show-cards and action sets too."""
-    found: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node is not card.get("refresh", {}).get(
-                "action"
-            ):
-                found.add(node["verb"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in card.items() if k != "refresh"})
-    return found
-
-
 def test_is_a_channel(channel: TeamsChannel) -> None:
     assert isinstance(channel, Channel)
     assert channel.kind == "teams"
@@ -101,7 +81,7 @@ async def test_the_shared_card_goes_to_the_policys_channel_and_refreshes_for_app
     [call] = connector.accepted("POST")
     assert call.conversation_id == TEAM_CHANNEL
     shown = card_of(call.body)
-    assert verbs_of(shown) == set()  # everyone else only reads it while it is pending
+    assert verbs(shown) == set()  # everyone else only reads it while it is pending
     # alice and bob are asked; dave and erin are the managers who may override
     assert shown["refresh"]["userIds"] == ["aad-alice", "aad-bob", "aad-dave", "aad-erin"]
     assert card.message_id == message_key(TEAM_CHANNEL, card.ref["activity_id"])
@@ -121,10 +101,10 @@ async def test_an_approver_gets_their_own_card_in_a_personal_chat_opened_proacti
     assert created.body["tenantId"] == "t-1"
     [posted] = [c for c in connector.accepted("POST") if c.conversation_id is not None]
     assert posted.conversation_id == card.ref["conversation_id"] == "a:personal-aad-alice"
-    assert {"approve", "reject", "edit", "request_changes", "escalate", "delegate"} <= verbs_of(
+    assert {"approve", "reject", "edit", "request_changes", "escalate", "delegate"} <= verbs(
         card_of(posted.body)
     )
-    assert "override" not in verbs_of(card_of(posted.body))  # alice is not a manager
+    assert "override" not in verbs(card_of(posted.body))  # alice is not a manager
     saved = await store.conversation("teams", user_key("aad-alice"))
     assert saved is not None and saved["conversation_id"] == "a:personal-aad-alice"
 
@@ -166,7 +146,7 @@ async def test_a_redraw_updates_the_posted_activity_with_the_outcome(
 
     [update] = connector.accepted("PUT")
     assert (update.conversation_id, update.activity_id) == (TEAM_CHANNEL, card.ref["activity_id"])
-    assert verbs_of(card_of(update.body)) == {"thumb_up", "thumb_down", "correction"}
+    assert verbs(card_of(update.body)) == {"thumb_up", "thumb_down", "correction"}
     assert update.body["channelData"] == {"feedbackLoopEnabled": True}
     assert len(connector.accepted("POST")) == 1  # updated, not posted again
 

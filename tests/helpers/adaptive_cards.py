@@ -46,6 +46,13 @@ def walk(node: Any) -> Iterator[dict[str, Any]]:
             yield from walk(item)
 
 
+def verbs(card: dict[str, Any]) -> set[str]:
+    """The verbs of the card's buttons, in show-cards and action sets too (not its
+    refresh, which no one clicks)."""
+    body = {key: value for key, value in card.items() if key != "refresh"}
+    return {node["verb"] for node in walk(body) if node.get("type") == "Action.Execute"}
+
+
 def card_errors(card: dict[str, Any]) -> list[str]:
     """Why Teams would not take ``card``, one line each; empty when it is valid."""
     errors = [line for e in _validator().iter_errors(card) for line in _describe(e)]
