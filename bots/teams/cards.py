@@ -1,5 +1,5 @@
-"""Adaptive Cards 1.5 for an approval, built from :class:`signoff.view.CardView`, and
-:class:`Execute`, what one click on such a card asks for.
+"""Adaptive Cards 1.5 for an approval, built from :class:`signoff.view.CardView`; what
+a click on one asks for is read back by :mod:`bots.teams.execute`.
 
 Every ``Action.Execute`` carries ``{"d": decision id, "s": stage}``, the same short keys as
 the Slack buttons, so a click on an out-of-date card is refused rather than applied to a
@@ -10,18 +10,17 @@ markdown: a proposal cannot put a link or a fake heading on the card.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, field_validator
+from typing import Any
 
 from bots.teams import messages as words
+from bots.teams.execute import INPUTS, KINDS
 from signoff import messages
 from signoff.models import ActionKind, Status
 from signoff.view import CardView, SourceView, VoteView
 
-__all__ = ["MAX_REFRESH_USERS", "VERBS", "Execute", "approval_card"]
+__all__ = ["MAX_REFRESH_USERS", "approval_card"]
 
 Element = dict[str, Any]
 
@@ -36,37 +35,6 @@ TITLE_CHARS = 200
 REASON_CHARS = 5_000  # signoff.models.Action.reason's limit
 EDIT_CHARS = 100_000  # signoff.models.Action.edited_text's limit
 
-# verb -> the workflow action it asks for; a refresh asks only for a fresh card.
-_KINDS: dict[str, ActionKind | None] = {
-    **{
-        kind.value: kind
-        for kind in (
-            ActionKind.APPROVE,
-            ActionKind.REJECT,
-            ActionKind.EDIT,
-            ActionKind.REQUEST_CHANGES,
-            ActionKind.ESCALATE,
-            ActionKind.DELEGATE,
-            ActionKind.OVERRIDE,
-            ActionKind.CORRECTION,
-        )
-    },
-    "thumb_up": ActionKind.THUMB,
-    "thumb_down": ActionKind.THUMB,
-    "refresh": None,
-}
-VERBS: frozenset[str] = frozenset(_KINDS)
-
-# verb -> Execute field -> (input id, required). Teams merges every input it gathers into
-# one flat ``data`` object, so ids are unique on the whole card and name their form.
-_INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
-    "reject": {"reason": ("reject.reason", True)},
-    "request_changes": {"reason": ("request_changes.reason", True)},
-    "correction": {"reason": ("correction.reason", True)},
-    "override": {"verdict": ("override.verdict", True), "reason": ("override.reason", True)},
-    "edit": {"edited_text": ("edit.text", True), "reason": ("edit.reason", False)},
-    "delegate": {"delegate_to": ("delegate.to", True)},
-}
 # Teams shows at most six buttons; the other actions go to the card's "…" menu.
 _PRIMARY = frozenset({"approve", "reject", "edit", "thumb_up", "thumb_down", "correction"})
 _STYLES = {"approve": "positive", "reject": "destructive"}
@@ -82,70 +50,6 @@ _OUTCOME_STYLES: dict[Status, str] = {
     Status.CANCELLED: "emphasis",
     Status.OVERRIDDEN: "accent",
 }
-
-
-class Execute(BaseModel):
-    """What one ``Action.Execute`` invoke asks for, read back from the card's ``data``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    verb: str
-    decision_id: str
-    stage: int | None
-    reason: str | None = None
-    edited_text: str | None = None
-    delegate_to: str | None = None
-    verdict: Literal["approve", "reject"] | None = None
-
-    @field_validator("verb")
-    @classmethod
-    def _known_verb(cls, verb: str) -> str:
-        if verb not in VERBS:
-            raise ValueError(words.BAD_VERB.format(verb=verb))
-        return verb
-
-    @property
-    def kind(self) -> ActionKind | None:
-        """The workflow action this click asks for; ``None`` for a refresh."""
-        return _KINDS[self.verb]
-
-    @property
-    def thumb(self) -> Literal["up", "down"] | None:
-        return "up" if self.verb == "thumb_up" else "down" if self.verb == "thumb_down" else None
-
-    @classmethod
-    def parse(cls, action: Mapping[str, Any]) -> Execute:
-        """Read an invoke's ``value["action"]``, with the inputs Teams merged into ``data``.
-
-        Raises:
-            ValueError: a sentence naming the field at fault: an unknown verb, no decision
-                id, or a required input that is missing or only whitespace.
-        """
-        if action.get("type", "Action.Execute") != "Action.Execute":
-            raise ValueError(words.BAD_TYPE.format(type=action.get("type")))
-        verb = action.get("verb")
-        if not isinstance(verb, str) or verb not in VERBS:
-            raise ValueError(words.BAD_VERB.format(verb=verb))
-        data = action.get("data")
-        if not isinstance(data, Mapping):
-            raise ValueError(words.NO_DATA)
-        decision_id = _clean(data.get("d"))
-        if decision_id is None:
-            raise ValueError(words.NO_DECISION)
-        stage = data.get("s")
-        if stage is not None and (type(stage) is not int or stage < 0):
-            raise ValueError(words.BAD_STAGE.format(stage=stage))
-        fields: dict[str, Any] = {"verb": verb, "decision_id": decision_id, "stage": stage}
-        for field, (input_id, required) in _INPUTS.get(verb, {}).items():
-            fields[field] = value = _clean(data.get(input_id))
-            if value is None and required:
-                raise ValueError(
-                    words.MISSING_INPUT.format(verb=verb, field=field, input_id=input_id)
-                )
-        if fields.get("verdict") not in (None, *words.VERDICT_OPTIONS):
-            input_id = _INPUTS["override"]["verdict"][0]
-            raise ValueError(words.BAD_VERDICT.format(input_id=input_id, value=fields["verdict"]))
-        return cls.model_validate(fields)
 
 
 def approval_card(
@@ -318,14 +222,14 @@ def _buttons(
             buttons += [(verb, _execute(verb, view, title=title)) for verb, title in _THUMBS]
             continue
         verb = kind.value
-        if verb not in _KINDS:
+        if verb not in KINDS:
             raise ValueError(f"a Teams card has no button for '{verb}'")
         if kind is ActionKind.DELEGATE and not people:
             continue
         label = messages.ACTION_LABELS[kind]
         if kind in view.manager_only:
             label = words.MANAGERS_ONLY.format(label=label)
-        if verb in _INPUTS:
+        if verb in INPUTS:
             buttons.append((verb, _show_card(verb, label, view, people)))
         else:
             buttons.append((verb, _execute(verb, view, title=label, style=_STYLES.get(verb))))
@@ -361,7 +265,7 @@ def _form(verb: str, view: CardView, people: Sequence[tuple[str, str]]) -> list[
 
 
 def _text_input(verb: str, field: str, label: str, value: str | None = None) -> Element:
-    input_id, required = _INPUTS[verb][field]
+    input_id, required = INPUTS[verb][field]
     element: Element = {
         "type": "Input.Text",
         "id": input_id,
@@ -380,7 +284,7 @@ def _text_input(verb: str, field: str, label: str, value: str | None = None) -> 
 def _choices(
     verb: str, field: str, label: str, choices: list[tuple[str, str]], style: str
 ) -> Element:
-    input_id, required = _INPUTS[verb][field]
+    input_id, required = INPUTS[verb][field]
     element: Element = {
         "type": "Input.ChoiceSet",
         "id": input_id,
@@ -471,10 +375,3 @@ def _when(moment: datetime) -> str:
 
 def _fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _clean(value: object) -> str | None:
-    """Teams sends an untouched input as ``""``; whitespace alone is no answer either."""
-    if not isinstance(value, str):
-        return None
-    return value.strip() or None

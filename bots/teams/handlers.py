@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from bots.teams import messages
-from bots.teams.cards import Execute
+from bots.teams.execute import Execute
 from bots.teams.rendering import ADAPTIVE_CARD, card_activity, personal_card, shared_card
 from signoff.client import SignoffClient
 from signoff.errors import ActionRefused, DecisionNotFound

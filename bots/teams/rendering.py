@@ -20,7 +20,7 @@ __all__ = ["ADAPTIVE_CARD", "card_activity", "personal_card", "shared_card", "te
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 ANYONE = "\x00anyone"
 """A viewer who is nobody in particular: not asked, not a manager, not the requester."""
-EDIT_CHARS = 20_000
+EDIT_CHARS = 15_000
 """The Edit input is prefilled with the whole proposal up to this length (Teams caps a
 card at about 28 KB)."""
 

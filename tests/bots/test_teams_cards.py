@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bots.teams.cards import MAX_REFRESH_USERS, VERBS, Execute, approval_card
+from bots.teams.cards import MAX_REFRESH_USERS, approval_card
+from bots.teams.execute import VERBS, Execute
 from signoff.models import (
     ActionKind,
     Edit,
