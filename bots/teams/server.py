@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from types import SimpleNamespace
 
+import jwt
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import (
@@ -60,8 +61,10 @@ def web_app(adapter: CloudAdapter, bot: Bot) -> web.Application:
         auth_header = request.headers.get("Authorization", "")
         try:
             response = await adapter.process_activity(auth_header, activity, bot.on_turn)
-        except PermissionError as err:
-            raise web.HTTPUnauthorized(text=str(err) or "unauthorized") from None
+        except (PermissionError, jwt.PyJWTError) as err:
+            # No token where one is required, or one that is malformed or not signed by
+            # the Bot Framework: the activity never reaches the bot.
+            raise web.HTTPUnauthorized(text=f"unauthorized: {err}") from None
         if response is None:
             if activity.type == "invoke":  # the bot failed; on_error has logged why
                 raise web.HTTPInternalServerError(text="the bot could not answer this invoke")

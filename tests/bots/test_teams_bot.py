@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from botbuilder.core import ActivityHandler
 from sqlalchemy import delete
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -434,3 +435,41 @@ async def test_when_temporal_is_slow_a_click_is_answered_as_recording_and_applie
 
     assert state.status is Status.APPROVED
     assert [v.actor for v in votes(state)] == ["alice"]
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token"])
+async def test_a_bot_with_an_app_id_refuses_requests_without_a_valid_token(
+    authorization: str | None,
+) -> None:
+    received: list[Any] = []
+
+    class Recorder(ActivityHandler):
+        async def on_turn(self, turn_context: Any) -> None:
+            received.append(turn_context.activity)
+
+    config = TeamsSettings(app_id="11111111-2222-3333-4444-555555555555", app_password="pw")
+    runner, port = await serve(web_app(make_adapter(config), Recorder()))
+    activity = {
+        "type": "message",
+        "id": "1",
+        "text": "pending",
+        "channelId": "msteams",
+        "serviceUrl": "http://127.0.0.1:9/",
+        "from": {"id": "29:x", "aadObjectId": "aad-alice"},
+        "recipient": {"id": "28:bot"},
+        "conversation": {"id": "a:1", "conversationType": "personal"},
+    }
+    headers = {"Authorization": authorization} if authorization else {}
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"http://127.0.0.1:{port}{MESSAGES_PATH}", json=activity, headers=headers
+            ) as response,
+        ):
+            status = response.status
+    finally:
+        await runner.cleanup()
+
+    assert status == 401
+    assert received == []
