@@ -28,7 +28,7 @@ from bots.slack.server import EVENTS_PATH
 from bots.slack.server import web_app as slack_web_app
 from bots.teams.bot import SignoffTeamsBot
 from bots.teams.channel import TeamsChannel
-from bots.teams.conversations import user_key
+from bots.teams.conversations import conversation_key, user_key
 from bots.teams.server import MESSAGES_PATH, make_adapter, web_app
 from signoff import SignoffPlugin
 from signoff.models import AuditKind, Status
@@ -473,3 +473,27 @@ async def test_a_bot_with_an_app_id_refuses_requests_without_a_valid_token(
 
     assert status == 401
     assert received == []
+
+
+async def test_adding_the_bot_to_a_team_lets_it_post_into_that_channel(
+    teams: Teams, store: Store
+) -> None:
+    added = teams.activity(
+        "aad-alice",
+        type="conversationUpdate",
+        membersAdded=[{"id": "28:signoff-bot"}],
+    )
+    added["conversation"] = {"id": "19:general@thread.tacv2", "conversationType": "channel"}
+    added["channelData"] = {
+        "channel": {"id": "19:general@thread.tacv2"},
+        "team": {"id": "19:general@thread.tacv2"},
+        "eventType": "teamMemberAdded",
+        "tenant": {"id": "t-1"},
+    }
+
+    status, _ = await teams.send(added)
+
+    assert status in (200, 201)
+    saved = await store.conversation("teams", conversation_key("19:general@thread.tacv2"))
+    assert saved is not None
+    assert (saved["service_url"], saved["tenant_id"]) == (teams.connector.service_url, "t-1")

@@ -12,7 +12,7 @@ import pytest
 from adapters.store import Store
 from adapters.teams import ConnectorError, TeamsConnector, TeamsSettings, token_source
 from bots.teams.channel import TeamsChannel
-from bots.teams.conversations import message_key, user_key
+from bots.teams.conversations import conversation_key, message_key, user_key
 from signoff.channels import Channel, Notice
 from signoff.models import ChannelTarget, Directory, Principal, Status
 from tests.helpers.adaptive_cards import assert_valid_card, verbs
@@ -226,3 +226,19 @@ async def test_an_anonymous_bot_sends_no_token(connector: BotConnector) -> None:
         await client.close()
 
     assert connector.calls[0].authorization is None
+
+
+async def test_a_captured_channel_reference_decides_where_the_shared_card_goes(
+    connector: BotConnector, store: Store
+) -> None:
+    elsewhere = TeamsSettings(anonymous=True, service_url="http://127.0.0.1:9/", tenant_id="t-1")
+    captured = {"service_url": connector.service_url, "conversation_id": TEAM_CHANNEL}
+    await store.save_conversation("teams", conversation_key(TEAM_CHANNEL), captured)
+    teams = TeamsChannel(TeamsConnector(token_source(elsewhere)), DIRECTORY, store, elsewhere)
+    try:
+        card = await teams.post(make_state(), SHARED, None)
+    finally:
+        await teams.close()
+
+    assert card.ref["service_url"] == connector.service_url
+    assert [c.conversation_id for c in connector.accepted("POST")] == [TEAM_CHANNEL]
