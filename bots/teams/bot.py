@@ -58,6 +58,7 @@ class SignoffTeamsBot(ActivityHandler):
         self._directory = directory
         self._store = store
         self._answer_within = answer_within
+        self._remembered: dict[str, dict[str, Any]] = {}
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context.activity)
@@ -129,7 +130,10 @@ class SignoffTeamsBot(ActivityHandler):
             key = user_key(sender.aad_object_id)
         else:
             key = conversation_key(where.conversation_id)
-        await self._store.save_conversation(CHANNEL, key, where.model_dump())
+        reference = where.model_dump()
+        if self._remembered.get(key) != reference:  # every click would write it again
+            await self._store.save_conversation(CHANNEL, key, reference)
+            self._remembered[key] = reference
 
 
 def _json(value: Any) -> dict[str, Any]:
