@@ -85,8 +85,15 @@ class SignoffTeamsBot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
+        personal = bool(activity.conversation) and (
+            activity.conversation.conversation_type == "personal"
+        )
         reply = await handlers.chat_command(
-            self._client, self._directory, self._principal(activity), text.strip()
+            self._client,
+            self._directory,
+            self._principal(activity),
+            text.strip(),
+            personal=personal,
         )
         await turn_context.send_activity(Activity().deserialize(reply))
 

@@ -196,11 +196,17 @@ def _feedback_text(feedback: Any) -> str | None:
 
 
 async def chat_command(
-    client: SignoffClient, directory: Directory, principal: str | None, text: str
+    client: SignoffClient,
+    directory: Directory,
+    principal: str | None,
+    text: str,
+    *,
+    personal: bool = True,
 ) -> dict[str, Any]:
     """A message to the bot: ``pending`` lists what waits for the writer, ``show ID``
-    answers with the decision's card as they may use it; anything else gets the help.
-    Returns the activity to reply with."""
+    answers with the decision's card, as they may use it in a personal chat and as
+    everyone sees it elsewhere; anything else gets the help. Returns the activity to
+    reply with."""
     words = text.split()
     if principal is None:
         return text_activity(messages.NOT_LINKED)
@@ -220,7 +226,12 @@ async def chat_command(
             state = await client.state(words[1])
         except DecisionNotFound:
             return text_activity(messages.NOT_FOUND.format(decision_id=words[1]))
-        return card_activity(state, personal_card(state, directory, principal))
+        card = (
+            personal_card(state, directory, principal)
+            if personal
+            else shared_card(state, directory)
+        )
+        return card_activity(state, card)
     return text_activity(messages.HELP)
 
 

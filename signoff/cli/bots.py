@@ -16,11 +16,17 @@ from aiohttp import web
 
 from adapters.slack import slack_settings
 from adapters.teams import teams_settings
+from signoff.cli.errors import CliError
 from signoff.client import SignoffClient
 from signoff.config import Catalog
 from signoff.settings import Settings
 
-__all__ = ["BotAddresses", "running_bots"]
+__all__ = ["NO_SLACK_BOT", "BotAddresses", "running_bots"]
+
+NO_SLACK_BOT = (
+    "Slack cards are posted, but clicks need the Slack bot: set SIGNOFF_SLACK_APP_TOKEN"
+    " (Socket Mode) or SIGNOFF_SLACK_SIGNING_SECRET (HTTP)."
+)
 
 
 @dataclass(frozen=True)
@@ -47,18 +53,23 @@ async def running_bots(
     lines: list[str] = []
     async with AsyncExitStack() as stack:
         slack_config = slack_settings() if slack else None
-        if slack_config is not None:
+        if slack_config is not None and not (slack_config.app_token or slack_config.signing_secret):
+            lines.append(NO_SLACK_BOT)
+        elif slack_config is not None:
             from bots.slack.app import build_app
             from bots.slack.server import EVENTS_PATH
             from bots.slack.server import web_app as slack_web_app
-            from bots.slack.socket_mode import socket_mode
+            from bots.slack.socket_mode import SocketModeRefused, socket_mode
 
             socket = slack_config.app_token is not None
             app = build_app(
                 client=client, directory=directory, settings=slack_config, socket_mode=socket
             )
             if socket:
-                await stack.enter_async_context(socket_mode(app, slack_config))
+                try:
+                    await stack.enter_async_context(socket_mode(app, slack_config))
+                except SocketModeRefused as refused:
+                    raise CliError(str(refused)) from None
                 lines.append("Slack bot connected over Socket Mode.")
             else:
                 await _serve(stack, slack_web_app(app), addresses.host, addresses.slack_port)

@@ -51,8 +51,11 @@ def _serve(ctx: typer.Context, which: str, host: str, port: int) -> None:
         from signoff.cli.serving import stop_on_signals
 
         addresses = BotAddresses(host=host, **{f"{which}_port": port})
-        configured = slack_settings() if which == "slack" else teams_settings()
-        if configured is None:
+        if which == "slack":
+            slack = slack_settings()
+            if slack is None or not (slack.app_token or slack.signing_secret):
+                raise CliError(MISSING[which])
+        elif teams_settings() is None:
             raise CliError(MISSING[which])
         stop = stop_on_signals()
         client = await signoff_client(settings)

@@ -497,3 +497,39 @@ async def test_adding_the_bot_to_a_team_lets_it_post_into_that_channel(
     saved = await store.conversation("teams", conversation_key("19:general@thread.tacv2"))
     assert saved is not None
     assert (saved["service_url"], saved["tenant_id"]) == (teams.connector.service_url, "t-1")
+
+
+async def test_pending_in_a_personal_chat_lists_what_waits_for_the_writer(teams: Teams) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    await posted_cards(teams, 3)
+    message = teams.activity("aad-alice", type="message", text="pending")
+    message["conversation"] = {"id": "a:chat-alice", "conversationType": "personal"}
+    message["channelData"] = {"tenant": {"id": "t-1"}}
+
+    async def listed() -> list[Any]:
+        await teams.send(message)
+        replies = [
+            c for c in teams.connector.accepted("POST") if c.conversation_id == "a:chat-alice"
+        ]
+        return [r for r in replies if decision_id in r.body.get("text", "")]
+
+    [reply] = (await eventually(listed))[:1]
+    assert reply.body["text"].startswith("Waiting for you:")
+
+
+async def test_show_in_a_channel_answers_with_the_card_everyone_sees(teams: Teams) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    message = teams.activity("aad-alice", type="message", text=f"show {decision_id}")
+
+    status, _ = await teams.send(message)
+
+    assert status in (200, 201)
+    [reply] = [
+        c
+        for c in teams.connector.accepted("POST")
+        if c.body.get("attachments") and c.activity_id is not None
+    ]
+    card = reply.body["attachments"][0]["content"]
+    assert_valid_card(card)
+    assert verbs(card) == set()  # alice's buttons stay in her own card
+    assert "aad-alice" in card["refresh"]["userIds"]
