@@ -37,7 +37,11 @@ THUMB_DOWN = "Bad call"
 VERDICT_WORDS = {"approve": "approved", "reject": "rejected"}
 # The forms behind a card's buttons (Slack modals, Teams show-cards).
 REASON_LABEL = {
+    "approve": "Why are you approving it?",
     "reject": "Why are you rejecting it?",
+    "edit": "Why the edit?",
+    "escalate": "Why are you escalating it?",
+    "delegate": "Why are you handing it on?",
     "request_changes": "What should change?",
     "correction": "What should the answer have been?",
     "override": "Why are you overriding the decision?",

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from signoff import messages
 from signoff.models import Action, ActionKind, DecisionState, Status
-from signoff.policy import check, is_repeat_vote
+from signoff.policy import check, is_repeat_vote, needs_reason
 
 __all__ = [
     "CardView",
@@ -76,7 +76,9 @@ class FeedbackView(BaseModel):
 class CardView(BaseModel):
     """Everything a card shows about one decision, free of any channel's markup.
 
-    ``actions`` are the buttons to offer; those in ``manager_only`` only managers may use.
+    ``actions`` are the buttons to offer; those in ``manager_only`` only managers may use,
+    and those in ``reason_required`` need a reason, so the card asks for one before it
+    sends them rather than have the click refused.
     """
 
     decision_id: str
@@ -108,6 +110,7 @@ class CardView(BaseModel):
     feedback: FeedbackView
     actions: list[ActionKind]
     manager_only: list[ActionKind]
+    reason_required: list[ActionKind]
 
     @property
     def stage_index(self) -> int | None:
@@ -169,6 +172,7 @@ def card_view(state: DecisionState, *, proposal_chars: int = 600) -> CardView:
         ),
         actions=actions,
         manager_only=[ActionKind.OVERRIDE] if ActionKind.OVERRIDE in actions else [],
+        reason_required=[kind for kind in actions if needs_reason(state, kind)],
     )
 
 

@@ -33,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import SlackSettings, make_client
 from bots.slack import handlers, messages
 from bots.slack.handlers import Click, Submission
-from bots.slack.modals import MODAL_KINDS
+from bots.slack.modals import MODAL_KINDS, MODAL_OPENERS
 from signoff.client import SignoffClient
 from signoff.errors import DecisionNotFound
 from signoff.models import Directory
@@ -41,7 +41,7 @@ from signoff.models import Directory
 __all__ = ["build_app"]
 
 DIRECT_BUTTONS = re.compile(r"^signoff:(approve|escalate|thumb_up|thumb_down)$")
-MODAL_BUTTONS = re.compile(rf"^signoff:({'|'.join((*MODAL_KINDS, 'view_full'))})$")
+MODAL_BUTTONS = re.compile(rf"^signoff:({'|'.join(MODAL_OPENERS)})$")
 MODAL_CALLBACKS = re.compile(rf"^signoff:({'|'.join(MODAL_KINDS)})$")
 
 

@@ -2,7 +2,9 @@
 checked by ``to_dict()`` before anything is sent.
 
 Every button's value names the decision and the stage the card showed, so a click on an
-out-of-date card can be refused rather than applied to a decision that has moved on.
+out-of-date card can be refused rather than applied to a decision that has moved on. A
+button whose action the policy wants a reason for, and which would not otherwise ask for
+one, has its own action id (``signoff:approve_with_reason``): its click opens a modal.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bots.slack.modals import REASON_BUTTONS, REASON_SUFFIX, button_name
 from signoff import messages
 from signoff.models import ActionKind
 from signoff.view import CardView
@@ -48,6 +51,7 @@ ACTION_IDS: dict[str, str] = {
             ActionKind.CORRECTION,
         )
     },
+    **{f"{kind}{REASON_SUFFIX}": f"signoff:{kind}{REASON_SUFFIX}" for kind in REASON_BUTTONS},
     "thumb_up": "signoff:thumb_up",
     "thumb_down": "signoff:thumb_down",
     "view_full": "signoff:view_full",
@@ -173,7 +177,8 @@ def _buttons(view: CardView) -> list[Block]:
         label = messages.ACTION_LABELS[kind]
         if kind in view.manager_only:
             label += " (managers)"
-        buttons.append(_button(label, ACTION_IDS[kind.value], view, style=STYLES.get(kind)))
+        name = button_name(kind.value, reason_required=kind in view.reason_required)
+        buttons.append(_button(label, ACTION_IDS[name], view, style=STYLES.get(kind)))
     return [ActionsBlock(elements=buttons)] if buttons else []
 
 

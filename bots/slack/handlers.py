@@ -51,6 +51,9 @@ DIRECT: dict[str, tuple[ActionKind, dict[str, Any]]] = {
     "thumb_down": (ActionKind.THUMB, {"thumb": "down"}),
 }
 
+# modal kind -> the input it cannot go without, besides the reason some need
+FORM_NEEDS = {"override": VERDICT[0], "edit": TEXT[0], "delegate": DELEGATE[0]}
+
 
 @dataclass(frozen=True)
 class Click:
@@ -173,11 +176,11 @@ async def modal_for(client: SignoffClient, button: Click) -> dict:
     Raises:
         DecisionNotFound: the decision is gone.
     """
-    context = ModalContext(
-        kind=button.name, decision_id=button.decision_id, stage=button.stage, channel=button.channel
+    context = ModalContext.of_button(
+        button.name, decision_id=button.decision_id, stage=button.stage, channel=button.channel
     )
     text = None
-    if button.name in ("edit", "view_full"):
+    if context.kind in ("edit", "view_full"):
         state: DecisionState = await client.state(button.decision_id)
         text = state.request.proposal.text if state.request.proposal else None
     return modal(context, proposal_text=text)
@@ -185,17 +188,13 @@ async def modal_for(client: SignoffClient, button: Click) -> dict:
 
 def submission_errors(submission: Submission, directory: Directory) -> dict[str, str]:
     """Errors to show in the modal (block id -> message), checked before acking."""
-    kind, values = submission.context.kind, submission.values
-    required = {
-        "reject": [REASON[0]],
-        "request_changes": [REASON[0]],
-        "correction": [REASON[0]],
-        "override": [VERDICT[0], REASON[0]],
-        "edit": [TEXT[0]],
-        "delegate": [DELEGATE[0]],
-    }.get(kind, [])
+    context, values = submission.context, submission.values
+    kind = context.kind
+    required = [FORM_NEEDS[kind]] if kind in FORM_NEEDS else []
+    if context.needs_reason:
+        required.append(REASON[0])
     errors = {block: messages.REQUIRED for block in required if not values.get(block)}
-    if kind == "delegate" and not errors:
+    if kind == "delegate" and DELEGATE[0] not in errors:
         target = directory.by_identity("slack", str(values[DELEGATE[0]]))
         if target is None:
             errors[DELEGATE[0]] = messages.DELEGATE_NOT_LINKED

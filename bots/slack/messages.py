@@ -25,6 +25,8 @@ DELEGATE_SELF = "Pick someone other than yourself."
 MODAL_SUBMIT = "Submit"
 MODAL_CLOSE = "Cancel"
 MODAL_TITLES = {
+    "approve": "Approve",
+    "escalate": "Escalate",
     "reject": "Reject",
     "edit": "Edit and approve",
     "request_changes": "Request changes",

@@ -3,6 +3,12 @@
 Each modal's ``callback_id`` is ``signoff:<kind>`` and its ``private_metadata`` carries
 the decision, the stage the card showed and the channel the card was in, so the
 submission can act on the right decision and answer the person where they clicked.
+
+When the policy wants a reason for approve, escalate, edit or delegate, the card names
+that button ``<kind>_with_reason`` (:func:`button_name`): approve and escalate then open a
+modal asking for the reason instead of acting at once, and the edit and delegate modals
+insist on one. Whether to open a modal is read off the click itself, because Slack's
+``trigger_id`` expires 3 s after the click, too soon to ask the workflow first.
 """
 
 from __future__ import annotations
@@ -23,9 +29,30 @@ from slack_sdk.models.views import View
 
 from bots.slack import messages
 
-__all__ = ["MODAL_KINDS", "ModalContext", "modal"]
+__all__ = ["MODAL_KINDS", "MODAL_OPENERS", "ModalContext", "button_name", "modal"]
 
-MODAL_KINDS = ("reject", "edit", "request_changes", "delegate", "correction", "override")
+# The forms, by callback id ``signoff:<kind>``.
+MODAL_KINDS = (
+    "reject",
+    "edit",
+    "request_changes",
+    "delegate",
+    "correction",
+    "override",
+    "approve",
+    "escalate",
+)
+REASON_ALWAYS = frozenset(MODAL_KINDS) - {"edit", "delegate"}
+"""Forms that always ask for a reason; edit and delegate only when the policy wants one."""
+REASON_SUFFIX = "_with_reason"
+REASON_BUTTONS = ("approve", "escalate", "edit", "delegate")
+"""Buttons the card names ``<kind>_with_reason`` when the policy wants a reason for them."""
+MODAL_OPENERS = (
+    *(kind for kind in MODAL_KINDS if kind not in ("approve", "escalate")),
+    *(kind + REASON_SUFFIX for kind in REASON_BUTTONS),
+    "view_full",
+)
+"""The buttons that open a modal; plain approve and escalate act at once."""
 TEXT_CHARS = 3000  # a plain_text_input holds at most 3000 characters
 SECTION_CHARS = 3000
 MAX_MODAL_BLOCKS = 100
@@ -45,17 +72,48 @@ class ModalContext:
     decision_id: str
     stage: int | None
     channel: str | None
+    reason_required: bool = False  # the card said the policy wants a reason
+
+    @classmethod
+    def of_button(
+        cls, name: str, decision_id: str, stage: int | None, channel: str | None
+    ) -> ModalContext:
+        """The context of the modal that button ``name`` opens, e.g. ``approve_with_reason``."""
+        kind = name.removesuffix(REASON_SUFFIX)
+        return cls(kind, decision_id, stage, channel, reason_required=kind != name)
+
+    @property
+    def needs_reason(self) -> bool:
+        """Whether the modal insists on a reason."""
+        return self.kind in REASON_ALWAYS or self.reason_required
 
     def dump(self) -> str:
-        data = {"k": self.kind, "d": self.decision_id, "s": self.stage, "c": self.channel}
+        data: dict[str, object] = {
+            "k": self.kind,
+            "d": self.decision_id,
+            "s": self.stage,
+            "c": self.channel,
+        }
+        if self.reason_required:
+            data["r"] = 1
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def load(cls, metadata: str) -> ModalContext:
         data = json.loads(metadata)
         return cls(
-            kind=data["k"], decision_id=data["d"], stage=data.get("s"), channel=data.get("c")
+            kind=data["k"],
+            decision_id=data["d"],
+            stage=data.get("s"),
+            channel=data.get("c"),
+            reason_required=bool(data.get("r")),
         )
+
+
+def button_name(kind: str, *, reason_required: bool) -> str:
+    """The card's name for ``kind``'s button: ``<kind>_with_reason`` when the policy wants
+    a reason the button would not otherwise ask for."""
+    return kind + REASON_SUFFIX if reason_required and kind in REASON_BUTTONS else kind
 
 
 def modal(context: ModalContext, *, proposal_text: str | None = None) -> dict:
@@ -76,7 +134,6 @@ def modal(context: ModalContext, *, proposal_text: str | None = None) -> dict:
     blocks: list[InputBlock] = []
     if kind == "edit":
         blocks.append(_text_input(TEXT, messages.EDIT_LABEL, initial=proposal_text))
-        blocks.append(_text_input(REASON, messages.EDIT_REASON_LABEL, optional=True))
     elif kind == "delegate":
         blocks.append(
             InputBlock(
@@ -85,20 +142,21 @@ def modal(context: ModalContext, *, proposal_text: str | None = None) -> dict:
                 element=UserSelectElement(action_id=DELEGATE[1]),
             )
         )
-    else:
-        if kind == "override":
-            options = [
-                Option(value=value, label=label)
-                for value, label in messages.VERDICT_OPTIONS.items()
-            ]
-            blocks.append(
-                InputBlock(
-                    block_id=VERDICT[0],
-                    label=messages.VERDICT_LABEL,
-                    element=RadioButtonsElement(action_id=VERDICT[1], options=options),
-                )
+    elif kind == "override":
+        options = [
+            Option(value=value, label=label) for value, label in messages.VERDICT_OPTIONS.items()
+        ]
+        blocks.append(
+            InputBlock(
+                block_id=VERDICT[0],
+                label=messages.VERDICT_LABEL,
+                element=RadioButtonsElement(action_id=VERDICT[1], options=options),
             )
+        )
+    if context.needs_reason:
         blocks.append(_text_input(REASON, messages.REASON_LABEL[kind]))
+    elif kind == "edit":
+        blocks.append(_text_input(REASON, messages.EDIT_REASON_LABEL, optional=True))
     view = View(
         type="modal",
         callback_id=f"signoff:{kind}",

@@ -38,7 +38,7 @@ EDIT_CHARS = 100_000  # signoff.models.Action.edited_text's limit
 # Teams shows at most six buttons; the other actions go to the card's "…" menu.
 _PRIMARY = frozenset({"approve", "reject", "edit", "thumb_up", "thumb_down", "correction"})
 _STYLES = {"approve": "positive", "reject": "destructive"}
-_SUBMIT_STYLES = {"reject": "destructive", "edit": "positive"}
+_SUBMIT_STYLES = {"approve": "positive", "reject": "destructive", "edit": "positive"}
 _THUMBS = (("thumb_up", f"👍 {messages.THUMB_UP}"), ("thumb_down", f"👎 {messages.THUMB_DOWN}"))
 _OUTCOME_STYLES: dict[Status, str] = {
     Status.APPROVED: "good",
@@ -229,11 +229,20 @@ def _buttons(
         label = messages.ACTION_LABELS[kind]
         if kind in view.manager_only:
             label = words.MANAGERS_ONLY.format(label=label)
-        if verb in INPUTS:
+        if _has_form(verb, view):
             buttons.append((verb, _show_card(verb, label, view, people)))
         else:
             buttons.append((verb, _execute(verb, view, title=label, style=_STYLES.get(verb))))
     return [b if verb in _PRIMARY else {**b, "mode": "secondary"} for verb, b in buttons]
+
+
+def _has_form(verb: str, view: CardView) -> bool:
+    """Whether the button unfolds a form: when its action cannot go without an input, or
+    (approve, escalate) when the policy wants a reason for it."""
+    fields = INPUTS.get(verb, {})
+    return any(required for _, required in fields.values()) or (
+        "reason" in fields and KINDS[verb] in view.reason_required
+    )
 
 
 def _show_card(verb: str, label: str, view: CardView, people: Sequence[tuple[str, str]]) -> Element:
@@ -247,25 +256,38 @@ def _show_card(verb: str, label: str, view: CardView, people: Sequence[tuple[str
 
 
 def _form(verb: str, view: CardView, people: Sequence[tuple[str, str]]) -> list[Element]:
-    if verb == "edit":
-        warning = [_text(words.EDIT_CUT, color="warning", size="small")]
-        return [
-            *(warning if view.proposal_truncated else []),
-            _text_input(verb, "edited_text", words.EDIT_LABEL, view.proposal_text),
-            _text_input(verb, "reason", words.EDIT_REASON_LABEL),
-        ]
-    if verb == "delegate":
-        choices = [(name, principal) for principal, name in people[:MAX_CHOICES]]
-        return [_choices(verb, "delegate_to", words.DELEGATE_LABEL, choices, "compact")]
     form: list[Element] = []
-    if verb == "override":
+    if verb == "edit":
+        if view.proposal_truncated:
+            form.append(_text(words.EDIT_CUT, color="warning", size="small"))
+        form.append(_text_input(verb, "edited_text", words.EDIT_LABEL, view.proposal_text))
+    elif verb == "delegate":
+        choices = [(name, principal) for principal, name in people[:MAX_CHOICES]]
+        form.append(_choices(verb, "delegate_to", words.DELEGATE_LABEL, choices, "compact"))
+    elif verb == "override":
         verdicts = [(title, value) for value, title in words.VERDICT_OPTIONS.items()]
         form.append(_choices(verb, "verdict", words.VERDICT_LABEL, verdicts, "expanded"))
-    return [*form, _text_input(verb, "reason", words.REASON_LABEL[verb])]
+    return [*form, *_reason(verb, view)]
 
 
-def _text_input(verb: str, field: str, label: str, value: str | None = None) -> Element:
-    input_id, required = INPUTS[verb][field]
+def _reason(verb: str, view: CardView) -> list[Element]:
+    """The form's reason box: required when the action always needs one or the policy
+    wants one; otherwise edit offers it and delegate leaves it out."""
+    _, always = INPUTS[verb]["reason"]
+    if always or KINDS[verb] in view.reason_required:
+        return [_text_input(verb, "reason", words.REASON_LABEL[verb], required=True)]
+    if verb == "edit":
+        return [_text_input(verb, "reason", words.EDIT_REASON_LABEL)]
+    return []
+
+
+def _text_input(
+    verb: str, field: str, label: str, value: str | None = None, *, required: bool = False
+) -> Element:
+    """A text box; ``required`` makes Teams insist on it even where the click alone
+    could go without it."""
+    input_id, always = INPUTS[verb][field]
+    required = required or always
     element: Element = {
         "type": "Input.Text",
         "id": input_id,

@@ -36,13 +36,18 @@ VERBS: frozenset[str] = frozenset(KINDS)
 
 # verb -> Execute field -> (input id, required). Teams merges every input it gathers into
 # one flat ``data`` object, so ids are unique on the whole card and name their form.
+# Approve, escalate and delegate ask for a reason only when the policy wants one, which a
+# click cannot tell: the card marks the input required then, and the workflow refuses a
+# click without it; here the reason is read when it is there.
 INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
+    "approve": {"reason": ("approve.reason", False)},
     "reject": {"reason": ("reject.reason", True)},
     "request_changes": {"reason": ("request_changes.reason", True)},
     "correction": {"reason": ("correction.reason", True)},
+    "escalate": {"reason": ("escalate.reason", False)},
     "override": {"verdict": ("override.verdict", True), "reason": ("override.reason", True)},
     "edit": {"edited_text": ("edit.text", True), "reason": ("edit.reason", False)},
-    "delegate": {"delegate_to": ("delegate.to", True)},
+    "delegate": {"delegate_to": ("delegate.to", True), "reason": ("delegate.reason", False)},
 }
 
 

@@ -43,6 +43,8 @@ STAGE = "{number}/{total} {name}"
 
 MANAGERS_ONLY = "{label} (managers)"
 SUBMIT = {
+    "approve": "Approve",
+    "escalate": "Escalate",
     "reject": "Reject",
     "edit": "Approve with edits",
     "request_changes": "Request changes",

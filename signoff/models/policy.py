@@ -39,10 +39,12 @@ class TimeoutAction(StrEnum):
 
 
 class ReasonRequired(StrEnum):
+    APPROVE = "approve"
     REJECT = "reject"
     EDIT = "edit"
     REQUEST_CHANGES = "request_changes"
     ESCALATE = "escalate"
+    DELEGATE = "delegate"
     OVERRIDE = "override"
     CANCEL = "cancel"
 

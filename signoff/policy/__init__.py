@@ -1,6 +1,6 @@
 """Policy evaluation as pure functions: routing, quorum and permissions."""
 
-from signoff.policy.permissions import Refusal, check, is_repeat_vote, verdict_of
+from signoff.policy.permissions import Refusal, check, is_repeat_vote, needs_reason, verdict_of
 from signoff.policy.quorum import required_approvals, stage_verdict
 from signoff.policy.routing import Route, qa_sampled, route
 
@@ -9,6 +9,7 @@ __all__ = [
     "Route",
     "check",
     "is_repeat_vote",
+    "needs_reason",
     "qa_sampled",
     "required_approvals",
     "route",

@@ -65,10 +65,14 @@ def check(state: DecisionState, action: Action) -> Refusal | None:
     return _check_actor(state, action) or _check_reason(state, action)
 
 
+def needs_reason(state: DecisionState, kind: ActionKind) -> bool:
+    """Whether ``kind`` needs a reason: overrides always; other actions when the policy
+    says so."""
+    return kind is ActionKind.OVERRIDE or kind.value in state.plan.policy.reason_required
+
+
 def _check_reason(state: DecisionState, action: Action) -> Refusal | None:
-    """Overrides always need a reason; other actions when the policy says so."""
-    required = {r.value for r in state.plan.policy.reason_required} | {"override"}
-    if action.kind.value in required and not (action.reason or "").strip():
+    if needs_reason(state, action.kind) and not (action.reason or "").strip():
         return Refusal(
             code="reason_required",
             message=f"A reason is required to {action.kind.value.replace('_', ' ')}.",

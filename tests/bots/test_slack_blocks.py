@@ -1,4 +1,5 @@
-"""Every Slack card the bot builds is one Slack accepts: valid Block Kit, at most 50 blocks."""
+"""Every Slack card the bot builds is one Slack accepts: valid Block Kit, at most 50 blocks;
+and the modals behind its buttons ask for what the decision needs."""
 
 from __future__ import annotations
 
@@ -8,13 +9,30 @@ from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 from bots.slack import MAX_BLOCKS, approval_blocks
+from bots.slack.handlers import Submission, submission_errors
+from bots.slack.modals import ModalContext, modal
+from signoff.config import load_directory
+from signoff.messages import EDIT_REASON_LABEL, REASON_LABEL, REQUIRED
 from signoff.models import Edit, Source, Status, Vote
 from signoff.view import card_view
-from tests.helpers.builders import SUBMITTED_AT, make_outcome, make_request, make_state
+from tests.conftest import FIXTURES
+from tests.helpers.builders import (
+    SUBMITTED_AT,
+    make_outcome,
+    make_plan,
+    make_policy,
+    make_request,
+    make_state,
+)
 
 FINAL = [s for s in Status if s.is_final]
+# A policy that wants a reason for every action a card offers.
+REASONS_EVERYWHERE = make_plan(
+    make_policy(reason_required=["approve", "escalate", "edit", "delegate", "reject"])
+)
 
 
 def buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -173,3 +191,97 @@ def test_blocks_beyond_the_cap_are_dropped_and_counted(monkeypatch: pytest.Monke
     assert len(blocks) == 5
     assert blocks[-1]["type"] == "context"
     assert f"+{len(whole) - 4} more" in text_of(blocks)
+
+
+def test_where_the_policy_wants_a_reason_the_buttons_ask_for_it_before_acting():
+    found = buttons(approval_blocks(card_view(make_state(plan=REASONS_EVERYWHERE))))
+
+    assert set(found) == {
+        "signoff:approve_with_reason",
+        "signoff:reject",
+        "signoff:edit_with_reason",
+        "signoff:request_changes",
+        "signoff:escalate_with_reason",
+        "signoff:delegate_with_reason",
+        "signoff:override",
+    }
+    approve = found["signoff:approve_with_reason"]
+    assert (approve["text"]["text"], approve["style"]) == ("Approve", "primary")
+    assert json.loads(approve["value"]) == {"d": "refund-1042", "s": 0}
+
+
+# The modals behind the buttons
+
+
+def opened(button: str, proposal_text: str | None = None) -> dict[str, Any]:
+    """The modal a click on ``button`` opens, checked by slack_sdk's validators."""
+    view = modal(
+        ModalContext.of_button(button, "refund-1042", 0, "C1"), proposal_text=proposal_text
+    )
+    assert View(**view).to_dict() == view
+    return view
+
+
+def reason_box(view: dict[str, Any]) -> dict[str, Any] | None:
+    return next((b for b in view["blocks"] if b["block_id"] == "reason"), None)
+
+
+@pytest.mark.parametrize(
+    ("button", "title"), [("approve_with_reason", "Approve"), ("escalate_with_reason", "Escalate")]
+)
+def test_approve_or_escalate_needing_a_reason_opens_a_modal_that_insists_on_one(
+    button: str, title: str
+):
+    view = opened(button)
+
+    kind = button.removesuffix("_with_reason")
+    assert (view["callback_id"], view["title"]["text"]) == (f"signoff:{kind}", title)
+    (box,) = view["blocks"]
+    assert box["block_id"] == "reason" and not box["optional"]
+    assert box["label"]["text"] == REASON_LABEL[kind]
+    assert json.loads(view["private_metadata"]) == {
+        "k": kind,
+        "d": "refund-1042",
+        "s": 0,
+        "c": "C1",
+        "r": 1,
+    }
+
+
+def test_the_edit_reason_is_optional_unless_the_policy_wants_one():
+    plain = reason_box(opened("edit", proposal_text="Refund 40 EUR."))
+    wanted = reason_box(opened("edit_with_reason", proposal_text="Refund 40 EUR."))
+
+    assert plain is not None and plain["optional"]
+    assert plain["label"]["text"] == EDIT_REASON_LABEL
+    assert wanted is not None and not wanted["optional"]
+    assert wanted["label"]["text"] == REASON_LABEL["edit"]
+
+
+def test_the_delegate_modal_asks_for_a_reason_only_when_the_policy_wants_one():
+    assert reason_box(opened("delegate")) is None
+    wanted = reason_box(opened("delegate_with_reason"))
+
+    assert wanted is not None and not wanted["optional"]
+    assert wanted["label"]["text"] == REASON_LABEL["delegate"]
+
+
+@pytest.mark.parametrize(
+    ("button", "values", "errors"),
+    [
+        ("approve_with_reason", {}, {"reason": REQUIRED}),
+        ("escalate_with_reason", {"reason": None}, {"reason": REQUIRED}),
+        ("approve_with_reason", {"reason": "photo"}, {}),
+        ("edit", {"text": "Refund 30 EUR."}, {}),
+        ("edit_with_reason", {"text": "Refund 30 EUR."}, {"reason": REQUIRED}),
+        ("delegate", {"delegate": "UBOB"}, {}),
+        ("delegate_with_reason", {"delegate": "UBOB"}, {"reason": REQUIRED}),
+    ],
+)
+def test_a_modal_submitted_without_a_reason_it_insists_on_says_so_in_the_modal(
+    button: str, values: dict[str, str | None], errors: dict[str, str]
+):
+    context = ModalContext.load(opened(button)["private_metadata"])
+    submitted = Submission(context=context, user="UALICE", action_id="V1", values=values)
+
+    assert submission_errors(submitted, load_directory(FIXTURES / "directory.yaml")) == errors

@@ -11,6 +11,7 @@ import pytest
 
 from bots.teams.cards import MAX_REFRESH_USERS, approval_card
 from bots.teams.execute import VERBS, Execute
+from signoff.messages import EDIT_REASON_LABEL, REASON_LABEL, REQUIRED
 from signoff.models import (
     ActionKind,
     Edit,
@@ -23,11 +24,22 @@ from signoff.models import (
 )
 from signoff.view import CardView, card_view
 from tests.helpers.adaptive_cards import assert_valid_card, card_errors, walk
-from tests.helpers.builders import SUBMITTED_AT, make_outcome, make_request, make_state
+from tests.helpers.builders import (
+    SUBMITTED_AT,
+    make_outcome,
+    make_plan,
+    make_policy,
+    make_request,
+    make_state,
+)
 
 FINAL = [s for s in Status if s.is_final]
 PEOPLE = [("carol", "Carol Expert"), ("dave", "Dave Manager")]
 PROPOSAL = "Refund 40 EUR: the parcel arrived damaged (photo attached)."
+# A policy that wants a reason for approve, escalate, edit and delegate too.
+REASONS_EVERYWHERE = make_plan(
+    make_policy(reason_required=["approve", "escalate", "edit", "delegate", "reject"])
+)
 
 
 def build(view: CardView, **options: Any) -> dict[str, Any]:
@@ -478,6 +490,76 @@ def test_a_correction_round_trips_through_execute_parse():
     parsed = Execute.parse(submit(card, "correction", {"correction.reason": "30 EUR"}))
 
     assert (parsed.kind, parsed.reason, parsed.stage) == (ActionKind.CORRECTION, "30 EUR", 0)
+
+
+def test_where_the_policy_wants_a_reason_approve_and_escalate_unfold_a_form_requiring_it():
+    card = full_card(card_view(make_state(plan=REASONS_EVERYWHERE)))
+
+    assert shown(card) == ["approve", "reject", "edit"]
+    assert in_menu(card) == ["request_changes", "escalate", "delegate", "override"]
+    approve = show_card(card, "approve")
+    assert (approve["title"], approve["style"]) == ("Approve", "positive")
+    (button,) = approve["card"]["actions"]
+    assert (button["title"], button["style"]) == ("Approve", "positive")
+    assert show_card(card, "escalate")["card"]["actions"][0]["title"] == "Escalate"
+    reasons = {i["id"]: i for i in inputs(card) if i["id"].endswith(".reason")}
+    for verb in ("approve", "escalate", "edit", "delegate"):
+        box = reasons[f"{verb}.reason"]
+        assert (box["label"], box["isRequired"]) == (REASON_LABEL[verb], True)
+        assert box["errorMessage"] == REQUIRED
+
+
+def test_a_reason_a_policy_wants_adds_inputs_whose_ids_stay_unique_on_the_card():
+    card = full_card(card_view(make_state(plan=REASONS_EVERYWHERE)))
+
+    assert [i["id"] for i in inputs(card)] == [
+        "approve.reason",
+        "reject.reason",
+        "edit.text",
+        "edit.reason",
+        "request_changes.reason",
+        "escalate.reason",
+        "delegate.to",
+        "delegate.reason",
+        "override.verdict",
+        "override.reason",
+    ]
+
+
+def test_without_a_policy_asking_the_edit_reason_is_optional_and_delegate_asks_none():
+    card = full_card(card_view(make_state()))
+
+    (edit_reason,) = [i for i in inputs(card) if i["id"] == "edit.reason"]
+    assert (edit_reason["label"], edit_reason["isRequired"]) == (EDIT_REASON_LABEL, False)
+    assert [i["id"] for i in inputs(show_card(card, "delegate"))] == ["delegate.to"]
+
+
+@pytest.mark.parametrize(
+    ("verb", "values"),
+    [
+        ("approve", {"approve.reason": " photo checked "}),
+        ("escalate", {"escalate.reason": "photo checked"}),
+        ("delegate", {"delegate.to": "carol", "delegate.reason": "photo checked"}),
+        ("edit", {"edit.text": "Refund 30 EUR.", "edit.reason": "photo checked"}),
+    ],
+)
+def test_a_reason_the_policy_wants_round_trips_through_execute_parse(
+    verb: str, values: dict[str, str]
+):
+    card = full_card(card_view(make_state(plan=REASONS_EVERYWHERE)))
+
+    parsed = Execute.parse(submit(card, verb, values))
+
+    assert (parsed.kind, parsed.reason, parsed.stage) == (ActionKind(verb), "photo checked", 0)
+
+
+@pytest.mark.parametrize("verb", ["approve", "escalate"])
+def test_approve_or_escalate_reads_without_a_reason_leaving_the_policy_to_the_workflow(
+    verb: str,
+):
+    parsed = Execute.parse(click(verb, {f"{verb}.reason": "  "}))
+
+    assert (parsed.kind, parsed.reason) == (ActionKind(verb), None)
 
 
 def test_the_delegate_picker_offers_the_people_given_and_is_left_out_without_them():

@@ -173,6 +173,26 @@ def test_a_reject_without_reason_is_allowed_when_the_policy_asks_for_none() -> N
     assert allowed(state, "reject", "alice")
 
 
+@pytest.mark.parametrize(
+    ("kind", "actor", "fields", "said"),
+    [
+        ("approve", "alice", {}, "A reason is required to approve."),
+        ("escalate", "alice", {}, "A reason is required to escalate."),
+        ("delegate", "alice", {"delegate_to": "carol"}, "A reason is required to delegate."),
+    ],
+)
+def test_a_policy_may_require_a_reason_to_approve_escalate_or_delegate(
+    kind: str, actor: str, fields: dict, said: str
+) -> None:
+    policy = make_policy(reason_required=["approve", "escalate", "delegate"])
+    state = make_state(plan=make_plan(policy))
+
+    refused = refusal(state, kind, actor, **fields)
+
+    assert (refused.code, refused.message) == ("reason_required", said)
+    assert allowed(state, kind, actor, reason="checked the photo", **fields)
+
+
 def test_an_override_always_needs_a_reason() -> None:
     state = make_state(plan=make_plan(make_policy(reason_required=[])))
     assert refusal(state, "override", "dave", verdict="approve").code == "reason_required"

@@ -60,6 +60,35 @@ def test_a_pending_decision_offers_every_review_action_and_override_to_managers(
     assert view.deadline == SUBMITTED_AT + timedelta(hours=2)
 
 
+def test_the_card_says_which_actions_need_a_reason_as_the_policy_has_it():
+    assert card_view(make_state()).reason_required == [
+        ActionKind.REJECT,
+        ActionKind.REQUEST_CHANGES,
+        ActionKind.OVERRIDE,
+    ]
+    policy = make_policy(reason_required=["approve", "escalate", "delegate"])
+
+    view = card_view(make_state(plan=make_plan(policy)))
+
+    assert view.reason_required == [
+        ActionKind.APPROVE,
+        ActionKind.ESCALATE,
+        ActionKind.DELEGATE,
+        ActionKind.OVERRIDE,  # an override always needs a reason
+    ]
+
+
+def test_only_actions_on_the_card_are_marked_as_needing_a_reason():
+    policy = make_policy(reason_required=["approve", "escalate"])
+    state = make_state(
+        plan=make_plan(policy),
+        status=Status.APPROVED,
+        outcome=make_outcome(status=Status.APPROVED, decided_by=["bob"]),
+    )
+
+    assert card_view(state).reason_required == [ActionKind.OVERRIDE]
+
+
 def test_a_policy_without_edits_offers_no_edit():
     state = make_state(plan=make_plan(make_policy(allow_edits=False)))
 
