@@ -49,13 +49,18 @@ def make_client(
     max_retries: int = 3,
     interval_calculator: RetryIntervalCalculator | None = None,
     timeout: int = 30,
+    with_token: bool = True,
 ) -> AsyncWebClient:
-    """An ``AsyncWebClient`` for the bot token and API base URL in ``settings``."""
+    """An ``AsyncWebClient`` for the bot token and API base URL in ``settings``.
+
+    ``with_token=False`` leaves the token out, for a Bolt app whose ``authorize``
+    supplies it per request (Bolt warns that a client's own token would be ignored).
+    """
     base_url = settings.api_base_url
     if not base_url.endswith("/"):
         base_url += "/"
     return AsyncWebClient(
-        token=settings.bot_token.get_secret_value(),
+        token=settings.bot_token.get_secret_value() if with_token else None,
         base_url=base_url,
         timeout=timeout,
         retry_handlers=retry_handlers(

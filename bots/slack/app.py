@@ -76,7 +76,7 @@ def build_app(
     app = AsyncApp(
         signing_secret=signing_secret,
         authorize=authorize,
-        client=web_client or make_client(settings),
+        client=web_client or make_client(settings, with_token=False),
         process_before_response=False,
         request_verification_enabled=True,
     )
