@@ -101,7 +101,7 @@ class TeamsChannel:
                     state.decision_id,
                 )
                 return CardRef(channel=self.kind, recipient=recipient, ref={"skipped": NO_IDENTITY})
-            where = await self._personal_conversation(aad)
+            where = await self._personal_conversation(aad, target)
             card = personal_card(state, self._directory, recipient)
         activity_id = await self._connector.send(
             where.service_url, where.conversation_id, card_activity(state, card)
@@ -160,7 +160,7 @@ class TeamsChannel:
             }
             card = _card_for(principal, cards)
             if card is None:
-                where = await self._personal_conversation(aad)
+                where = await self._personal_conversation(aad, target)
                 await self._connector.send(
                     where.service_url,
                     where.conversation_id,
@@ -193,27 +193,32 @@ class TeamsChannel:
             tenant_id=self._settings.tenant_id,
         )
 
-    async def _personal_conversation(self, aad: str) -> ConversationRef:
+    async def _personal_conversation(self, aad: str, target: ChannelTarget) -> ConversationRef:
         """The person's chat with the bot, opened through the connector if no install
-        was captured; remembered either way."""
+        was captured; remembered either way. Teams needs the tenant to open one: the
+        configured tenant, else that of the policy's channel as captured, whose service
+        URL (Teams' region for that tenant) is used too."""
         key = user_key(aad)
         stored = await self._conversations.conversation(CHANNEL, key)
         if stored is not None:
             return ConversationRef.model_validate(stored)
         settings = self._settings
+        anchor = await self._shared_conversation(target.destination) if target.destination else None
+        tenant = settings.tenant_id or (anchor.tenant_id if anchor else None)
+        service_url = anchor.service_url if anchor else settings.base_url
         parameters: dict[str, Any] = {
             "isGroup": False,
             "bot": {"id": f"28:{settings.app_id}" if settings.app_id else "signoff"},
             "members": [{"id": aad}],
-            "tenantId": settings.tenant_id,
-            "channelData": {"tenant": {"id": settings.tenant_id}},
+            "tenantId": tenant,
+            "channelData": {"tenant": {"id": tenant}},
         }
-        conversation_id = await self._connector.create_conversation(settings.base_url, parameters)
+        conversation_id = await self._connector.create_conversation(service_url, parameters)
         where = ConversationRef(
-            service_url=settings.base_url,
+            service_url=service_url,
             conversation_id=conversation_id,
             conversation_type="personal",
-            tenant_id=settings.tenant_id,
+            tenant_id=tenant,
         )
         await self._conversations.save_conversation(CHANNEL, key, where.model_dump())
         return where

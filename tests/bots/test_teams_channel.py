@@ -242,3 +242,24 @@ async def test_a_captured_channel_reference_decides_where_the_shared_card_goes(
 
     assert card.ref["service_url"] == connector.service_url
     assert [c.conversation_id for c in connector.accepted("POST")] == [TEAM_CHANNEL]
+
+
+async def test_a_personal_chat_is_opened_in_the_tenant_of_the_policys_captured_channel(
+    connector: BotConnector, store: Store
+) -> None:
+    untenanted = TeamsSettings(anonymous=True, service_url="http://127.0.0.1:9/")
+    captured = {
+        "service_url": connector.service_url,
+        "conversation_id": TEAM_CHANNEL,
+        "tenant_id": "t-captured",
+    }
+    await store.save_conversation("teams", conversation_key(TEAM_CHANNEL), captured)
+    both = ChannelTarget(kind="teams", destination=TEAM_CHANNEL, direct_messages=True)
+    teams = TeamsChannel(TeamsConnector(token_source(untenanted)), DIRECTORY, store, untenanted)
+    try:
+        await teams.post(make_state(), both, "alice")
+    finally:
+        await teams.close()
+
+    [created] = [c for c in connector.accepted("POST") if c.conversation_id is None]
+    assert created.body["tenantId"] == "t-captured"
