@@ -29,6 +29,17 @@ class CardRef(BaseModel):
     message_id: str | None = None
 
 
+def card_beside(principal: str, cards: Sequence[CardRef]) -> CardRef | None:
+    """The card a notice to ``principal`` answers beside: their own direct-message card,
+    else the shared card (where a mention reaches them). Cards skipped at posting (an
+    empty ``ref``, or one marked ``skipped``) do not count."""
+    posted = [c for c in cards if c.ref and "skipped" not in c.ref]
+    for card in sorted(posted, key=lambda c: c.recipient != principal):
+        if card.recipient in (principal, None):
+            return card
+    return None
+
+
 class Notice(BaseModel):
     """A message beside the card: a reminder, an escalation, a delegated seat, a call to adjudicate,
     or the outcome (including a later override) for people who follow the decision."""

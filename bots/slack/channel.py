@@ -30,7 +30,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.blocks import approval_blocks
-from signoff.channels import CardRef, Notice
+from signoff.channels import CardRef, Notice, card_beside
 from signoff.messages import NOTICE_HEADINGS
 from signoff.models import ChannelTarget, DecisionState, Directory
 from signoff.view import CardView, card_view
@@ -118,12 +118,12 @@ class SlackChannel:
                 )
                 continue
             text = f"<@{user_id}> {heading}: {notice.text}"
-            thread = _thread_for(principal, cards)
-            if thread is None:
+            card = card_beside(principal, cards)
+            if card is None:
                 channel_id = await self._open_dm(user_id)
                 await self._client.chat_postMessage(channel=channel_id, text=f"{text}\n{about}")
             else:
-                channel_id, ts = thread
+                channel_id, ts = card.ref["channel"], card.ref["ts"]
                 await self._client.chat_postMessage(channel=channel_id, thread_ts=ts, text=text)
 
     def _slack_id(self, principal: str) -> str | None:
@@ -137,16 +137,6 @@ class SlackChannel:
             channel: dict[str, Any] = response["channel"]
             self._dm_channels[user_id] = channel["id"]
         return self._dm_channels[user_id]
-
-
-def _thread_for(principal: str, cards: Sequence[CardRef]) -> tuple[str, str] | None:
-    """The card a notice to ``principal`` answers in: their own direct-message card,
-    else the shared card (where the mention reaches them)."""
-    posted = [c for c in cards if c.ref.get("channel") and c.ref.get("ts")]
-    for card in sorted(posted, key=lambda c: c.recipient != principal):
-        if card.recipient in (principal, None):
-            return card.ref["channel"], card.ref["ts"]
-    return None
 
 
 def _fallback(view: CardView) -> str:

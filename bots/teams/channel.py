@@ -36,7 +36,7 @@ from bots.teams.conversations import (
     user_key,
 )
 from bots.teams.rendering import card_activity, personal_card, shared_card, teams_id
-from signoff.channels import CardRef, Notice
+from signoff.channels import CardRef, Notice, card_beside
 from signoff.messages import NOTICE_HEADINGS
 from signoff.models import ChannelTarget, DecisionState, Directory
 
@@ -158,7 +158,7 @@ class TeamsChannel:
                 "text": f"<at>{name}</at>",
                 "mentioned": {"id": aad, "name": name},
             }
-            card = _card_for(principal, cards)
+            card = card_beside(principal, cards)
             if card is None:
                 where = await self._personal_conversation(aad, target)
                 await self._connector.send(
@@ -222,15 +222,6 @@ class TeamsChannel:
         )
         await self._conversations.save_conversation(CHANNEL, key, where.model_dump())
         return where
-
-
-def _card_for(principal: str, cards: Sequence[CardRef]) -> CardRef | None:
-    """The card a notice to ``principal`` answers beside: their own, else the shared one."""
-    posted = [c for c in cards if "activity_id" in c.ref]
-    for card in sorted(posted, key=lambda c: c.recipient != principal):
-        if card.recipient in (principal, None):
-            return card
-    return None
 
 
 def _message(text: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
