@@ -10,20 +10,15 @@ from bots.slack import approval_blocks, messages
 from signoff.messages import REASON_LABEL
 from signoff.models import AuditKind, Status
 from signoff.view import card_view
-from tests.bots import test_slack_app, test_teams_bot
-from tests.bots.test_slack_app import Bot, click, eventually, final_state, submission, votes
-from tests.bots.test_teams_bot import Teams, answered_card
 from tests.conftest import Harness, make_request
+from tests.helpers.decisions import final_state, votes
+from tests.helpers.slack_requests import Bot, click, submission
+from tests.helpers.teams_requests import Teams, answered_card
+from tests.helpers.waiting import eventually
 
 # reason_required: [approve, escalate]; one stage, the leads alice and bob.
 POLICY = "slack-teams-reason"
 WHY = "The photo shows the parcel crushed."
-
-# The Slack and Teams specs' fixtures: the Slack bot with its Web API stand-in, and a
-# worker posting to Teams with the Teams bot.
-api = test_slack_app.api
-bot = test_slack_app.bot
-teams = test_teams_bot.teams
 
 
 async def calls(bot: Bot, method: str) -> list[Any]:

@@ -11,43 +11,25 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
 import pytest
-from aiohttp import web
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from adapters.slack import SlackSettings, make_client
+from adapters.slack import make_client
 from adapters.store import Store
 from bots.slack import SlackChannel, messages
-from bots.slack.app import build_app
-from bots.slack.server import EVENTS_PATH, web_app
 from signoff import SignoffPlugin
 from signoff.models import AuditKind, DecisionState, Proposal, Status
 from signoff.settings import Settings
-from tests.bots.test_slack_app import (
-    DIRECTORY,
-    SECRET,
-    Bot,
-    click,
-    eventually,
-    final_state,
-    submission,
-    submit,
-    votes,
-)
-from tests.conftest import Harness, make_request
-from tests.helpers.slack_api import TOKEN, SlackApi
+from tests.conftest import Harness
+from tests.helpers.decisions import DIRECTORY, final_state, submit, votes
+from tests.helpers.slack_api import SlackApi
+from tests.helpers.slack_requests import Bot, click, slack_settings, slash_command, submission
+from tests.helpers.waiting import eventually
 
 # Two stages (leads, then heads), a card in channel C1 and one in a DM to each approver;
 # the heads, mona (UMONA) and nico (UNICO), are also its managers.
 TWO_STAGES = "slack-two-stage"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[SlackApi]:
-    async with SlackApi() as server:
-        yield server
 
 
 @pytest.fixture
@@ -62,22 +44,6 @@ async def live(
     plugin = SignoffPlugin(settings=harness.settings, channels=channels)
     async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]):
         yield harness
-
-
-@pytest.fixture
-async def bot(live: Harness, api: SlackApi) -> AsyncIterator[Bot]:
-    app = build_app(client=live.signoff, directory=DIRECTORY, settings=slack_settings(api))
-    runner = web.AppRunner(web_app(app), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    port = runner.addresses[0][1]
-    async with aiohttp.ClientSession() as session:
-        yield Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", api, session)
-    await runner.cleanup()
-
-
-def slack_settings(api: SlackApi) -> SlackSettings:
-    return SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_base_url=api.base_url)
 
 
 # -- what Slack sends -------------------------------------------------------------------
@@ -95,19 +61,6 @@ def picked_user(slack_user: str) -> dict[str, Any]:
 def chosen_verdict(verdict: str) -> dict[str, Any]:
     option = {"text": {"type": "plain_text", "text": verdict.title()}, "value": verdict}
     return {"verdict": {"value": {"type": "radio_buttons", "selected_option": option}}}
-
-
-def slash_command(text: str, user: str, answer_to: str, api: SlackApi) -> str:
-    return urlencode(
-        {
-            "team_id": "T1",
-            "user_id": user,
-            "command": "/signoff",
-            "text": text,
-            "response_url": api.response_url(answer_to),
-            "trigger_id": "t1",
-        }
-    )
 
 
 # -- what people see ----------------------------------------------------------------------
@@ -145,7 +98,8 @@ async def answer(bot: Bot, body: str) -> Any:
 async def slash(bot: Bot, text: str, user: str = "UALICE") -> str:
     """``/signoff <text>`` typed by ``user``; the ephemeral answer's text."""
     name = f"slash-{uuid.uuid4().hex[:8]}"
-    assert (await bot.send(slash_command(text, user, name, bot.api))).status == 200
+    command = slash_command(text, user=user, response_url=bot.api.response_url(name))
+    assert (await bot.send(urlencode(command))).status == 200
 
     async def answered() -> list[dict[str, Any]]:
         return bot.api.responses.get(name, [])
@@ -183,10 +137,6 @@ def button_values(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
         for element in [*block.get("elements", []), block.get("accessory") or {}]
         if element.get("type") == "button"
     }
-
-
-async def submit_to(live: Harness, policy: str, **fields: Any) -> str:
-    return (await live.signoff.submit(make_request(policy, **fields))).decision_id
 
 
 async def decided(live: Harness, decision_id: str, by: str = "alice") -> None:
@@ -238,7 +188,7 @@ async def test_request_changes_without_instructions_is_shown_in_the_modal(
 async def test_escalate_moves_the_decision_to_the_next_stage_and_asks_its_people(
     live: Harness, bot: Bot
 ) -> None:
-    decision_id = await submit_to(live, TWO_STAGES)
+    decision_id = await submit(live, TWO_STAGES)
     await eventually(lambda: dm_cards(bot.api, "UALICE", "UBOB"))
 
     response = await bot.send(click(decision_id, "escalate", stage=0))
@@ -264,7 +214,7 @@ async def test_escalate_moves_the_decision_to_the_next_stage_and_asks_its_people
 async def test_escalating_from_an_out_of_date_card_is_refused_to_that_person(
     live: Harness, bot: Bot
 ) -> None:
-    decision_id = await submit_to(live, TWO_STAGES)
+    decision_id = await submit(live, TWO_STAGES)
     await live.signoff.perform(decision_id, "escalate", "bob")
 
     await bot.send(click(decision_id, "escalate", stage=0))
@@ -282,7 +232,7 @@ async def test_escalating_from_an_out_of_date_card_is_refused_to_that_person(
 async def test_delegate_hands_the_vote_to_the_picked_person_who_is_then_asked(
     live: Harness, bot: Bot
 ) -> None:
-    decision_id = await submit_to(live, TWO_STAGES)
+    decision_id = await submit(live, TWO_STAGES)
     await bot.send(click(decision_id, "delegate"))
     view = await modal(bot, "signoff:delegate")
     picker = next(b for b in view["blocks"] if b["block_id"] == "delegate")["element"]
@@ -336,7 +286,7 @@ async def test_delegating_to_yourself_or_an_unlinked_user_is_shown_in_the_modal(
 async def test_a_manager_overrides_a_final_decision_from_slack(
     live: Harness, bot: Bot, store: Store
 ) -> None:
-    decision_id = await submit_to(live, TWO_STAGES)
+    decision_id = await submit(live, TWO_STAGES)
     await decided(live, decision_id)
     reason = "Chargeback filed by the customer's bank."
 
@@ -377,7 +327,7 @@ async def test_a_manager_overrides_a_final_decision_from_slack(
 async def test_an_override_by_someone_who_is_not_a_manager_is_refused_to_them_alone(
     live: Harness, bot: Bot
 ) -> None:
-    decision_id = await submit_to(live, TWO_STAGES)
+    decision_id = await submit(live, TWO_STAGES)
     await decided(live, decision_id)
     await bot.send(click(decision_id, "override", user="UBOB"))
     view = await modal(bot, "signoff:override")
@@ -425,7 +375,7 @@ async def test_view_full_shows_the_whole_of_a_long_proposal(live: Harness, bot: 
         f"{n:03d}. Refund <item {n}> & its shipping to the customer's card_on_file *now*."
         for n in range(1, 121)
     )
-    decision_id = await submit_to(live, "first-lead", proposal=Proposal(text=proposal))
+    decision_id = await submit(live, "first-lead", proposal=Proposal(text=proposal))
 
     await bot.send(click(decision_id, "view_full"))
 

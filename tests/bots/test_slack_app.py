@@ -6,143 +6,31 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
-import pytest
-from aiohttp import web
-from slack_sdk.signature import SignatureVerifier
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from adapters.slack import SlackSettings, make_client
+from adapters.slack import make_client
 from adapters.store import Store
 from bots.slack import SlackChannel, messages
-from bots.slack.app import build_app
-from bots.slack.server import EVENTS_PATH, web_app
 from signoff import SignoffPlugin
-from signoff.config import load_directory
-from signoff.models import AuditKind, DecisionState, Status
+from signoff.models import AuditKind, Status
 from signoff.settings import Settings
-from tests.conftest import FIXTURES, Harness, make_request
-from tests.helpers.slack_api import TOKEN, SlackApi
-
-SECRET = "test-signing-secret"
-DIRECTORY = load_directory(FIXTURES / "directory.yaml")
-T = TypeVar("T")
-
-
-class Bot:
-    """The bot's HTTP endpoint, and a way to send it what Slack would."""
-
-    def __init__(self, url: str, api: SlackApi, session: aiohttp.ClientSession) -> None:
-        self.url = url
-        self.api = api
-        self.session = session
-
-    async def send(
-        self, body: str, *, secret: str = SECRET, timestamp: int | None = None
-    ) -> aiohttp.ClientResponse:
-        ts = str(int(time.time()) if timestamp is None else timestamp)
-        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature,
-        }
-        async with self.session.post(self.url, data=body, headers=headers) as response:
-            await response.read()
-            return response
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[SlackApi]:
-    async with SlackApi() as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(live: Harness, api: SlackApi) -> AsyncIterator[Bot]:
-    settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_base_url=api.base_url)
-    app = build_app(client=live.signoff, directory=DIRECTORY, settings=settings)
-    runner = web.AppRunner(web_app(app), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    port = runner.addresses[0][1]
-    async with aiohttp.ClientSession() as session:
-        yield Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", api, session)
-    await runner.cleanup()
-
-
-def click(decision_id: str, button: str, user: str = "UALICE", stage: int = 0) -> str:
-    """A block_actions payload as Slack posts it, form-encoded."""
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1", "domain": "acme"},
-        "user": {"id": user, "team_id": "T1"},
-        "api_app_id": "A1",
-        "trigger_id": f"trigger-{uuid.uuid4().hex[:8]}",
-        "container": {"type": "message", "message_ts": "1700000001.000001", "channel_id": "C1"},
-        "channel": {"id": "C1", "name": "refunds"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": f"signoff:{button}",
-                "block_id": "actions",
-                "value": json.dumps({"d": decision_id, "s": stage}),
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
-    }
-    return urlencode({"payload": json.dumps(payload)})
-
-
-def submission(view: dict[str, Any], values: dict[str, Any], user: str = "UALICE") -> str:
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T1", "domain": "acme"},
-        "user": {"id": user, "team_id": "T1"},
-        "api_app_id": "A1",
-        "view": {
-            **view,
-            "id": f"V{uuid.uuid4().hex[:8]}",
-            "hash": "h1",
-            "state": {"values": values},
-        },
-    }
-    return urlencode({"payload": json.dumps(payload)})
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        found = await probe()
-        if found:
-            return found
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.05)
-
-
-async def final_state(live: Harness, decision_id: str) -> DecisionState:
-    async def probe() -> DecisionState | None:
-        state = await live.signoff.state(decision_id)
-        return state if state.status.is_final else None
-
-    return await eventually(probe)
-
-
-def votes(state: DecisionState) -> list[Any]:
-    stages = [*state.past_stages, *([state.stage] if state.stage else [])]
-    return [v for stage in stages for v in stage.votes]
-
-
-async def submit(live: Harness) -> str:
-    state = await live.signoff.submit(make_request("first-lead"))
-    return state.decision_id
+from tests.conftest import Harness
+from tests.helpers.decisions import DIRECTORY, final_state, submit, votes
+from tests.helpers.slack_api import SlackApi
+from tests.helpers.slack_requests import (
+    Bot,
+    click,
+    signed_headers,
+    slack_bot,
+    slack_settings,
+    slash_command,
+    submission,
+)
+from tests.helpers.waiting import eventually
 
 
 async def test_signed_approve_click_approves_and_audits_via_slack(
@@ -274,14 +162,8 @@ async def test_empty_reason_is_shown_in_the_modal(live: Harness, bot: Bot) -> No
     await bot.send(click(decision_id, "reject"))
     (opened,) = await eventually(lambda: _calls(bot, "views.open"))
 
-    ts = str(int(time.time()))
     body = submission(opened.args["view"], {"reason": {"value": {"value": ""}}})
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
-    }
-    async with bot.session.post(bot.url, data=body, headers=headers) as response:
+    async with bot.session.post(bot.url, data=body, headers=signed_headers(body)) as response:
         answer = await response.json()
 
     assert answer == {"response_action": "errors", "errors": {"reason": messages.REQUIRED}}
@@ -306,14 +188,7 @@ async def test_thumbs_up_on_a_final_card_records_feedback(live: Harness, bot: Bo
 async def test_slash_command_show_answers_ephemerally(live: Harness, bot: Bot) -> None:
     decision_id = await submit(live)
     body = urlencode(
-        {
-            "team_id": "T1",
-            "user_id": "UALICE",
-            "command": "/signoff",
-            "text": f"show {decision_id}",
-            "response_url": bot.api.response_url("show"),
-            "trigger_id": "t1",
-        }
+        slash_command(f"show {decision_id}", response_url=bot.api.response_url("show"))
     )
 
     response = await bot.send(body)
@@ -365,22 +240,15 @@ async def test_the_whole_loop_runs_in_slack(
     """Submit → cards posted → signed approve → final → every card redrawn → thumbs →
     feedback in the workflow and the store."""
     harness = Harness(dev_env.client, settings)
-    slack = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_base_url=api.base_url)
     plugin = SignoffPlugin(
         settings=harness.settings,
-        channels={"slack": SlackChannel(make_client(slack), DIRECTORY)},
+        channels={"slack": SlackChannel(make_client(slack_settings(api)), DIRECTORY)},
     )
-    app = build_app(client=harness.signoff, directory=DIRECTORY, settings=slack)
-    runner = web.AppRunner(web_app(app), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}{EVENTS_PATH}"
     async with (
+        slack_bot(harness.signoff, api) as bot,
         Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]),
-        aiohttp.ClientSession() as session,
     ):
-        bot = Bot(url, api, session)
-        decision_id = (await harness.signoff.submit(make_request("slack-leads"))).decision_id
+        decision_id = await submit(harness, "slack-leads")
 
         async def three_cards() -> list[Any]:
             posted = api.calls_to("chat.postMessage")
@@ -408,4 +276,3 @@ async def test_the_whole_loop_runs_in_slack(
             return (await store.feedback(decision_id))["thumbs"]
 
         assert await eventually(stored) == {"bob": "up"}
-    await runner.cleanup()

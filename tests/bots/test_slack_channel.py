@@ -4,8 +4,6 @@ and retries on 429 and 5xx."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_interval_calculators import (
@@ -33,12 +31,6 @@ DIRECTORY = Directory(
         Principal(id="erin", name="Erin", identities={"teams": "29:erin"}),
     ]
 )
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[SlackApi]:
-    async with SlackApi() as server:
-        yield server
 
 
 def client_for(api: SlackApi, token: str = TOKEN) -> AsyncWebClient:

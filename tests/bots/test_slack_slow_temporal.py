@@ -11,28 +11,17 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.slack import SlackSettings
-from bots.slack.app import build_app
-from bots.slack.server import EVENTS_PATH, web_app
 from signoff.models import DecisionState, Status
 from signoff.search import STATUS
 from signoff.settings import Settings
-from tests.bots.test_slack_app import (
-    DIRECTORY,
-    SECRET,
-    Bot,
-    click,
-    eventually,
-    submission,
-    submit,
-    votes,
-)
 from tests.conftest import Harness
-from tests.helpers.slack_api import TOKEN, SlackApi
+from tests.helpers.decisions import final_state, submit, votes
+from tests.helpers.slack_api import SlackApi
+from tests.helpers.slack_requests import Bot, click, slack_bot, submission
+from tests.helpers.waiting import eventually
 from workflows import workflow_id_for
 
 # A worker that starts again may wait out the old worker's sticky queue (5 s) first.
@@ -49,23 +38,10 @@ def harness(dev_env: WorkflowEnvironment, settings: Settings) -> Harness:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[SlackApi]:
-    async with SlackApi() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(harness: Harness, api: SlackApi) -> AsyncIterator[Bot]:
     """The Bolt app over HTTP; it runs whether or not a worker does."""
-    settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_base_url=api.base_url)
-    app = build_app(client=harness.signoff, directory=DIRECTORY, settings=settings)
-    runner = web.AppRunner(web_app(app), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    port = runner.addresses[0][1]
-    async with aiohttp.ClientSession() as session:
-        yield Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", api, session)
-    await runner.cleanup()
+    async with slack_bot(harness.signoff, api) as running:
+        yield running
 
 
 async def submit_then_stop_the_worker(harness: Harness) -> str:
@@ -109,12 +85,7 @@ async def waiting_for_a_worker(harness: Harness, decision_id: str) -> bool:
 
 async def final_once_the_worker_is_back(harness: Harness, decision_id: str) -> DecisionState:
     async with harness.worker():
-
-        async def final() -> DecisionState | None:
-            state = await harness.signoff.state(decision_id)
-            return state if state.status.is_final else None
-
-        return await eventually(final, timeout=WORKER_BACK)
+        return await final_state(harness, decision_id, timeout=WORKER_BACK)
 
 
 async def test_an_approve_click_is_acked_while_temporal_is_down_and_applied_when_it_is_back(

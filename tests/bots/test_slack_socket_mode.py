@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs
 
 import aiohttp
 import pytest
-from aiohttp import web
 from pydantic import SecretStr
-from slack_sdk.signature import SignatureVerifier
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.slack import SlackSettings
@@ -25,24 +22,12 @@ from bots.slack.server import EVENTS_PATH, web_app
 from bots.slack.socket_mode import SocketModeRefused, serve_socket_mode, socket_mode
 from signoff import SignoffClient
 from signoff.models import Status
-from tests.bots.test_slack_app import (
-    DIRECTORY,
-    SECRET,
-    click,
-    eventually,
-    final_state,
-    submission,
-    submit,
-    votes,
-)
 from tests.conftest import Harness
+from tests.helpers.decisions import DIRECTORY, final_state, submit, votes
+from tests.helpers.serving import serve
 from tests.helpers.slack_api import APP_TOKEN, TOKEN, SlackApi
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[SlackApi]:
-    async with SlackApi() as server:
-        yield server
+from tests.helpers.slack_requests import click, signed_headers, slash_command, submission
+from tests.helpers.waiting import eventually
 
 
 @pytest.fixture
@@ -115,14 +100,7 @@ async def test_slash_command_over_socket_mode_answers_ephemerally(
     live: Harness, connected: SlackApi
 ) -> None:
     decision_id = await submit(live)
-    command = {
-        "team_id": "T1",
-        "user_id": "UALICE",
-        "command": "/signoff",
-        "text": f"show {decision_id}",
-        "response_url": connected.response_url("show"),
-        "trigger_id": "t1",
-    }
+    command = slash_command(f"show {decision_id}", response_url=connected.response_url("show"))
 
     ack = await connected.socket_send("slash_commands", command, accepts_response_payload=True)
 
@@ -194,21 +172,13 @@ async def test_a_socket_mode_app_refuses_http_requests(
     dev_env: WorkflowEnvironment, slack: SlackSettings
 ) -> None:
     """Without a configured signing secret, no one holds the one the app checks against."""
-    runner = web.AppRunner(web_app(idle_app(dev_env, slack, socket_mode=True)), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}{EVENTS_PATH}"
+    runner, port = await serve(web_app(idle_app(dev_env, slack, socket_mode=True)))
+    url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
     body = click("any-decision", "approve")
-    ts = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
-    }
     try:
         async with (
             aiohttp.ClientSession() as session,
-            session.post(url, data=body, headers=headers) as response,
+            session.post(url, data=body, headers=signed_headers(body)) as response,
         ):
             assert response.status == 401
     finally:

@@ -5,22 +5,16 @@ connector; and the same decision clicked in Slack and Teams at once."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from botbuilder.core import ActivityHandler
-from sqlalchemy import delete
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from adapters.slack import SlackSettings, make_client
+from adapters.slack import make_client
 from adapters.store import Store
-from adapters.store.tables import ConversationRow
 from adapters.teams import TeamsConnector, TeamsSettings, token_source
 from bots.slack import SlackChannel
 from bots.slack.app import build_app
@@ -33,127 +27,22 @@ from bots.teams.server import MESSAGES_PATH, make_adapter, web_app
 from signoff import SignoffPlugin
 from signoff.models import AuditKind, Status
 from signoff.settings import Settings
-from tests.bots.test_slack_app import (
-    DIRECTORY,
-    SECRET,
-    Bot,
-    click,
-    eventually,
-    final_state,
-    votes,
-)
 from tests.conftest import Harness, make_request
 from tests.helpers.adaptive_cards import assert_valid_card, verbs
 from tests.helpers.bot_connector import BotConnector
-from tests.helpers.slack_api import TOKEN, SlackApi
-
-TEAM_CHANNEL = "19:approvals@thread.tacv2"
-CARD = "application/vnd.microsoft.card.adaptive"
-
-
-@dataclass
-class Teams:
-    """A worker posting to Teams, the bot's endpoint, and what Teams would send it."""
-
-    harness: Harness
-    connector: BotConnector
-    store: Store
-    url: str
-    session: aiohttp.ClientSession
-
-    async def send(self, activity: dict[str, Any]) -> tuple[int, Any]:
-        async with self.session.post(self.url, json=activity) as response:
-            body = await response.json() if response.content_type == "application/json" else None
-            return response.status, body
-
-    def activity(self, aad: str, **fields: Any) -> dict[str, Any]:
-        """An activity from ``aad`` in the approvals channel, as Teams posts it."""
-        return {
-            "id": f"f:{uuid.uuid4().hex}",
-            "channelId": "msteams",
-            "serviceUrl": self.connector.service_url,
-            "from": {"id": f"29:{aad}", "aadObjectId": aad, "name": aad},
-            "recipient": {"id": "28:signoff-bot", "name": "Signoff"},
-            "conversation": {
-                "id": f"{TEAM_CHANNEL};messageid=1",
-                "conversationType": "channel",
-                "tenantId": "t-1",
-            },
-            "channelData": {"channel": {"id": TEAM_CHANNEL}, "tenant": {"id": "t-1"}},
-            **fields,
-        }
-
-    def execute(
-        self,
-        decision_id: str,
-        verb: str,
-        aad: str = "aad-alice",
-        stage: int | None = 0,
-        **inputs: str,
-    ) -> dict[str, Any]:
-        """An ``adaptiveCard/action`` invoke: a click on an ``Action.Execute``, with the
-        card's inputs merged into its data as Teams does."""
-        action = {
-            "type": "Action.Execute",
-            "verb": verb,
-            "data": {"d": decision_id, "s": stage, **inputs},
-        }
-        trigger = "automatic" if verb == "refresh" else "manual"
-        return self.activity(
-            aad,
-            type="invoke",
-            name="adaptiveCard/action",
-            value={"action": action, "trigger": trigger},
-        )
-
-
-async def forget_conversations(store: Store) -> None:
-    """Each test's connector has its own address: references from earlier tests point
-    at connectors that are gone."""
-    async with store.engine.begin() as conn:
-        await conn.execute(delete(ConversationRow))
-
-
-async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner, runner.addresses[0][1]
-
-
-@pytest.fixture
-async def teams(
-    dev_env: WorkflowEnvironment, settings: Settings, store: Store
-) -> AsyncIterator[Teams]:
-    harness = Harness(dev_env.client, settings)
-    await forget_conversations(store)
-    async with BotConnector() as connector, aiohttp.ClientSession() as session:
-        config = TeamsSettings(anonymous=True, service_url=connector.service_url, tenant_id="t-1")
-        channel = TeamsChannel(
-            TeamsConnector(token_source(config), backoff=0.01), DIRECTORY, store, config
-        )
-        plugin = SignoffPlugin(settings=harness.settings, channels={"teams": channel})
-        bot = SignoffTeamsBot(harness.signoff, DIRECTORY, store)
-        runner, port = await serve(web_app(make_adapter(config), bot))
-        async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]):
-            yield Teams(
-                harness, connector, store, f"http://127.0.0.1:{port}{MESSAGES_PATH}", session
-            )
-        await runner.cleanup()
-
-
-async def posted_cards(teams: Teams, count: int) -> list[Any]:
-    async def probe() -> list[Any]:
-        posts = [c for c in teams.connector.accepted("POST") if c.conversation_id]
-        return posts if len(posts) >= count else []
-
-    return await eventually(probe)
-
-
-def answered_card(body: Any) -> dict[str, Any]:
-    assert body["statusCode"] == 200 and body["type"] == CARD, body
-    assert_valid_card(body["value"])
-    return body["value"]
+from tests.helpers.decisions import DIRECTORY, final_state, votes
+from tests.helpers.serving import serve
+from tests.helpers.slack_api import SlackApi
+from tests.helpers.slack_requests import Bot, click, slack_settings
+from tests.helpers.teams_requests import (
+    TEAM_CHANNEL,
+    Teams,
+    answered_card,
+    forget_conversations,
+    posted_cards,
+    teams_settings,
+)
+from tests.helpers.waiting import eventually
 
 
 async def test_the_whole_loop_runs_in_teams(teams: Teams, store: Store) -> None:
@@ -357,8 +246,8 @@ async def test_clicked_in_slack_and_teams_at_the_same_moment_is_decided_exactly_
         BotConnector() as connector,
         aiohttp.ClientSession() as session,
     ):
-        slack = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_base_url=api.base_url)
-        config = TeamsSettings(anonymous=True, service_url=connector.service_url, tenant_id="t-1")
+        slack = slack_settings(api)
+        config = teams_settings(connector)
         channels = {
             "slack": SlackChannel(make_client(slack), DIRECTORY),
             "teams": TeamsChannel(TeamsConnector(token_source(config)), DIRECTORY, store, config),
@@ -411,7 +300,7 @@ async def test_when_temporal_is_slow_a_click_is_answered_as_recording_and_applie
     harness = Harness(dev_env.client, settings)
     await forget_conversations(store)
     async with BotConnector() as connector, aiohttp.ClientSession() as session:
-        config = TeamsSettings(anonymous=True, service_url=connector.service_url, tenant_id="t-1")
+        config = teams_settings(connector)
         channel = TeamsChannel(TeamsConnector(token_source(config)), DIRECTORY, store, config)
         plugin = SignoffPlugin(settings=harness.settings, channels={"teams": channel})
         bot = SignoffTeamsBot(harness.signoff, DIRECTORY, store, answer_within=1.0)

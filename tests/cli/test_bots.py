@@ -5,14 +5,13 @@ Socket Mode WebSocket), each against its local stand-in."""
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 import pytest
@@ -26,8 +25,8 @@ from signoff.settings import EXAMPLES
 from tests.helpers.bot_connector import BotConnector, ConnectorCall
 from tests.helpers.signoff_process import SignoffProcess, clean_env, free_ports
 from tests.helpers.slack_api import APP_TOKEN, TOKEN, SlackApi
-
-T = TypeVar("T")
+from tests.helpers.slack_requests import slash_command
+from tests.helpers.waiting import eventually
 
 
 def shipped(person_id: str) -> Principal:
@@ -42,6 +41,8 @@ ALICE = shipped("alice")
 DEMO_DONE = "Demo: submitted"
 # Starting Temporal, the worker and the demo can be slow on a loaded machine.
 STARTUP = 180.0
+# How often to look again: a look may send the running `signoff` a message to answer.
+EVERY = 0.2
 
 
 @pytest.fixture
@@ -78,17 +79,6 @@ async def dev(
     process = await SignoffProcess.start("dev", "--demo", *ports.args(), env=env, cwd=tmp_path)
     started.append(process)
     return process
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 60.0) -> T:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        found = await probe()
-        if found:
-            return found
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.2)
 
 
 @pytest.mark.parametrize(
@@ -155,12 +145,14 @@ async def test_dev_serves_the_teams_bot_which_answers_a_message_then_stops_on_ct
             message = teams_message(connector, "pending")
             async with session.post(url, json=message) as response:
                 assert response.status < 300, await response.text()
-            (reply,) = await eventually(lambda: _replies_to(connector, message["id"]), 30)
+            (reply,) = await eventually(
+                lambda: _replies_to(connector, message["id"]), 30, every=EVERY
+            )
             text = str(reply.body.get("text"))
             # The demo's decisions reach the visibility store a moment after they start.
             return text if "refund-pending" in text else None
 
-        text = await eventually(reply_listing_the_waiting_refund, 60)
+        text = await eventually(reply_listing_the_waiting_refund, 60, every=EVERY)
 
         assert text.startswith(teams_messages.PENDING_HEADING)
         assert await signoff.interrupt() == 0, signoff.output[-3000:]
@@ -192,28 +184,26 @@ async def test_dev_connects_the_slack_bot_over_socket_mode_and_it_answers_a_slas
 
         async def answer_listing_the_waiting_refund() -> str | None:
             name = uuid.uuid4().hex
-            command = {
-                "team_id": "T1",
-                "user_id": ALICE.identities["slack"],
-                "command": "/signoff",
-                "text": "pending",
-                "response_url": api.response_url(name),
-                "trigger_id": f"t-{name}",
-            }
+            command = slash_command(
+                "pending",
+                user=ALICE.identities["slack"],
+                response_url=api.response_url(name),
+                trigger_id=f"t-{name}",
+            )
             ack = await api.socket_send(
                 "slash_commands", command, accepts_response_payload=True, timeout=30
             )
             assert set(ack) == {"envelope_id"}  # acked at once; the answer follows
-            (answer,) = await eventually(lambda: _responses(api, name), 30)
+            (answer,) = await eventually(lambda: _responses(api, name), 30, every=EVERY)
             assert answer["response_type"] == "ephemeral"
             # The demo's decisions reach the visibility store a moment after they start.
             return answer["text"] if "refund-pending" in answer["text"] else None
 
-        text = await eventually(answer_listing_the_waiting_refund, 60)
+        text = await eventually(answer_listing_the_waiting_refund, 60, every=EVERY)
 
         assert text.startswith(slack_messages.PENDING_HEADING)
         assert await signoff.interrupt() == 0, signoff.output[-3000:]
-        assert await eventually(lambda: _all_closed(api), 30)
+        assert await eventually(lambda: _all_closed(api), 30, every=EVERY)
     assert "Temporal dev server stopped." in signoff.output
     assert "WARNING slack_bolt" not in signoff.output  # Bolt takes the token from authorize
 
