@@ -90,6 +90,8 @@ class DecisionWorkflow:
                     continue
                 except TimeoutError:
                     pass
+            if life.state.edit is not None and not life.timeout_keeps_edit:
+                life.timeout_keeps_edit = workflow.patched("timeout-keeps-edit")
             fire_due_timers(life, max(workflow.now(), due or now))
         self._upsert_search()
 

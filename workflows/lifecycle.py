@@ -38,6 +38,9 @@ class Lifecycle:
         self.audit_outbox: list[AuditEvent] = []
         self.notices: list[Notice] = []
         self.deliveries: list[Outcome] = []
+        # Whether an approval by timeout keeps a reviewer's edit; decisions that began
+        # before this was fixed replay without it (see DecisionWorkflow._review).
+        self.timeout_keeps_edit = False
 
     # -- recording ---------------------------------------------------------------------
 

@@ -73,4 +73,6 @@ def _stage_timed_out(life: Lifecycle, now: datetime) -> None:
         life.escalate(now, actor=TIMEOUT_ACTOR, reason="SLA passed")
         return
     status = _TIMEOUT_STATUS.get(action, Status.EXPIRED)
+    if status is Status.APPROVED and life.state.edit is not None and life.timeout_keeps_edit:
+        status = Status.APPROVED_WITH_EDITS  # the reviewer's edit is what gets approved
     life.finalize(status, now, decided_by=[TIMEOUT_ACTOR], reason="SLA passed")

@@ -82,13 +82,20 @@ async def escalated(client: SignoffClient, env: WorkflowEnvironment, queue: str)
     await client.perform(request.id, "approve", "erin")
 
 
+async def timeout_edit(client: SignoffClient, env: WorkflowEnvironment, queue: str) -> None:
+    request = make_request("timeout-approve-all", id="replay-timeout")
+    await client.submit(request)
+    await client.perform(request.id, "edit", "alice", edited_text="Refund $80.")
+    await env.sleep(timedelta(hours=2, minutes=1))
+
+
 LIVE: dict[str, Scenario] = {
     "approved": approved,
     "edited_with_feedback": edited_with_feedback,
     "crowd_race": crowd_race,
     "continued": continued,
 }
-SKIPPING: dict[str, Scenario] = {"escalated": escalated}
+SKIPPING: dict[str, Scenario] = {"escalated": escalated, "timeout_edit": timeout_edit}
 
 
 async def _record(

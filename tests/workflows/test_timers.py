@@ -84,6 +84,20 @@ async def test_timeout_actions_approve_reject_or_expire_as_configured(
     }
 
 
+async def test_an_edit_is_what_a_timeout_approves(
+    skipping: Harness, skipping_env: WorkflowEnvironment
+) -> None:
+    request = make_request("timeout-approve-all")
+    await skipping.signoff.submit(request)
+    await skipping.signoff.perform(request.id, "edit", "alice", edited_text="Refund $80.")
+
+    await skipping_env.sleep(timedelta(hours=2, minutes=1))
+
+    outcome = await skipping.signoff.wait_outcome(request.id)
+    assert outcome.status is Status.APPROVED_WITH_EDITS
+    assert (outcome.final_text, outcome.original_text) == ("Refund $80.", request.proposal.text)
+
+
 async def test_the_absolute_expiry_ends_review_even_mid_stage(
     skipping: Harness, skipping_env: WorkflowEnvironment
 ) -> None:

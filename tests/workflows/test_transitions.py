@@ -334,6 +334,32 @@ def test_a_missed_sla_does_what_the_stage_says(on_timeout: TimeoutAction, status
     assert life.state.outcome is not None and life.state.outcome.decided_by == [TIMEOUT_ACTOR]
 
 
+def _edited_then_timed_out(*, keeps_edit: bool) -> Lifecycle:
+    life = begin(one_stage(quorum=Quorum(kind="all"), sla="4h", on_timeout=TimeoutAction.APPROVE))
+    life.timeout_keeps_edit = keeps_edit
+    act(life, "edit", "alice", minutes(5), edited_text="Refund $80.")
+    fire_due_timers(life, minutes(240))
+    return life
+
+
+def test_a_stage_approved_by_timeout_approves_the_reviewers_edit_and_keeps_the_original() -> None:
+    life = _edited_then_timed_out(keeps_edit=True)
+
+    outcome = life.state.outcome
+    assert outcome is not None and outcome.status is Status.APPROVED_WITH_EDITS
+    assert outcome.approved and outcome.decided_by == [TIMEOUT_ACTOR]
+    assert outcome.final_text == "Refund $80."
+    assert outcome.original_text == life.state.request.proposal.text
+
+
+def test_decisions_begun_before_the_fix_still_approve_the_original_at_timeout() -> None:
+    life = _edited_then_timed_out(keeps_edit=False)
+
+    outcome = life.state.outcome
+    assert outcome is not None and outcome.status is Status.APPROVED
+    assert outcome.final_text == life.state.request.proposal.text
+
+
 def test_the_absolute_expiry_wins_over_a_stage_sla_due_at_the_same_time() -> None:
     life = begin(make_policy(expires_after="2h"))
     assert life.state.expires_at == minutes(120)
