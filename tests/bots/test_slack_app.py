@@ -276,3 +276,17 @@ async def test_the_whole_loop_runs_in_slack(
             return (await store.feedback(decision_id))["thumbs"]
 
         assert await eventually(stored) == {"bob": "up"}
+
+
+async def test_a_restarted_bot_applies_a_click_on_a_card_posted_before_the_restart(
+    live: Harness, api: SlackApi
+) -> None:
+    async with slack_bot(live.signoff, api):
+        decision_id = await submit(live)
+    # The bot keeps nothing: the decision lives in its workflow, cards in the store.
+    async with slack_bot(live.signoff, api) as restarted:
+        response = await restarted.send(click(decision_id, "approve"))
+
+    assert response.status == 200
+    state = await final_state(live, decision_id)
+    assert [(v.actor, v.verdict) for v in votes(state)] == [("alice", "approve")]

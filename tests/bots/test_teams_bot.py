@@ -422,3 +422,39 @@ async def test_show_in_a_channel_answers_with_the_card_everyone_sees(teams: Team
     assert_valid_card(card)
     assert verbs(card) == set()  # alice's buttons stay in her own card
     assert "aad-alice" in card["refresh"]["userIds"]
+
+
+async def test_a_restarted_bot_takes_clicks_and_feedback_on_cards_posted_before(
+    teams: Teams, store: Store
+) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    await posted_cards(teams, 3)
+    # A new bot process: nothing in memory, the same store and workflows.
+    fresh = SignoffTeamsBot(teams.harness.signoff, DIRECTORY, store)
+    runner, port = await serve(web_app(make_adapter(teams_settings(teams.connector)), fresh))
+    restarted = Teams(
+        teams.harness,
+        teams.connector,
+        store,
+        f"http://127.0.0.1:{port}{MESSAGES_PATH}",
+        teams.session,
+    )
+    try:
+        status, _ = await restarted.send(restarted.execute(decision_id, "approve"))
+        await final_state(teams.harness, decision_id)
+        [card] = [c for c in await store.cards(decision_id) if c.recipient is None]
+        feedback = restarted.activity(
+            "aad-bob",
+            type="invoke",
+            name="message/submitAction",
+            replyToId=card.ref["activity_id"],
+            value={"actionName": "feedback", "actionValue": {"reaction": "like"}},
+        )
+        await restarted.send(feedback)
+    finally:
+        await runner.cleanup()
+
+    assert status == 200
+    state = await teams.harness.signoff.state(decision_id)
+    assert [(v.actor, v.verdict) for v in votes(state)] == [("alice", "approve")]
+    assert state.feedback.thumbs == {"bob": "up"}
