@@ -19,7 +19,7 @@ import json
 import logging
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from bots.teams import messages
 from bots.teams.execute import Execute
@@ -79,6 +79,11 @@ async def card_action(
     person should now see it; a refusal is on top of it, for them alone."""
     try:
         command = Execute.parse(action)
+        wanted = _action(command, principal, action_id) if principal and command.kind else None
+    except ValidationError as err:  # e.g. a reason longer than an Action takes
+        problem = err.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        return Answer.error(400, f"The card action's '{where}' is not valid: {problem['msg']}.")
     except ValueError as err:
         return Answer.error(400, str(err))
     try:
@@ -87,10 +92,8 @@ async def card_action(
                 return Answer.card(shared_card(await client.state(command.decision_id), directory))
             return Answer.message(messages.NOT_LINKED)
         notice = None
-        if command.kind is not None:
-            acting = asyncio.ensure_future(
-                client.act(command.decision_id, _action(command, principal, action_id))
-            )
+        if wanted is not None:
+            acting = asyncio.ensure_future(client.act(command.decision_id, wanted))
             done, _ = await asyncio.wait({acting}, timeout=answer_within)
             if not done:
                 _finish_in_background(acting, action_id)

@@ -458,3 +458,17 @@ async def test_a_restarted_bot_takes_clicks_and_feedback_on_cards_posted_before(
     state = await teams.harness.signoff.state(decision_id)
     assert [(v.actor, v.verdict) for v in votes(state)] == [("alice", "approve")]
     assert state.feedback.thumbs == {"bob": "up"}
+
+
+async def test_a_reason_longer_than_an_action_takes_is_a_bad_request_naming_the_field(
+    teams: Teams,
+) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+
+    status, body = await teams.send(
+        teams.execute(decision_id, "reject", **{"reject.reason": "x" * 6_000})
+    )
+
+    assert status == 200
+    assert body["statusCode"] == 400 and "'reason'" in body["value"]["message"]
+    assert (await teams.harness.signoff.state(decision_id)).status is Status.PENDING
