@@ -6,12 +6,15 @@ The publish activity calls it; workflows never do.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from signoff.models import ChannelTarget, DecisionState
+from signoff.models import ChannelTarget, DecisionState, Directory
+
+log = logging.getLogger(__name__)
 
 
 class CardRef(BaseModel):
@@ -27,6 +30,26 @@ class CardRef(BaseModel):
     recipient: str | None = None
     ref: dict[str, Any] = Field(default_factory=dict)
     message_id: str | None = None
+
+
+def reachable(directory: Directory, kind: str, notice: Notice) -> list[tuple[str, str]]:
+    """A notice's recipients with their identity in chat ``kind``, as (principal,
+    identity); someone without one is logged and left out, since retrying cannot fix
+    the directory."""
+    found = []
+    for principal in notice.recipients:
+        person = directory.get(principal)
+        identity = person.identities.get(kind) if person else None
+        if identity is None:
+            log.warning(
+                "%s has no %s identity in the directory; %s notice not sent",
+                principal,
+                kind,
+                notice.kind,
+            )
+        else:
+            found.append((principal, identity))
+    return found
 
 
 def card_beside(principal: str, cards: Sequence[CardRef]) -> CardRef | None:

@@ -30,7 +30,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.blocks import approval_blocks
-from signoff.channels import CardRef, Notice, card_beside
+from signoff.channels import CardRef, Notice, card_beside, reachable
 from signoff.messages import NOTICE_HEADINGS
 from signoff.models import ChannelTarget, DecisionState, Directory
 from signoff.view import CardView, card_view
@@ -108,15 +108,7 @@ class SlackChannel:
                 text = f"{heading}: {notice.text}\n{about}"
                 await self._client.chat_postMessage(channel=target.destination, text=text)
             return
-        for principal in notice.recipients:
-            user_id = self._slack_id(principal)
-            if user_id is None:
-                log.warning(
-                    "%s has no Slack identity in the directory; %s notice not sent",
-                    principal,
-                    notice.kind,
-                )
-                continue
+        for principal, user_id in reachable(self._directory, self.kind, notice):
             text = f"<@{user_id}> {heading}: {notice.text}"
             card = card_beside(principal, cards)
             if card is None:

@@ -36,7 +36,7 @@ from bots.teams.conversations import (
     user_key,
 )
 from bots.teams.rendering import card_activity, personal_card, shared_card, teams_id
-from signoff.channels import CardRef, Notice, card_beside
+from signoff.channels import CardRef, Notice, card_beside, reachable
 from signoff.messages import NOTICE_HEADINGS
 from signoff.models import ChannelTarget, DecisionState, Directory
 
@@ -141,15 +141,7 @@ class TeamsChannel:
                 text = f"{heading}: {notice.text}\n\n{about}"
                 await self._connector.send(where.service_url, where.conversation_id, _message(text))
             return
-        for principal in notice.recipients:
-            aad = teams_id(self._directory, principal)
-            if aad is None:
-                log.warning(
-                    "%s has no Teams identity in the directory; %s notice not sent",
-                    principal,
-                    notice.kind,
-                )
-                continue
+        for principal, aad in reachable(self._directory, self.kind, notice):
             person = self._directory.get(principal)
             name = html.escape(person.name if person else principal)
             text = f"<at>{name}</at> {heading}: {notice.text}"
