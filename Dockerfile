@@ -1,4 +1,4 @@
-# The Signoff worker (and, with their issues, the Slack and Teams bots).
+# The Signoff worker, and the Slack and Teams bots (`signoff slack`, `signoff teams`).
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./

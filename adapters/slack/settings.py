@@ -16,7 +16,9 @@ class SlackSettings(BaseSettings):
     tests; it must end with ``/``, as slack_sdk joins method names onto it.
     """
 
-    model_config = SettingsConfigDict(env_prefix="SIGNOFF_SLACK_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SIGNOFF_SLACK_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     bot_token: SecretStr = Field(description="The bot user OAuth token, xoxb-...")
     signing_secret: SecretStr | None = Field(

@@ -21,7 +21,9 @@ class TeamsSettings(BaseSettings):
     Otherwise the app id and password of the Azure Bot registration are required.
     """
 
-    model_config = SettingsConfigDict(env_prefix="SIGNOFF_TEAMS_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SIGNOFF_TEAMS_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     app_id: str = Field(default="", description="The Azure Bot's Microsoft App ID")
     app_password: SecretStr = Field(default=SecretStr(""), description="Its client secret")
