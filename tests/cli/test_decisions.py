@@ -53,6 +53,25 @@ async def test_an_approver_who_was_not_asked_is_refused_with_exit_1(cli: Cli) ->
     )
 
 
+async def test_a_mistyped_person_is_named_with_exit_2_and_nothing_is_recorded(cli: Cli) -> None:
+    decision = _id()
+    submitted = await cli(
+        "submit", "--id", decision, "--use-case", "refunds", "--subject", "order-79",
+        "--title", "Refund $13", "--text", "Refund $13.", "--confidence", "0.6",
+        "--model", "support-llm", "--requester", "rita", "--policy", "first-lead",
+    )  # fmt: skip
+    assert submitted.exit_code == 0, submitted.output
+
+    typo = await cli("approve", decision, "--as", "alcie")
+    handed = await cli("delegate", decision, "--as", "alice", "--to", "bobb")
+
+    assert typo.exit_code == handed.exit_code == 2
+    assert typo.stderr.strip().startswith("Nobody called 'alcie' is in the directory")
+    assert handed.stderr.strip().startswith("Nobody called 'bobb' is in the directory")
+    shown = await cli("show", decision)
+    assert "pending" in shown.output.lower()
+
+
 async def test_an_invalid_request_file_names_the_field_and_exits_2(
     cli: Cli, tmp_path: Path
 ) -> None:
