@@ -1,6 +1,7 @@
 """The side effects decision workflows ask for."""
 
 from activities.audit import AuditActivities
+from activities.card_outbox import CardOutbox
 from activities.cards import CardActivities
 from activities.delivery import DeliveryActivities
 from activities.inputs import (
@@ -15,6 +16,7 @@ __all__ = [
     "AuditActivities",
     "AuditRecordInput",
     "CardActivities",
+    "CardOutbox",
     "CardPublishInput",
     "DeliveryActivities",
     "OutcomeDeliverInput",

@@ -25,7 +25,12 @@ class CardActivities:
 
     @activity.defn(name="signoff.publish_cards")
     async def publish_cards(self, input: CardPublishInput) -> int:
-        """Returns how many new cards were posted. A channel error raises, so Temporal
+        """For decisions begun before the card outbox; newer ones are drawn by
+        :class:`activities.card_outbox.CardOutbox`."""
+        return await self.draw(input)
+
+    async def draw(self, input: CardPublishInput) -> int:
+        """Returns how many new cards were posted. A channel error raises, so the caller
         retries later: an outage delays cards but loses nothing, and cards already
         posted are remembered in the store so a retry never posts twice."""
         state = input.state

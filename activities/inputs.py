@@ -13,8 +13,13 @@ class PlanResolveInput(BaseModel):
 
 
 class AuditRecordInput(BaseModel):
+    """``cards``: also queue the decision's cards (and ``notices``) in the card outbox;
+    decisions begun before the outbox draw their cards with ``publish_cards``."""
+
     events: list[AuditEvent]
     state: DecisionState | None = None
+    cards: bool = False
+    notices: list[Notice] = []
 
 
 class CardPublishInput(BaseModel):

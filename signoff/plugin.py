@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultPayloadConverter
 from temporalio.plugin import SimplePlugin
+from temporalio.worker import WorkerConfig
 
-from activities import AuditActivities, CardActivities, DeliveryActivities, PlanningActivities
+from activities import (
+    AuditActivities,
+    CardActivities,
+    CardOutbox,
+    DeliveryActivities,
+    PlanningActivities,
+)
 from adapters.channels import build_channels, close_channels
 from adapters.store import Store
 from adapters.store.engine import make_async_engine
@@ -56,6 +64,8 @@ class SignoffPlugin(SimplePlugin):
         self._channels = dict(channels) if channels is not None else None
         self._catalog = catalog
         self._store: Store | None = None
+        self._outbox: CardOutbox | None = None
+        self._task_queue: str | None = None
         self._sender: WebhookSender | None = None
         super().__init__(
             "signoff.SignoffPlugin",
@@ -73,8 +83,9 @@ class SignoffPlugin(SimplePlugin):
             self._channels = build_channels(settings)
         if settings.outcome_webhook_url:
             self._sender = WebhookSender(settings.webhook_secret)
-        audit = AuditActivities(self._store)
         cards = CardActivities(self._store, self._channels)
+        self._outbox = CardOutbox(self._store, cards)
+        audit = AuditActivities(self._store, self._outbox)
         delivery = DeliveryActivities(self._sender, settings.outcome_webhook_url)
         planning = PlanningActivities(
             catalog,
@@ -89,12 +100,26 @@ class SignoffPlugin(SimplePlugin):
             planning.resolve_plan,
         ]
 
+    def configure_worker(self, config: WorkerConfig) -> WorkerConfig:
+        """Also notes the worker's task queue: its card outbox draws that queue's cards,
+        those still owed from before a restart included."""
+        config = super().configure_worker(config)
+        self._task_queue = config.get("task_queue")
+        return config
+
     @asynccontextmanager
     async def _run_context(self) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade, self.settings.store_url)
+        drawing = None
+        if self._outbox is not None:
+            drawing = asyncio.create_task(self._outbox.run(self._task_queue))
         try:
             yield
         finally:
+            if drawing is not None:
+                drawing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await drawing
             if self._store is not None:
                 await self._store.close()
             if self._channels is not None:

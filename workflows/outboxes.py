@@ -1,9 +1,11 @@
 """Draining a decision's outboxes through activities, each in order, in the background.
 
 Three pumps: audit events (local activities; an Update waits until its events are
-recorded), cards (regular activities, retried for as long as a chat API is down), and
-outcome deliveries to whoever listens. A slow chat API therefore never holds up a
-decision, and nothing queued is lost: on close every pump drains before it stops.
+recorded), cards, and outcome deliveries to whoever listens. Cards go with the audit
+events: the same write queues them in the store's card outbox, which the worker draws
+from at once and retries for as long as a chat API is down (decisions begun before the
+outbox draw them with a regular activity per change). A slow chat API therefore never
+holds up a decision, and nothing queued is lost: on close every pump drains first.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         DeliveryActivities,
         OutcomeDeliverInput,
     )
+    from signoff.channels import Notice
     from signoff.models import AuditKind, Outcome
     from workflows.inputs import outcome_signal
     from workflows.lifecycle import Lifecycle
@@ -40,8 +43,11 @@ class Outboxes:
         self._published = -1
         self._closing = False
         self._pumps: list[asyncio.Task[None]] = []
+        self._cards_in_store = False
 
     def start(self) -> None:
+        # Decisions begun before the card outbox replay with an activity per redraw.
+        self._cards_in_store = workflow.patched("cards-from-store")
         self._pumps = [
             asyncio.create_task(self._pump(self._audit_due, self._flush_audit)),
             asyncio.create_task(self._pump(self._cards_due, self._publish_cards)),
@@ -65,22 +71,31 @@ class Outboxes:
             await step()
 
     def _audit_due(self) -> bool:
-        return bool(self._life.audit_outbox)
+        return bool(self._life.audit_outbox) or (self._cards_in_store and self._cards_due_now())
 
     async def _flush_audit(self) -> None:
         life = self._life
         batch, life.audit_outbox = life.audit_outbox, []
+        cards = self._cards_in_store and self._cards_due_now()
+        notices: list[Notice] = []
+        if cards:
+            notices, life.notices = life.notices, []
+            self._published = life.state.version
         await workflow.execute_local_activity_method(
             AuditActivities.record_audit,
             # Arguments are serialised when the command is made, so no copy is needed.
-            AuditRecordInput(events=batch, state=life.state),
+            AuditRecordInput(events=batch, state=life.state, cards=cards, notices=notices),
             start_to_close_timeout=LOCAL,
             retry_policy=FOREVER,
         )
         self._audited += len(batch)
 
-    def _cards_due(self) -> bool:
+    def _cards_due_now(self) -> bool:
         return self._life.state.version != self._published or bool(self._life.notices)
+
+    def _cards_due(self) -> bool:
+        """Cards drawn by an activity of their own: decisions begun before the outbox."""
+        return not self._cards_in_store and self._cards_due_now()
 
     async def _publish_cards(self) -> None:
         life = self._life

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Concatenate, Literal, ParamSpec, Self, TextIO, TypeVar, Unpack
 
@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from adapters.store import audit, cards, decisions, feedback
+from adapters.store import audit, card_jobs, cards, decisions, feedback
 from adapters.store.audit import EventFilters
 from adapters.store.decisions import DecisionFilters
 from adapters.store.engine import make_async_engine
@@ -27,7 +27,7 @@ from adapters.store.migrate import upgrade
 from adapters.store.sql import dialect_of
 from adapters.store.verify import verify_chains
 from adapters.store.writer import make_writer
-from signoff.channels import CardRef
+from signoff.channels import CardRef, Notice
 from signoff.models import (
     AuditEvent,
     ChainedEvent,
@@ -87,11 +87,23 @@ class Store:
     ) -> None:
         await self.close()
 
-    async def record(self, events: Sequence[AuditEvent], state: DecisionState | None = None) -> int:
+    async def record(
+        self,
+        events: Sequence[AuditEvent],
+        state: DecisionState | None = None,
+        *,
+        cards_for: str | None = None,
+        notices: Sequence[tuple[str, Notice]] = (),
+    ) -> int:
         """Append new events and, given ``state``, refresh the decision's row; atomically.
 
-        Idempotent: events already stored (by ``event_id``) are skipped, so a retried
-        activity writes nothing twice. Returns how many events were newly appended.
+        With ``cards_for`` (a task queue), the same transaction asks that queue's workers
+        to draw the decision's cards at ``state``'s version, with ``notices`` (id,
+        notice) beside them: the card outbox, :mod:`adapters.store.card_jobs`.
+
+        Idempotent: events already stored (by ``event_id``) are skipped, and notices by
+        id, so a retried activity writes nothing twice. Returns how many events were
+        newly appended.
         """
         if not events and state is None:
             return 0
@@ -99,7 +111,41 @@ class Store:
         # transaction, so the write lock is held for the SQL and the hashing only.
         rows = audit.event_rows(events)
         row = None if state is None else decisions.decision_row(state)
-        return await self._write(_record, rows, row)
+        job = None
+        if cards_for is not None and state is not None:
+            job = {
+                "decision_id": state.decision_id,
+                "task_queue": cards_for,
+                "version": state.version,
+                "notices": notices,
+            }
+        return await self._write(_record, rows, row, job)
+
+    async def claim_card_jobs(self, task_queue: str, *, limit: int, lease: timedelta) -> list[str]:
+        """Lease up to ``limit`` decisions of ``task_queue`` whose cards are due."""
+        return await self._write(
+            card_jobs.claim, task_queue=task_queue, limit=limit, lease=lease, now=datetime.now(UTC)
+        )
+
+    async def card_notices(self, decision_id: str) -> list[tuple[int, Notice]]:
+        """Notices queued beside a decision's cards and not yet sent, oldest first."""
+        async with self._sessions() as session:
+            return await card_jobs.pending_notices(session, decision_id=decision_id)
+
+    async def cards_drawn(self, drawn: Sequence[tuple[str, int, Sequence[int]]]) -> None:
+        """Release the jobs of decisions whose cards now show (decision, version, notice
+        ids sent); one transaction for the batch."""
+        if drawn:
+            await self._write(card_jobs.finished, drawn=drawn, now=datetime.now(UTC))
+
+    async def cards_failed(self, decision_id: str, error: str, retry_in: timedelta) -> None:
+        await self._write(
+            card_jobs.failed,
+            decision_id=decision_id,
+            error=error,
+            retry_in=retry_in,
+            now=datetime.now(UTC),
+        )
 
     async def _write(
         self, fn: Callable[Concatenate[Connection, P], R], *args: P.args, **kwargs: P.kwargs
@@ -232,12 +278,20 @@ class Store:
             return await feedback.get_feedback(session, decision_id=decision_id)
 
 
-def _record(conn: Connection, rows: list[dict[str, Any]], decision: dict[str, Any] | None) -> int:
-    """The write transaction of :meth:`Store.record`: append, project, upsert."""
+def _record(
+    conn: Connection,
+    rows: list[dict[str, Any]],
+    decision: dict[str, Any] | None,
+    job: dict[str, Any] | None,
+) -> int:
+    """The write transaction of :meth:`Store.record`: append, project, upsert, and
+    queue the cards."""
     fresh = audit.append_events(conn, rows=rows)
     feedback.project(conn, events=fresh)
     if decision is not None:
         decisions.upsert_decision(conn, row=decision)
+    if job is not None:
+        card_jobs.enqueue(conn, **job, now=datetime.now(UTC))
     return len(fresh)
 
 

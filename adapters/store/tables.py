@@ -147,3 +147,35 @@ class ConversationRow(Base):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     reference: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+
+
+class CardJobRow(Base):
+    """A decision whose cards must be drawn up to ``wanted_version``: written with the
+    audit events that changed it, so a card outbox survives any crash; a worker leases
+    it while drawing, and a failed draw waits until ``next_attempt_at``."""
+
+    __tablename__ = "card_jobs"
+
+    decision_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The workers that draw them: those of the decision's task queue, with its channels.
+    task_queue: Mapped[str] = mapped_column(String(200), index=True)
+    wanted_version: Mapped[int] = mapped_column(Integer)
+    drawn_version: Mapped[int] = mapped_column(Integer)
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class CardNoticeRow(Base):
+    """A notice (reminder, escalation, ...) to send beside a decision's cards, kept until
+    it is sent; ``notice_id`` makes a retried audit write add it once."""
+
+    __tablename__ = "card_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    notice_id: Mapped[str] = mapped_column(String(300), unique=True)
+    decision_id: Mapped[str] = mapped_column(String(200), index=True)
+    notice: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]

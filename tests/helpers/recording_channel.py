@@ -15,6 +15,8 @@ class RecordingChannel:
     posts: list[tuple[str, str | None, str]] = field(default_factory=list)
     redraws: list[tuple[str, str, str]] = field(default_factory=list)
     notices: list[tuple[str, Notice]] = field(default_factory=list)
+    # (decision id, status) of every card shown, posted or redrawn, in order
+    drawn: list[tuple[str, str]] = field(default_factory=list)
     fail_next: int = 0
 
     def _maybe_fail(self) -> None:
@@ -27,11 +29,13 @@ class RecordingChannel:
     ) -> CardRef:
         self._maybe_fail()
         self.posts.append((state.decision_id, recipient, state.status.value))
+        self.drawn.append((state.decision_id, state.status.value))
         return CardRef(channel=self.kind, recipient=recipient, ref={"n": len(self.posts)})
 
     async def redraw(self, state: DecisionState, card: CardRef) -> None:
         self._maybe_fail()
         self.redraws.append((state.decision_id, str(card.ref["n"]), state.status.value))
+        self.drawn.append((state.decision_id, state.status.value))
 
     async def notify(
         self,
@@ -47,5 +51,6 @@ class RecordingChannel:
         return [n for d, n in self.notices if d == decision_id and n.kind == kind]
 
     def last_drawn_status(self, decision_id: str) -> str | None:
-        drawn = [s for d, _, s in self.redraws if d == decision_id]
-        return drawn[-1] if drawn else None
+        """What the decision's newest card shows, posted or redrawn."""
+        shown = [status for d, status in self.drawn if d == decision_id]
+        return shown[-1] if shown else None

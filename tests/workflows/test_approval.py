@@ -135,3 +135,21 @@ async def _eventually(store: Store, decision_id: str, kind: str) -> list:
             return events
         await asyncio.sleep(0.05)
     raise AssertionError(f"no '{kind}' event for {decision_id}")
+
+
+async def test_cards_still_owed_when_a_worker_stops_are_drawn_by_the_next_one(
+    dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    harness = Harness(dev_env.client, settings)
+    harness.channel.fail_next = 10_000  # the chat is down the whole time this worker runs
+    request = make_request("first-lead")
+    async with harness.worker():
+        await harness.signoff.submit(request)
+        await harness.signoff.perform(request.id, "approve", "bob")
+    assert harness.channel.last_drawn_status(request.id) is None
+    harness.channel.fail_next = 0
+
+    async with harness.worker():  # a new worker, the same store: nothing was lost
+        await _until(lambda: harness.channel.last_drawn_status(request.id) == "approved", 90)
+
+    assert [status for d, status in harness.channel.drawn if d == request.id] == ["approved"]
