@@ -82,7 +82,7 @@ class CardOutbox:
         """Draw every job due now; returns how many decisions were attempted."""
         attempted = 0
         queue = self._queue
-        if queue is None:
+        if queue is None or not await self._store.card_jobs_due(queue):
             return 0
         while ids := await self._store.claim_card_jobs(queue, limit=self._batch, lease=self._lease):
             results = await asyncio.gather(*(self._draw(decision_id) for decision_id in ids))

@@ -20,6 +20,7 @@ from adapters.store.tables import CardJobRow, CardNoticeRow
 from signoff.channels import Notice
 
 __all__ = [
+    "any_due",
     "claim",
     "enqueue",
     "failed",
@@ -79,6 +80,13 @@ def _due(now: datetime) -> Any:
         or_(CardJobRow.lease_until.is_(None), CardJobRow.lease_until < now),
         or_(CardJobRow.next_attempt_at.is_(None), CardJobRow.next_attempt_at <= now),
     )
+
+
+async def any_due(session: AsyncSession, *, task_queue: str, now: datetime) -> bool:
+    """Whether ``task_queue`` has a job to claim: a read, so an idle worker looking now
+    and then takes no write lock."""
+    due = select(CardJobRow.decision_id).where(CardJobRow.task_queue == task_queue, *_due(now))
+    return (await session.scalar(due.limit(1))) is not None
 
 
 def claim(

@@ -121,6 +121,11 @@ class Store:
             }
         return await self._write(_record, rows, row, job)
 
+    async def card_jobs_due(self, task_queue: str) -> bool:
+        """Whether any of ``task_queue``'s card jobs can be claimed now (a read)."""
+        async with self._sessions() as session:
+            return await card_jobs.any_due(session, task_queue=task_queue, now=datetime.now(UTC))
+
     async def claim_card_jobs(self, task_queue: str, *, limit: int, lease: timedelta) -> list[str]:
         """Lease up to ``limit`` decisions of ``task_queue`` whose cards are due."""
         return await self._write(

@@ -103,3 +103,12 @@ async def test_each_task_queue_draws_only_its_own_cards(store: Store) -> None:
 
     assert await store.claim_card_jobs("loans-workers", limit=10, lease=LEASE) == []
     assert await store.claim_card_jobs("refunds-workers", limit=10, lease=LEASE) == ["refund-1042"]
+
+
+async def test_whether_anything_is_due_is_answered_without_claiming_it(store: Store) -> None:
+    assert not await store.card_jobs_due("tq")
+    await store.record([], make_state(), cards_for="tq")
+
+    assert await store.card_jobs_due("tq")
+    assert await store.claim_card_jobs("tq", limit=10, lease=LEASE) == ["refund-1042"]
+    assert not await store.card_jobs_due("tq")  # leased
