@@ -11,7 +11,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.store import Store
 from signoff import ActionRefused, Status
+from signoff.channels import Notice
 from tests.conftest import Harness, make_request
+from tests.helpers.waiting import eventually
 from workflows import DecisionWorkflow, DecisionWorkflowInput, workflow_id_for
 
 
@@ -69,7 +71,11 @@ async def test_disagreeing_experts_are_settled_by_the_adjudicator(
 
     truth = (await live.signoff.state(decision)).feedback.ground_truth
     assert truth is not None and (truth.label, truth.method) == ("fraud", "adjudicated")
-    assert live.channel.notices_for(decision, "adjudication")[0].recipients == ["erin"]
+
+    async def notified() -> list[Notice]:
+        return live.channel.notices_for(decision, "adjudication")
+
+    assert (await eventually(notified))[0].recipients == ["erin"]  # via the card outbox
     stored = await _settled(store, decision, lambda f: f["ground_truth"] is not None)
     assert stored["ground_truth"]["label"] == "fraud"
 

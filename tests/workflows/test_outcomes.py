@@ -6,8 +6,10 @@ import pytest
 
 from adapters.store import Store
 from signoff import ActionRefused, Proposal, RiskTier, Status
+from signoff.channels import Notice
 from signoff.policy import qa_sampled
 from tests.conftest import Harness, make_request
+from tests.helpers.waiting import eventually
 
 
 async def test_a_confident_low_risk_proposal_is_approved_automatically(live: Harness) -> None:
@@ -151,4 +153,8 @@ async def test_a_delegate_takes_the_seat_and_can_decide(live: Harness) -> None:
     await live.signoff.perform(request.id, "approve", "quinn")
 
     assert (await live.signoff.wait_outcome(request.id)).decided_by == ["quinn"]
-    assert live.channel.notices_for(request.id, "assignment")[0].recipients == ["quinn"]
+
+    async def notified() -> list[Notice]:
+        return live.channel.notices_for(request.id, "assignment")
+
+    assert (await eventually(notified))[0].recipients == ["quinn"]  # via the card outbox

@@ -10,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from adapters.store import Store
 from signoff import Status
 from tests.conftest import Harness, make_request
+from tests.helpers.waiting import eventually
 
 
 async def _advance(env: WorkflowEnvironment, harness: Harness, decision_id: str, by: timedelta):
@@ -39,9 +40,13 @@ async def test_a_three_stage_chain_reminds_escalates_and_finally_expires(
     assert state.status is Status.EXPIRED
     assert state.outcome is not None and not state.outcome.approved
 
-    reminders = skipping.channel.notices_for(request.id, "reminder")
+    # Notices travel through the card outbox, a moment after the state changes.
+    async def all_reminded() -> list[object]:
+        reminders = skipping.channel.notices_for(request.id, "reminder")
+        return reminders if len(reminders) == 4 else []
+
+    assert await eventually(all_reminded)
     escalations = skipping.channel.notices_for(request.id, "escalation")
-    assert len(reminders) == 4
     assert [n.recipients for n in escalations] == [["carol", "dave"], ["dave", "erin"]]
     kinds = [e.kind.value for e in await store.events(request.id)]
     assert kinds.count("escalated") == 2 and kinds.count("reminder_sent") == 4
