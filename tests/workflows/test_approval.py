@@ -6,12 +6,15 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from adapters.store import Store
-from signoff import ActionRefused, InvalidPolicyError, Status
+from signoff import ActionRefused, InvalidPolicyError, SignoffPlugin, Status
 from signoff.settings import Settings
 from tests.conftest import Harness, make_request
+from tests.helpers.recording_channel import RecordingChannel
 
 
 async def test_an_approval_finalizes_the_decision_audits_it_and_redraws_the_card(
@@ -154,3 +157,36 @@ async def test_cards_still_owed_when_a_worker_stops_are_drawn_by_the_next_one(
         await _until(lambda: harness.channel.last_drawn_status(request.id) == "approved", 90)
 
     assert [status for d, status in harness.channel.drawn if d == request.id] == ["approved"]
+
+
+async def test_two_workers_on_one_queue_post_each_card_once(
+    dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    harness = Harness(dev_env.client, settings)
+    other = RecordingChannel()
+    plugin = SignoffPlugin(settings=harness.settings, channels={"console": other})
+    requests = [make_request("first-lead") for _ in range(6)]
+    # Another process, as far as Temporal can tell: a client of its own.
+    second = await Client.connect(
+        dev_env.client.service_client.config.target_host,
+        data_converter=dev_env.client.data_converter,
+    )
+    async with (
+        harness.worker(),
+        Worker(second, task_queue=harness.task_queue, plugins=[plugin]),
+    ):
+        for request in requests:
+            await harness.signoff.submit(request)
+            await harness.signoff.perform(request.id, "approve", "bob")
+
+        def shown(request_id: str) -> str | None:
+            return harness.channel.last_drawn_status(request_id) or other.last_drawn_status(
+                request_id
+            )
+
+        for request in requests:
+            await _until(lambda r=request: shown(r.id) == "approved", 30)
+
+    for request in requests:
+        posts = [p for p in [*harness.channel.posts, *other.posts] if p[0] == request.id]
+        assert len(posts) == 1, posts
