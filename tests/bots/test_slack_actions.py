@@ -287,6 +287,7 @@ async def test_a_manager_overrides_a_final_decision_from_slack(
     live: Harness, bot: Bot, store: Store
 ) -> None:
     decision_id = await submit(live, TWO_STAGES)
+    await eventually(lambda: dm_cards(bot.api, "UALICE", "UBOB"))  # the approvers were asked
     await decided(live, decision_id)
     reason = "Chargeback filed by the customer's bank."
 
