@@ -17,6 +17,7 @@ from signoff.models import Action, ActionKind, DecisionState, Status
 from signoff.policy import check, is_repeat_vote, needs_reason
 
 __all__ = [
+    "BUTTON_KINDS",
     "CardView",
     "EditView",
     "FeedbackView",
@@ -28,6 +29,20 @@ __all__ = [
     "card_view",
     "confidence_words",
 ]
+
+
+BUTTON_KINDS: tuple[ActionKind, ...] = (
+    ActionKind.APPROVE,
+    ActionKind.REJECT,
+    ActionKind.EDIT,
+    ActionKind.REQUEST_CHANGES,
+    ActionKind.ESCALATE,
+    ActionKind.DELEGATE,
+    ActionKind.OVERRIDE,
+    ActionKind.CORRECTION,
+)
+"""The actions a card offers as one button each; thumbs are two buttons (up, down), and
+comments, cancels and ground truth arrive through the API rather than a card."""
 
 
 class SourceView(BaseModel):

@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from bots.slack.modals import REASON_BUTTONS, REASON_SUFFIX, button_name
 from signoff import messages
 from signoff.models import ActionKind
-from signoff.view import CardView
+from signoff.view import BUTTON_KINDS, CardView
 
 __all__ = ["ACTION_IDS", "MAX_BLOCKS", "approval_blocks", "button_value"]
 
@@ -38,19 +38,7 @@ FIELD_CHARS = 2000
 HEADER_CHARS = 150
 
 ACTION_IDS: dict[str, str] = {
-    **{
-        kind.value: f"signoff:{kind.value}"
-        for kind in (
-            ActionKind.APPROVE,
-            ActionKind.REJECT,
-            ActionKind.EDIT,
-            ActionKind.REQUEST_CHANGES,
-            ActionKind.ESCALATE,
-            ActionKind.DELEGATE,
-            ActionKind.OVERRIDE,
-            ActionKind.CORRECTION,
-        )
-    },
+    **{kind.value: f"signoff:{kind.value}" for kind in BUTTON_KINDS},
     **{f"{kind}{REASON_SUFFIX}": f"signoff:{kind}{REASON_SUFFIX}" for kind in REASON_BUTTONS},
     "thumb_up": "signoff:thumb_up",
     "thumb_down": "signoff:thumb_down",

@@ -10,24 +10,13 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from bots.teams import messages as words
 from signoff.models import ActionKind
+from signoff.view import BUTTON_KINDS
 
 __all__ = ["INPUTS", "KINDS", "VERBS", "Execute"]
 
 # verb -> the workflow action it asks for; a refresh asks only for a fresh card.
 KINDS: dict[str, ActionKind | None] = {
-    **{
-        kind.value: kind
-        for kind in (
-            ActionKind.APPROVE,
-            ActionKind.REJECT,
-            ActionKind.EDIT,
-            ActionKind.REQUEST_CHANGES,
-            ActionKind.ESCALATE,
-            ActionKind.DELEGATE,
-            ActionKind.OVERRIDE,
-            ActionKind.CORRECTION,
-        )
-    },
+    **{kind.value: kind for kind in BUTTON_KINDS},
     "thumb_up": ActionKind.THUMB,
     "thumb_down": ActionKind.THUMB,
     "refresh": None,
