@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import (
     LogForwardingConfig,
@@ -280,6 +281,39 @@ async def bare_phase(client: Client, n: int, concurrency: int, warmup: int) -> P
         return phase
 
 
+async def shape_phase(client: Client, n: int, concurrency: int, warmup: int) -> Phase:
+    from bench.shape_workflow import ShapeWorkflow, noop
+
+    task_queue = f"bench-shape-{uuid.uuid4().hex[:8]}"
+
+    async def one(decision_id: str, timings: dict[str, list[float]]) -> None:
+        started = time.perf_counter()
+        start = WithStartWorkflowOperation(
+            ShapeWorkflow.run,
+            decision_id,
+            id=f"shape-{decision_id}",
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        await timed(
+            timings,
+            "submit",
+            client.execute_update_with_start_workflow(
+                ShapeWorkflow.started, start_workflow_operation=start
+            ),
+        )
+        handle = client.get_workflow_handle(f"shape-{decision_id}")
+        await timed(timings, "approve", handle.execute_update(ShapeWorkflow.approve, "a01"))
+        timings.setdefault("total", []).append(time.perf_counter() - started)
+
+    async with Worker(client, task_queue=task_queue, workflows=[ShapeWorkflow], activities=[noop]):
+        await run_phase("warm-up", [uuid.uuid4().hex for _ in range(warmup)], concurrency, one)
+        ids = [uuid.uuid4().hex for _ in range(n)]
+        phase = await run_phase("shape", ids, concurrency, one)
+        phase.history = await history_of(client.get_workflow_handle(f"shape-{ids[0]}"))
+        return phase
+
+
 async def signoff_phase(
     client: Client, settings: Settings, n: int, concurrency: int, warmup: int
 ) -> tuple[Phase, dict[str, Any]]:
@@ -430,6 +464,7 @@ def both(timings: list[float]) -> str:
 def report(
     args: argparse.Namespace,
     bare: Phase | None,
+    shape: Phase | None,
     full: Phase | None,
     extra: dict[str, Any],
     server_kb: int | None,
@@ -446,7 +481,11 @@ def report(
             f" warm-up={args.warmup} bytecode={args.bytecode}",
         ),
     ]
-    for label, phase in (("bare Temporal", bare), ("Signoff lifecycle", full)):
+    for label, phase in (
+        ("bare Temporal", bare),
+        ("Signoff's shape, no work", shape),
+        ("Signoff lifecycle", full),
+    ):
         if phase is not None:
             rows.append(
                 (
@@ -462,6 +501,12 @@ def report(
         verdict = "" if ratio >= 0.6 else "  BELOW TARGET"
         rows.append(("ratio", f"{ratio:7.2f}  (target >= 0.60){verdict}"))
         rows.append(("  until final cards", f"{extra['sustained'] / bare.rate:7.2f}"))
+    if bare is not None and shape is not None and bare.rate:
+        ceiling = shape.rate / bare.rate
+        rows.append(("shape / bare", f"{ceiling:7.2f}  (the most Signoff could reach)"))
+    if shape is not None and full is not None and shape.rate:
+        ours = full.rate / shape.rate
+        rows.append(("Signoff / shape", f"{ours:7.2f}  (what our own code costs)"))
     if bare is not None:
         rows += [
             ("bare update p50/p99", both(bare.timings.get("update", []))),
@@ -480,10 +525,18 @@ def report(
                 f" {full.done - extra['cards_missing']} within 30 s after",
             ),
         ]
-    for label, phase in (("bare CPU", bare), ("Signoff CPU (to final cards)", full)):
+    for label, phase in (
+        ("bare CPU", bare),
+        ("shape CPU", shape),
+        ("Signoff CPU (to final cards)", full),
+    ):
         if phase is not None:
             rows.append((label, phase.cpu()))
-    for label, phase in (("bare history", bare), ("Signoff history", full)):
+    for label, phase in (
+        ("bare history", bare),
+        ("shape history", shape),
+        ("Signoff history", full),
+    ):
         if phase is not None:
             rows.append((label, f"{sum(phase.history.values())} events, {_wft(phase)}"))
     if full is not None:
@@ -561,12 +614,15 @@ async def main(args: argparse.Namespace) -> None:
         data_converter=pydantic_data_converter,
         ui=False,
     )
-    bare = full = None
+    bare = shape = full = None
     extra: dict[str, Any] = {}
     try:
         if args.only in (None, "bare"):
             print("bare Temporal baseline ...", flush=True)
             bare = await bare_phase(env.client, args.decisions, args.concurrency, args.warmup)
+        if args.only in (None, "shape"):
+            print("Signoff's shape on Temporal, with no work ...", flush=True)
+            shape = await shape_phase(env.client, args.decisions, args.concurrency, args.warmup)
         if args.only in (None, "signoff"):
             print("Signoff lifecycle ...", flush=True)
             full, extra = await signoff_phase(
@@ -578,7 +634,7 @@ async def main(args: argparse.Namespace) -> None:
         db.drop()
         shutil.rmtree(workdir, ignore_errors=True)
     extra["slow_tasks"] = core_logs.slow_tasks
-    report(args, bare, full, extra, server_kb)
+    report(args, bare, shape, full, extra, server_kb)
 
 
 def cli() -> None:
@@ -587,7 +643,9 @@ def cli() -> None:
     parser.add_argument("--concurrency", "-c", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured decisions first")
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--only", choices=["bare", "signoff"], help="one side, for profiling")
+    parser.add_argument(
+        "--only", choices=["bare", "shape", "signoff"], help="one phase, for profiling"
+    )
     parser.add_argument(
         "--bytecode",
         choices=["cache", "env"],

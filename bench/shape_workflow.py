@@ -1,0 +1,50 @@
+"""Signoff's footprint on Temporal with none of Signoff's work: the floor under the
+lifecycle figure. Each step Temporal sees from a Signoff decision is here (update-with-
+start answered once a local activity resolved the plan and another recorded the audit,
+search attributes, an approve Update that waits for its audit record, the feedback-window
+timer), but every activity returns at once and the state is a few strings. What this
+costs over the bare baseline is what the issue's own requirements cost on Temporal;
+what Signoff costs over this is our code."""
+
+from datetime import timedelta
+
+from temporalio import activity, workflow
+from temporalio.common import SearchAttributeKey
+
+STATUS = SearchAttributeKey.for_keyword("SignoffStatus")
+STAGE = SearchAttributeKey.for_keyword("SignoffStage")
+LOCAL = timedelta(seconds=30)
+
+
+@activity.defn(name="bench.shape.noop")
+async def noop(what: str) -> str:
+    return what
+
+
+@workflow.defn(name="bench.Shape")
+class ShapeWorkflow:
+    def __init__(self) -> None:
+        self._status: str | None = None
+
+    @workflow.run
+    async def run(self, decision_id: str) -> str:
+        await workflow.execute_local_activity(noop, "plan", start_to_close_timeout=LOCAL)
+        await workflow.execute_local_activity(noop, "audit", start_to_close_timeout=LOCAL)
+        workflow.upsert_search_attributes([STATUS.value_set("pending"), STAGE.value_set("leads")])
+        self._status = "pending"
+        await workflow.wait_condition(lambda: self._status == "approved")
+        # A decision stays open for its feedback window after the outcome.
+        await workflow.wait_condition(lambda: False, timeout=timedelta(days=7))
+        return decision_id
+
+    @workflow.update(name="started")
+    async def started(self) -> str:
+        await workflow.wait_condition(lambda: self._status is not None)
+        return self._status or ""
+
+    @workflow.update(name="approve")
+    async def approve(self, actor: str) -> str:
+        self._status = "approved"
+        workflow.upsert_search_attributes([STATUS.value_set("approved"), STAGE.value_set("")])
+        await workflow.execute_local_activity(noop, "audit", start_to_close_timeout=LOCAL)
+        return f"approved by {actor}"
