@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import PlanningActivities, PlanResolveInput
     from signoff.models import Action, ActionKind, ActionResult, DecisionState, Outcome
     from signoff.policy import check, is_repeat_vote, route
+    from workflows.behaviours import Behaviours
     from workflows.human_actions import apply
     from workflows.inputs import DecisionCarry, DecisionWorkflowInput
     from workflows.lifecycle import Lifecycle
@@ -30,9 +31,12 @@ class DecisionWorkflow:
     @workflow.init
     def __init__(self, input: DecisionWorkflowInput) -> None:
         carry = input.carry
+        self._behaviours = Behaviours()
         self._life: Lifecycle | None = Lifecycle(carry.state, carry.next_seq) if carry else None
         self._applied: dict[str, ActionResult] = dict(carry.applied) if carry else {}
-        self._outboxes = Outboxes(self._life, audited=carry.next_seq) if self._life else None
+        self._outboxes = (
+            Outboxes(self._life, self._behaviours, audited=carry.next_seq) if self._life else None
+        )
         self._startup_error: str | None = None
         self._closing = False
         self._handing_over = False
@@ -47,7 +51,7 @@ class DecisionWorkflow:
         if self._life is None:
             self._life = await self._begin(input)
         if self._outboxes is None:
-            self._outboxes = Outboxes(self._life, audited=0)
+            self._outboxes = Outboxes(self._life, self._behaviours, audited=0)
         self._outboxes.start()
         await self._review()
         carry = await self._learn(input)
@@ -91,7 +95,7 @@ class DecisionWorkflow:
                 except TimeoutError:
                     pass
             if life.state.edit is not None and not life.timeout_keeps_edit:
-                life.timeout_keeps_edit = workflow.patched("timeout-keeps-edit")
+                life.timeout_keeps_edit = self._behaviours.has("timeout-keeps-edit")
             fire_due_timers(life, max(workflow.now(), due or now))
         self._upsert_search()
 
@@ -161,7 +165,7 @@ class DecisionWorkflow:
             result = self._result(action, applied=True, message=apply(life, action, now))
             # Keeps search attributes true after the outcome too (a later override);
             # decisions started before this change replay without it.
-            if workflow.patched("search-attributes-on-action"):
+            if self._behaviours.has("search-attributes-on-action"):
                 self._upsert_search()
         self._applied[action.action_id] = result
         await self._require_outboxes().audited_through(life.next_seq)

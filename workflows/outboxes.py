@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from signoff.channels import Notice
     from signoff.models import AuditKind, Outcome
+    from workflows.behaviours import Behaviours
     from workflows.inputs import outcome_signal
     from workflows.lifecycle import Lifecycle
 
@@ -37,8 +38,9 @@ FOREVER = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=ti
 
 
 class Outboxes:
-    def __init__(self, life: Lifecycle, *, audited: int) -> None:
+    def __init__(self, life: Lifecycle, behaviours: Behaviours, *, audited: int) -> None:
         self._life = life
+        self._behaviours = behaviours
         self._audited = audited
         self._published = -1
         self._closing = False
@@ -47,7 +49,7 @@ class Outboxes:
 
     def start(self) -> None:
         # Decisions begun before the card outbox replay with an activity per redraw.
-        self._cards_in_store = workflow.patched("cards-from-store")
+        self._cards_in_store = self._behaviours.has("cards-from-store")
         self._pumps = [
             asyncio.create_task(self._pump(self._audit_due, self._flush_audit)),
             asyncio.create_task(self._pump(self._cards_due, self._publish_cards)),
@@ -117,7 +119,7 @@ class Outboxes:
         outcome = life.deliveries.pop(0)
         sequence = len(outcome.overrides)
         # Decisions started before this change delivered to nobody and redrew cards after.
-        quiet = workflow.patched("deliver-only-where-heard")
+        quiet = self._behaviours.has("deliver-only-where-heard")
         if quiet and not self._has_listener():
             return
         webhook = await workflow.execute_activity_method(
