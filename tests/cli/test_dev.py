@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from signoff.cli.devserver import port_in_use
 from signoff.cli.samples import SAMPLES
 
 READY = "Signoff dev is ready"
@@ -96,11 +97,25 @@ def _signoff(port: int, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie nobody has reaped yet."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+    return state in {"Z", "X"}
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not _gone(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 @pytest.fixture
@@ -146,6 +161,29 @@ def test_dev_serves_the_demo_stops_on_ctrl_c_and_keeps_decisions_across_restarts
     assert "approved by alice" in shown.stdout
     assert second.interrupt() == 0, second.output[-3000:]
     assert _gone(second.server_pid)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="asks the Linux kernel")
+def test_a_killed_dev_takes_its_temporal_server_with_it(
+    tmp_path: Path, running: list[DevProcess]
+) -> None:
+    port = _free_port()
+    ui_port = next(p for p in iter(_free_port, None) if p != port)
+    dev = DevProcess(
+        ["--port", str(port), "--ui-port", str(ui_port)], env=_env(tmp_path), cwd=tmp_path
+    )
+    running.append(dev)
+    dev.wait_for(READY)
+    server_pid = dev.server_pid
+
+    dev.kill()  # SIGKILL: no chance to stop the server itself
+
+    try:
+        assert _gone_within(server_pid, 20), "the Temporal dev server outlived signoff dev"
+        assert not port_in_use(port)
+    finally:
+        if not _gone(server_pid):
+            os.kill(server_pid, signal.SIGKILL)
 
 
 def test_dev_refuses_a_port_that_is_taken(tmp_path: Path) -> None:
