@@ -22,6 +22,7 @@ from activities.inputs import CardPublishInput
 
 if TYPE_CHECKING:
     from adapters.store import Store
+    from adapters.store.card_jobs import DueCards
 
 __all__ = ["CardOutbox"]
 
@@ -85,22 +86,22 @@ class CardOutbox:
         if queue is None or not await self._store.card_jobs_due(queue):
             return 0
         while ids := await self._store.claim_card_jobs(queue, limit=self._batch, lease=self._lease):
-            results = await asyncio.gather(*(self._draw(decision_id) for decision_id in ids))
+            due = await self._store.cards_to_draw(ids)
+            results = await asyncio.gather(*(self._draw(i, due[i]) for i in ids))
             await self._store.cards_drawn([done for done in results if done is not None])
             attempted += len(ids)
         return attempted
 
-    async def _draw(self, decision_id: str) -> tuple[str, int, list[int]] | None:
+    async def _draw(self, decision_id: str, due: DueCards) -> tuple[str, int, list[int]] | None:
         """Draw one decision's cards; what to mark drawn, or None when it failed."""
         try:
-            state = await self._store.decision_state(decision_id)
-            notices = await self._store.card_notices(decision_id)
+            state = due.state
             if state is not None:
-                queued = [notice for _, notice in notices]
-                await self._cards.draw(CardPublishInput(state=state, notices=queued))
+                queued = [notice for _, notice in due.notices]
+                await self._cards.draw(CardPublishInput(state=state, notices=queued), due.posted)
             self._failures.pop(decision_id, None)
             version = state.version if state is not None else -1
-            return decision_id, version, [i for i, _ in notices]
+            return decision_id, version, [i for i, _ in due.notices]
         except Exception as exc:
             failures = self._failures[decision_id] = self._failures.get(decision_id, 0) + 1
             wait = min(timedelta(seconds=2 ** min(failures, 10)), self._max_backoff)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from temporalio import activity
 
 from activities.inputs import CardPublishInput
-from signoff.channels import Channel
+from signoff.channels import CardRef, Channel
 from signoff.models import ChannelTarget, DecisionState
 
 if TYPE_CHECKING:
@@ -27,14 +27,14 @@ class CardActivities:
     async def publish_cards(self, input: CardPublishInput) -> int:
         """For decisions begun before the card outbox; newer ones are drawn by
         :class:`activities.card_outbox.CardOutbox`."""
-        return await self.draw(input)
+        return await self.draw(input, await self._store.cards(input.state.decision_id))
 
-    async def draw(self, input: CardPublishInput) -> int:
-        """Returns how many new cards were posted. A channel error raises, so the caller
-        retries later: an outage delays cards but loses nothing, and cards already
-        posted are remembered in the store so a retry never posts twice."""
+    async def draw(self, input: CardPublishInput, posted: list[CardRef]) -> int:
+        """Redraw the ``posted`` cards and post the missing ones; returns how many new
+        cards were posted. A channel error raises, so the caller retries later: an
+        outage delays cards but loses nothing, and each card posted is remembered in the
+        store at once so a retry never posts it twice."""
         state = input.state
-        posted = await self._store.cards(state.decision_id)
         new = 0
         for target in state.plan.policy.channels:
             channel = self._channels.get(target.kind)

@@ -9,6 +9,7 @@ API down) waits, backing off, until its next attempt.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.store.sql import upsert
 from adapters.store.tables import CardJobRow, CardNoticeRow
-from signoff.channels import Notice
+from signoff.channels import CardRef, Notice
+from signoff.models import DecisionState
 
 __all__ = [
+    "DueCards",
     "any_due",
     "claim",
     "enqueue",
@@ -27,6 +30,16 @@ __all__ = [
     "finished",
     "pending_notices",
 ]
+
+
+@dataclass(frozen=True)
+class DueCards:
+    """What drawing one decision's cards needs: its state (None: the store has none),
+    the notices queued beside it, and the cards already posted."""
+
+    state: DecisionState | None
+    notices: list[tuple[int, Notice]]
+    posted: list[CardRef]
 
 
 def enqueue(
@@ -113,13 +126,19 @@ def claim(
     return claimed
 
 
-async def pending_notices(session: AsyncSession, *, decision_id: str) -> list[tuple[int, Notice]]:
+async def pending_notices(
+    session: AsyncSession, *, decision_ids: Sequence[str]
+) -> dict[str, list[tuple[int, Notice]]]:
+    """Each decision's unsent notices with their row ids, oldest first (none: no entry)."""
     rows = await session.execute(
-        select(CardNoticeRow.id, CardNoticeRow.notice)
-        .where(CardNoticeRow.decision_id == decision_id)
+        select(CardNoticeRow.decision_id, CardNoticeRow.id, CardNoticeRow.notice)
+        .where(CardNoticeRow.decision_id.in_(decision_ids))
         .order_by(CardNoticeRow.id)
     )
-    return [(row.id, Notice.model_validate(row.notice)) for row in rows]
+    found: dict[str, list[tuple[int, Notice]]] = {}
+    for row in rows:
+        found.setdefault(row.decision_id, []).append((row.id, Notice.model_validate(row.notice)))
+    return found
 
 
 def finished(

@@ -3,6 +3,7 @@ and the conversations bots may post them into."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,12 +46,17 @@ def _card(row: CardRow) -> CardRef:
     )
 
 
-async def list_cards(session: AsyncSession, *, decision_id: str) -> list[CardRef]:
-    """A decision's cards in the order they were first posted."""
+async def list_cards(
+    session: AsyncSession, *, decision_ids: Sequence[str]
+) -> dict[str, list[CardRef]]:
+    """Each decision's cards in the order they were first posted (none: no entry)."""
     rows = await session.scalars(
-        select(CardRow).where(CardRow.decision_id == decision_id).order_by(CardRow.id)
+        select(CardRow).where(CardRow.decision_id.in_(decision_ids)).order_by(CardRow.id)
     )
-    return [_card(row) for row in rows]
+    found: dict[str, list[CardRef]] = {}
+    for row in rows:
+        found.setdefault(row.decision_id, []).append(_card(row))
+    return found
 
 
 async def decision_of_message(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypedDict, Unpack
 
@@ -55,11 +56,16 @@ def upsert_decision(conn: Connection, *, row: dict[str, Any]) -> None:
     conn.execute(stmt, row)
 
 
-async def get_state(session: AsyncSession, *, decision_id: str) -> DecisionState | None:
-    state = await session.scalar(
-        select(DecisionRow.state).where(DecisionRow.decision_id == decision_id)
+async def get_states(
+    session: AsyncSession, *, decision_ids: Sequence[str]
+) -> dict[str, DecisionState]:
+    """The current state of each of ``decision_ids`` the store knows."""
+    rows = await session.execute(
+        select(DecisionRow.decision_id, DecisionRow.state).where(
+            DecisionRow.decision_id.in_(decision_ids)
+        )
     )
-    return None if state is None else DecisionState.model_validate(state)
+    return {row.decision_id: DecisionState.model_validate(row.state) for row in rows}
 
 
 def select_decisions(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from adapters.store import audit, card_jobs, cards, decisions, feedback
 from adapters.store.audit import EventFilters
+from adapters.store.card_jobs import DueCards
 from adapters.store.decisions import DecisionFilters
 from adapters.store.engine import make_async_engine
 from adapters.store.export import write_models
@@ -132,10 +133,16 @@ class Store:
             card_jobs.claim, task_queue=task_queue, limit=limit, lease=lease, now=datetime.now(UTC)
         )
 
-    async def card_notices(self, decision_id: str) -> list[tuple[int, Notice]]:
-        """Notices queued beside a decision's cards and not yet sent, oldest first."""
+    async def cards_to_draw(self, decision_ids: Sequence[str]) -> dict[str, DueCards]:
+        """What drawing each decision's cards needs, read in one go for a whole batch
+        (three queries, not three per decision)."""
         async with self._sessions() as session:
-            return await card_jobs.pending_notices(session, decision_id=decision_id)
+            states = await decisions.get_states(session, decision_ids=decision_ids)
+            notices = await card_jobs.pending_notices(session, decision_ids=decision_ids)
+            posted = await cards.list_cards(session, decision_ids=decision_ids)
+        return {
+            i: DueCards(states.get(i), notices.get(i, []), posted.get(i, [])) for i in decision_ids
+        }
 
     async def cards_drawn(self, drawn: Sequence[tuple[str, int, Sequence[int]]]) -> None:
         """Release the jobs of decisions whose cards now show (decision, version, notice
@@ -228,7 +235,8 @@ class Store:
 
     async def decision_state(self, decision_id: str) -> DecisionState | None:
         async with self._sessions() as session:
-            return await decisions.get_state(session, decision_id=decision_id)
+            found = await decisions.get_states(session, decision_ids=[decision_id])
+        return found.get(decision_id)
 
     async def verify(self, decision_id: str | None = None) -> VerifyReport:
         """Recompute one decision's chain, or all of them, and report the first break
@@ -259,7 +267,8 @@ class Store:
 
     async def cards(self, decision_id: str) -> list[CardRef]:
         async with self._sessions() as session:
-            return await cards.list_cards(session, decision_id=decision_id)
+            found = await cards.list_cards(session, decision_ids=[decision_id])
+        return found.get(decision_id, [])
 
     async def save_card(self, decision_id: str, card: CardRef) -> None:
         await self._write(cards.save_card, decision_id=decision_id, card=card)

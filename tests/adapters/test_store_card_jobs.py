@@ -8,8 +8,8 @@ import asyncio
 from datetime import timedelta
 
 from adapters.store import Store
-from signoff.channels import Notice
-from tests.helpers.builders import make_state
+from signoff.channels import CardRef, Notice
+from tests.helpers.builders import make_request, make_state
 
 LEASE = timedelta(seconds=30)
 
@@ -73,12 +73,27 @@ async def test_notices_are_queued_once_and_gone_once_sent(store: Store) -> None:
     await store.record([], state, cards_for="tq", notices=queued)  # a retried audit write
     [decision] = await store.claim_card_jobs("tq", limit=10, lease=LEASE)
 
-    notices = await store.card_notices(decision)
+    notices = (await store.cards_to_draw([decision]))[decision].notices
     await store.cards_drawn([(decision, state.version, [i for i, _ in notices])])
 
     assert [n.text for _, n in notices] == ["Due soon."]
-    assert await store.card_notices(decision) == []
+    assert (await store.cards_to_draw([decision]))[decision].notices == []
     assert await store.claim_card_jobs("tq", limit=10, lease=LEASE) == []
+
+
+async def test_a_batch_reads_each_decisions_state_notices_and_cards_apart(store: Store) -> None:
+    first, second = make_state(), make_state(request=make_request(id="refund-2"))
+    await store.record([], first, cards_for="tq", notices=[("n-1", reminder())])
+    await store.record([], second, cards_for="tq")
+    await store.save_card("refund-2", CardRef(channel="slack", recipient="bob", ref={"ts": "1"}))
+
+    due = await store.cards_to_draw(["refund-2", first.decision_id, "nobody"])
+
+    assert due[first.decision_id].state == first and due["refund-2"].state == second
+    assert [n.text for _, n in due[first.decision_id].notices] == ["Due soon."]
+    assert due["refund-2"].notices == [] and due[first.decision_id].posted == []
+    assert [c.recipient for c in due["refund-2"].posted] == ["bob"]
+    assert due["nobody"].state is None
 
 
 async def test_a_notice_alone_makes_the_job_due_again(store: Store) -> None:
