@@ -33,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import SlackSettings, make_client
 from bots.slack import handlers, messages
 from bots.slack.handlers import Click, Submission
-from bots.slack.modals import MODAL_KINDS, MODAL_OPENERS
+from bots.slack.modals import DELEGATE, MODAL_KINDS, MODAL_OPENERS
 from signoff.client import SignoffClient
 from signoff.errors import DecisionNotFound
 from signoff.models import Directory
@@ -116,7 +116,11 @@ def build_app(
     @app.view(MODAL_CALLBACKS)
     async def on_submission(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         submission = Submission.of(body)
-        errors = handlers.submission_errors(submission, directory)
+        errors = handlers.submission_errors(submission)
+        delegate_to = None
+        if not errors and submission.context.kind == "delegate":
+            delegate_to, error = await handlers.delegate_target(directory, submission, client)
+            errors = {DELEGATE[0]: error} if error else {}
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -125,7 +129,7 @@ def build_app(
         if principal is None:
             reply: str | None = messages.NOT_LINKED
         else:
-            reply = await handlers.submit(signoff, directory, principal, submission)
+            reply = await handlers.submit(signoff, principal, submission, delegate_to)
         await _tell(client, submission.context.channel, submission.user, reply)
 
     @app.command("/signoff")

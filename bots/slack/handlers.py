@@ -12,6 +12,7 @@ button click is keyed by the click's ``action_ts``; a modal submission by the vi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ __all__ = [
     "Submission",
     "act",
     "click",
+    "delegate_target",
     "find_principal",
     "modal_for",
     "slash_command",
@@ -41,6 +43,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+PICK_LOOKUP_SECONDS = 2.0
 
 PREFIX = "signoff:"
 # button -> (action kind, extra fields); buttons not here open a modal
@@ -186,7 +190,7 @@ async def modal_for(client: SignoffClient, button: Click) -> dict:
     return modal(context, proposal_text=text)
 
 
-def submission_errors(submission: Submission, directory: Directory) -> dict[str, str]:
+def submission_errors(submission: Submission) -> dict[str, str]:
     """Errors to show in the modal (block id -> message), checked before acking."""
     context, values = submission.context, submission.values
     kind = context.kind
@@ -194,27 +198,39 @@ def submission_errors(submission: Submission, directory: Directory) -> dict[str,
     if context.needs_reason:
         required.append(REASON[0])
     errors = {block: messages.REQUIRED for block in required if not values.get(block)}
-    if kind == "delegate" and DELEGATE[0] not in errors:
-        target = directory.by_identity("slack", str(values[DELEGATE[0]]))
-        if target is None:
-            errors[DELEGATE[0]] = messages.DELEGATE_NOT_LINKED
-        elif values[DELEGATE[0]] == submission.user:
-            errors[DELEGATE[0]] = messages.DELEGATE_SELF
+    if kind == "delegate" and values.get(DELEGATE[0]) == submission.user:
+        errors[DELEGATE[0]] = messages.DELEGATE_SELF
     return errors
 
 
+async def delegate_target(
+    directory: Directory, submission: Submission, web_client: AsyncWebClient
+) -> tuple[str | None, str | None]:
+    """The principal picked in a delegate modal, found as a clicking person is (Slack id,
+    else the e-mail of their Slack profile), or the error to show in the modal. The
+    lookup happens before the ack, which must reach Slack within 3 s, so a Slack API
+    slower than :data:`PICK_LOOKUP_SECONDS` is an error to retry, not a silent wait."""
+    picked = str(submission.values.get(DELEGATE[0]))
+    try:
+        async with asyncio.timeout(PICK_LOOKUP_SECONDS):
+            target = await find_principal(directory, picked, web_client)
+    except TimeoutError:
+        return None, messages.DELEGATE_SLOW
+    return (target, None) if target else (None, messages.DELEGATE_NOT_LINKED)
+
+
 async def submit(
-    client: SignoffClient, directory: Directory, principal: str, submission: Submission
+    client: SignoffClient, principal: str, submission: Submission, delegate_to: str | None = None
 ) -> str | None:
-    """Perform a submitted modal's action (validated by :func:`submission_errors`)."""
+    """Perform a submitted modal's action (validated by :func:`submission_errors`; a
+    delegation's target found by :func:`delegate_target`)."""
     context, values = submission.context, submission.values
     kind = ActionKind(context.kind)
     fields: dict[str, Any] = {"reason": values.get(REASON[0])}
     if kind is ActionKind.EDIT:
         fields["edited_text"] = values.get(TEXT[0])
     elif kind is ActionKind.DELEGATE:
-        target = directory.by_identity("slack", str(values.get(DELEGATE[0])))
-        fields["delegate_to"] = target.id if target else None
+        fields["delegate_to"] = delegate_to
     elif kind is ActionKind.OVERRIDE:
         fields["verdict"] = values.get(VERDICT[0])
     action = Action(

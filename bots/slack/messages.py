@@ -21,6 +21,7 @@ BAD_BUTTON = "This button does not belong to a Signoff decision."
 UNKNOWN_FORM = "This form does not belong to Signoff."
 DELEGATE_NOT_LINKED = "That person is not linked to a Signoff identity."
 DELEGATE_SELF = "Pick someone other than yourself."
+DELEGATE_SLOW = "Slack did not say in time who that is; please submit again."
 
 MODAL_SUBMIT = "Submit"
 MODAL_CLOSE = "Cancel"

@@ -277,7 +277,38 @@ async def test_delegating_to_yourself_or_an_unlinked_user_is_shown_in_the_modal(
     await asyncio.sleep(0.3)
     assert await live.signoff.state(decision_id) == before
     assert before.stage is not None and before.stage.asked == ["alice", "bob"]
-    assert [call.method for call in bot.api.calls] == ["views.open"]
+    assert "chat.postEphemeral" not in [call.method for call in bot.api.calls]
+
+
+async def test_a_slack_too_slow_to_say_who_was_picked_asks_to_submit_again(
+    live: Harness, bot: Bot
+) -> None:
+    bot.api.profiles["UTESS2"] = {"email": "tess@example.com"}
+    bot.api.delays["users.info"] = 3.0  # past what fits in Slack's 3-second ack
+    decision_id = await submit(live, TWO_STAGES)
+    await bot.send(click(decision_id, "delegate"))
+    view = await modal(bot, "signoff:delegate")
+
+    reply = await answer(bot, submission(view, picked_user("UTESS2")))
+
+    assert reply == {"response_action": "errors", "errors": {"delegate": messages.DELEGATE_SLOW}}
+    state = await live.signoff.state(decision_id)
+    assert state.stage is not None and "tess" not in state.stage.asked
+
+
+async def test_a_delegate_linked_only_by_email_can_be_picked(live: Harness, bot: Bot) -> None:
+    bot.api.profiles["UTESS2"] = {"email": "tess@example.com"}  # tess, under another Slack id
+    decision_id = await submit(live, TWO_STAGES)
+    await bot.send(click(decision_id, "delegate"))
+    view = await modal(bot, "signoff:delegate")
+
+    assert await answer(bot, submission(view, picked_user("UTESS2"))) is None
+
+    async def handed_over() -> DecisionState | None:
+        state = await live.signoff.state(decision_id)
+        return state if state.stage and "tess" in state.stage.asked else None
+
+    await eventually(handed_over)
 
 
 # -- override -------------------------------------------------------------------------------

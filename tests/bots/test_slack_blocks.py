@@ -14,11 +14,9 @@ from slack_sdk.models.views import View
 from bots.slack import MAX_BLOCKS, approval_blocks
 from bots.slack.handlers import Submission, submission_errors
 from bots.slack.modals import ModalContext, modal
-from signoff.config import load_directory
 from signoff.messages import EDIT_REASON_LABEL, REASON_LABEL, REQUIRED
 from signoff.models import Edit, Source, Status, Vote
 from signoff.view import card_view
-from tests.conftest import FIXTURES
 from tests.helpers.builders import (
     SUBMITTED_AT,
     make_outcome,
@@ -284,4 +282,4 @@ def test_a_modal_submitted_without_a_reason_it_insists_on_says_so_in_the_modal(
     context = ModalContext.load(opened(button)["private_metadata"])
     submitted = Submission(context=context, user="UALICE", action_id="V1", values=values)
 
-    assert submission_errors(submitted, load_directory(FIXTURES / "directory.yaml")) == errors
+    assert submission_errors(submitted) == errors

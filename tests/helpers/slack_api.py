@@ -55,6 +55,8 @@ class SlackApi:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         # users.info answers from here: Slack user id -> profile fields, e.g. {"email": ...}
         self.profiles: dict[str, dict[str, Any]] = {}
+        # seconds to wait before answering a method, as a slow Slack would
+        self.delays: dict[str, float] = {}
         # what was POSTed to a response_url (``response_url(name)``), by name
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self._failures: deque[_Failure] = deque()
@@ -156,6 +158,8 @@ class SlackApi:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
         authorization = request.headers.get("Authorization")
         failure = self._failures.popleft() if self._failures else None
         status = failure.status if failure else 200
