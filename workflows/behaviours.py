@@ -5,34 +5,37 @@ new decision meets costs it a marker event and an upsert of Temporal's own
 ``TemporalChangeVersion`` search attribute, so the changes made so far are gathered under
 one patch asked for when a run begins: a run begun on this code has them all at the cost
 of one marker, and a run begun before asks for each change's own patch at the point it
-always did. A later change adds its own patch id to ``Change`` and, once no run older
-than it is left, joins the next gathering patch.
+always did.
+
+A later change calls :meth:`Behaviours.has` with a patch id of its own, outside
+``GATHERED_CHANGES``: runs begun under ``GATHERED`` did not have it either, so it is
+recorded on its own. Once no run older than it is left, it may join a new gathering patch.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 from temporalio import workflow
 
 GATHERED = "behaviours-2026-11"
-"""The patch that stands for every ``Change`` at once."""
+"""The patch that stands for every change in ``GATHERED_CHANGES`` at once."""
 
-Change = Literal[
-    "cards-from-store",
-    "deliver-only-where-heard",
-    "search-attributes-on-action",
-    "timeout-keeps-edit",
-]
+GATHERED_CHANGES = frozenset(
+    {
+        "cards-from-store",
+        "deliver-only-where-heard",
+        "search-attributes-on-action",
+        "timeout-keeps-edit",
+    }
+)
 
 
 class Behaviours:
     """Create it in the workflow's ``__init__``, before any handler can ask."""
 
     def __init__(self) -> None:
-        self._all = workflow.patched(GATHERED)
+        self._gathered = workflow.patched(GATHERED)
 
-    def has(self, change: Change) -> bool:
+    def has(self, change: str) -> bool:
         """Whether this run behaves as changed; asks (and, the first time on a new run,
-        records) the change's own patch only for runs begun before the gathering."""
-        return self._all or workflow.patched(change)
+        records) the change's own patch unless the gathering patch covers it."""
+        return (self._gathered and change in GATHERED_CHANGES) or workflow.patched(change)

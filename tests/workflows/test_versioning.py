@@ -5,10 +5,14 @@ begun before each change keep replaying (``tests/replay``)."""
 from __future__ import annotations
 
 import json
+import uuid
 
 from temporalio.client import WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer, Worker
 
 from tests.conftest import Harness, make_request
+from tests.helpers.versioned_workflows import NAME, AfterTheLaterChange, BeforeTheLaterChange
 from workflows import workflow_id_for
 from workflows.behaviours import GATHERED
 
@@ -31,3 +35,26 @@ async def test_a_new_decision_records_one_patch_however_many_changes_it_runs_wit
 
     handle = live.client.get_workflow_handle(workflow_id_for(request.id))
     assert _patches(await handle.fetch_history()) == [GATHERED]
+
+
+async def _history_of(env: WorkflowEnvironment, workflow: type) -> WorkflowHistory:
+    queue = f"versioned-{uuid.uuid4().hex[:8]}"
+    async with Worker(env.client, task_queue=queue, workflows=[workflow]):
+        handle = await env.client.start_workflow(NAME, id=queue, task_queue=queue)
+        assert await handle.result() is True
+    return await handle.fetch_history()
+
+
+async def test_a_change_made_after_the_gathering_is_not_taken_by_runs_begun_before_it(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    begun_before = await _history_of(dev_env, BeforeTheLaterChange)
+    begun_after = await _history_of(dev_env, AfterTheLaterChange)
+
+    replayed = await Replayer(workflows=[AfterTheLaterChange]).replay_workflow(
+        begun_before, raise_on_replay_failure=False
+    )
+
+    assert replayed.replay_failure is None, replayed.replay_failure
+    assert _patches(begun_before) == [GATHERED]
+    assert _patches(begun_after) == [GATHERED, "a-later-change"]
