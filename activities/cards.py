@@ -57,8 +57,11 @@ class CardActivities:
 
 
 def _recipients(state: DecisionState, target: ChannelTarget) -> list[str | None]:
-    """None stands for the shared card; approvers get direct messages when asked to."""
+    """None stands for the shared card; approvers get direct messages when asked to, and
+    so do the reviewers of an automatic approval sampled for QA."""
     shared: list[str | None] = (
         [None] if target.destination is not None or not target.direct_messages else []
     )
-    return shared + list(state.waiting_on if target.direct_messages else [])
+    if not target.direct_messages:
+        return shared
+    return shared + list(dict.fromkeys([*state.waiting_on, *state.qa_reviewers]))

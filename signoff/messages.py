@@ -6,6 +6,7 @@ from signoff.models import ActionKind, Status
 
 BADGE_PENDING = "AI suggestion — needs your sign-off"
 BADGE_AUTOMATIC = "Decided automatically"
+BADGE_SAMPLED = "Decided automatically — picked for a QA look back: was it right?"
 
 STATUS_WORDS: dict[Status, str] = {
     Status.PENDING: "Waiting for sign-off",

@@ -149,7 +149,7 @@ def card_view(state: DecisionState, *, proposal_chars: int = 600) -> CardView:
         use_case=request.use_case,
         subject=request.subject,
         requester=request.requester,
-        badge=_badge(state.status),
+        badge=_badge(state),
         status=state.status,
         status_words=messages.STATUS_WORDS[state.status],
         proposal_text=_shorten(text, proposal_chars) if text is not None else None,
@@ -219,12 +219,12 @@ def actions_for(state: DecisionState, viewer: str) -> list[ActionKind]:
     return allowed
 
 
-def _badge(status: Status) -> str:
-    if status is Status.PENDING:
+def _badge(state: DecisionState) -> str:
+    if state.status is Status.PENDING:
         return messages.BADGE_PENDING
-    if status is Status.AUTO_APPROVED:
-        return messages.BADGE_AUTOMATIC
-    return messages.STATUS_WORDS[status]
+    if state.status is Status.AUTO_APPROVED:
+        return messages.BADGE_SAMPLED if state.sampled_for_qa else messages.BADGE_AUTOMATIC
+    return messages.STATUS_WORDS[state.status]
 
 
 def _actions(state: DecisionState) -> list[ActionKind]:

@@ -177,6 +177,14 @@ class DecisionState(BaseModel):
     def waiting_on(self) -> list[str]:
         return self.stage.waiting_on if self.stage and not self.status.is_final else []
 
+    @property
+    def qa_reviewers(self) -> list[str]:
+        """Who is asked to look back at an automatic approval sampled for QA (and answer
+        with feedback): the people of the policy's first stage, but not the requester."""
+        if not (self.sampled_for_qa and self.plan.stages):
+            return []
+        return [p for p in self.plan.stages[0].approvers if p != self.request.requester]
+
 
 class DecisionSummary(BaseModel):
     """The row auditors filter on; a projection of :class:`DecisionState`."""

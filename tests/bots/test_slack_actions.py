@@ -19,7 +19,9 @@ from adapters.slack import make_client
 from adapters.store import Store
 from bots.slack import SlackChannel, messages
 from signoff import SignoffPlugin
-from signoff.models import AuditKind, DecisionState, Proposal, Status
+from signoff.messages import BADGE_SAMPLED
+from signoff.models import AuditKind, DecisionState, Proposal, RiskTier, Status
+from signoff.policy import qa_sampled
 from signoff.settings import Settings
 from tests.conftest import Harness
 from tests.helpers.decisions import DIRECTORY, final_state, submit, votes
@@ -224,6 +226,28 @@ async def test_escalating_from_an_out_of_date_card_is_refused_to_that_person(
     assert "out of date" in told["text"]
     state = await live.signoff.state(decision_id)
     assert state.stage is not None and state.stage.index == 1
+
+
+# -- QA sampling ----------------------------------------------------------------------------
+
+
+async def test_an_automatic_approval_sampled_for_qa_asks_the_leads_to_look_back_in_slack(
+    live: Harness, bot: Bot
+) -> None:
+    candidates = (f"qa-{n}-{uuid.uuid4().hex[:6]}" for n in range(1000))
+    decision_id = next(c for c in candidates if qa_sampled(c, 0.5))
+    await submit(live, "slack-auto-qa", id=decision_id, confidence=0.95, risk_tier=RiskTier.LOW)
+
+    ((card,), _) = await eventually(lambda: dm_cards(bot.api, "UALICE", "UBOB"))
+    assert BADGE_SAMPLED in json.dumps(card, ensure_ascii=False)
+    assert {"signoff:thumb_up", "signoff:thumb_down"} <= set(button_values(card))
+
+    await bot.send(click(decision_id, "thumb_down", user="UBOB"))
+
+    async def thumbs() -> dict[str, str]:
+        return dict((await live.signoff.state(decision_id)).feedback.thumbs)
+
+    assert await eventually(thumbs) == {"bob": "down"}
 
 
 # -- delegate -------------------------------------------------------------------------------

@@ -115,6 +115,28 @@ def test_an_auto_approved_decision_says_it_was_decided_automatically():
     assert view.deadline is None
 
 
+def test_an_automatic_approval_sampled_for_qa_asks_its_reader_to_look_back():
+    state = make_state(
+        status=Status.AUTO_APPROVED,
+        stage=None,
+        sampled_for_qa=True,
+        outcome=make_outcome(status=Status.AUTO_APPROVED, decided_by=[]),
+    )
+
+    view = card_view(state)
+
+    assert view.badge.startswith("Decided automatically — picked for a QA look back")
+    assert {ActionKind.THUMB, ActionKind.CORRECTION} <= set(view.actions)
+    assert state.qa_reviewers == state.plan.stages[0].approvers
+
+
+def test_the_requester_is_not_asked_to_look_back_at_their_own_sampled_decision():
+    state = make_state(sampled_for_qa=True, request=make_request(requester="alice"))
+
+    assert "alice" in state.plan.stages[0].approvers
+    assert "alice" not in state.qa_reviewers
+
+
 def test_a_cancelled_decision_offers_feedback_only():
     state = make_state(
         status=Status.CANCELLED,

@@ -34,6 +34,29 @@ async def test_a_share_of_automatic_approvals_is_sampled_for_qa_and_audited(
     assert "sampled_for_qa" in kinds
 
 
+async def test_an_automatic_approval_sampled_for_qa_is_sent_to_the_first_stage_to_look_back(
+    live: Harness,
+) -> None:
+    ids = [f"qa-{n}-{live.task_queue}" for n in range(1000)]
+    sampled = next(c for c in ids if qa_sampled(c, 0.5))
+    not_sampled = next(c for c in ids if not qa_sampled(c, 0.5))
+    for decision_id in (not_sampled, sampled):  # the outbox draws the older job no later
+        request = make_request(
+            "auto-low-risk-dm", id=decision_id, confidence=0.95, risk_tier=RiskTier.LOW
+        )
+        assert (await live.signoff.submit(request)).status is Status.AUTO_APPROVED
+
+    async def posted() -> list[tuple[str, str | None, str]]:
+        found = [p for p in live.channel.posts if p[0] == sampled]
+        return found if len(found) == 2 else []
+
+    assert sorted(await eventually(posted)) == [
+        (sampled, "alice", "auto_approved"),
+        (sampled, "bob", "auto_approved"),
+    ]
+    assert [p for p in live.channel.posts if p[0] == not_sampled] == []
+
+
 async def test_a_guardrail_flag_sends_a_confident_proposal_to_people(live: Harness) -> None:
     request = make_request("auto-low-risk", confidence=0.99, risk_tier=RiskTier.LOW, flags=["pii"])
     state = await live.signoff.submit(request)
