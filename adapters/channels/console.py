@@ -17,6 +17,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from signoff.channels import CardRef, Notice
+from signoff.messages import BADGE_SAMPLED
 from signoff.models import ChannelTarget, DecisionState, Status
 
 __all__ = ["ConsoleChannel", "render_card"]
@@ -61,6 +62,8 @@ def render_card(state: DecisionState, *, proposal_chars: int = 200) -> list[str]
         lines.append(f"  outcome {outcome.status.value}{who} at {_when(outcome.decided_at)}{why}")
         if outcome.final_text is not None and outcome.final_text != outcome.original_text:
             lines.append(f"  final: {_shorten(outcome.final_text, proposal_chars)}")
+    if state.sampled_for_qa:
+        lines.append(f"  {BADGE_SAMPLED}")
     return lines
 
 

@@ -145,6 +145,16 @@ async def test_console_redraw_shows_the_outcome(caplog: pytest.LogCaptureFixture
     assert "waiting on" not in caplog.text
 
 
+async def test_console_card_of_a_sampled_automatic_approval_asks_for_a_look_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    state = make_state(status=Status.AUTO_APPROVED, stage=None, sampled_for_qa=True)
+    with caplog.at_level(logging.INFO, logger="signoff.console"):
+        await ConsoleChannel().post(state, ChannelTarget(kind="console"), recipient="alice")
+
+    assert "picked for a QA look back" in caplog.text
+
+
 async def test_console_truncates_a_long_proposal(caplog: pytest.LogCaptureFixture) -> None:
     channel = ConsoleChannel(proposal_chars=40)
     request = make_request(proposal={"text": "word " * 200})
