@@ -95,13 +95,12 @@ class CardOutbox:
     async def _draw(self, decision_id: str, due: DueCards) -> tuple[str, int, list[int]] | None:
         """Draw one decision's cards; what to mark drawn, or None when it failed."""
         try:
-            state = due.state
+            state, notices = due.read()
             if state is not None:
-                queued = [notice for _, notice in due.notices]
-                await self._cards.draw(CardPublishInput(state=state, notices=queued), due.posted)
+                await self._cards.draw(CardPublishInput(state=state, notices=notices), due.posted)
             self._failures.pop(decision_id, None)
             version = state.version if state is not None else -1
-            return decision_id, version, [i for i, _ in due.notices]
+            return decision_id, version, due.notice_ids
         except Exception as exc:
             failures = self._failures[decision_id] = self._failures.get(decision_id, 0) + 1
             wait = min(timedelta(seconds=2 ** min(failures, 10)), self._max_backoff)

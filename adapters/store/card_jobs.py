@@ -34,12 +34,26 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DueCards:
-    """What drawing one decision's cards needs: its state (None: the store has none),
-    the notices queued beside it, and the cards already posted."""
+    """What drawing one decision's cards needs: its stored state (None: the store has
+    none), the notices queued beside it (row id, JSON), and the cards already posted.
 
-    state: DecisionState | None
-    notices: list[tuple[int, Notice]]
+    State and notices stay JSON until :meth:`read`, so a row this code cannot read (one
+    written by a newer worker, say) fails that decision's draw alone, not its batch."""
+
+    state_document: dict[str, Any] | None
+    notice_documents: list[tuple[int, dict[str, Any]]]
     posted: list[CardRef]
+
+    @property
+    def notice_ids(self) -> list[int]:
+        return [row_id for row_id, _ in self.notice_documents]
+
+    def read(self) -> tuple[DecisionState | None, list[Notice]]:
+        """Raises:
+        pydantic.ValidationError: a stored state or notice this code cannot read."""
+        doc = self.state_document
+        state = None if doc is None else DecisionState.model_validate(doc)
+        return state, [Notice.model_validate(n) for _, n in self.notice_documents]
 
 
 def enqueue(
@@ -128,16 +142,16 @@ def claim(
 
 async def pending_notices(
     session: AsyncSession, *, decision_ids: Sequence[str]
-) -> dict[str, list[tuple[int, Notice]]]:
-    """Each decision's unsent notices with their row ids, oldest first (none: no entry)."""
+) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """Each decision's unsent notices as (row id, JSON), oldest first (none: no entry)."""
     rows = await session.execute(
         select(CardNoticeRow.decision_id, CardNoticeRow.id, CardNoticeRow.notice)
         .where(CardNoticeRow.decision_id.in_(decision_ids))
         .order_by(CardNoticeRow.id)
     )
-    found: dict[str, list[tuple[int, Notice]]] = {}
+    found: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for row in rows:
-        found.setdefault(row.decision_id, []).append((row.id, Notice.model_validate(row.notice)))
+        found.setdefault(row.decision_id, []).append((row.id, row.notice))
     return found
 
 

@@ -56,16 +56,22 @@ def upsert_decision(conn: Connection, *, row: dict[str, Any]) -> None:
     conn.execute(stmt, row)
 
 
-async def get_states(
+async def get_state(session: AsyncSession, *, decision_id: str) -> DecisionState | None:
+    found = (await get_state_documents(session, decision_ids=[decision_id])).get(decision_id)
+    return None if found is None else DecisionState.model_validate(found)
+
+
+async def get_state_documents(
     session: AsyncSession, *, decision_ids: Sequence[str]
-) -> dict[str, DecisionState]:
-    """The current state of each of ``decision_ids`` the store knows."""
+) -> dict[str, dict[str, Any]]:
+    """The stored state of each of ``decision_ids`` the store knows, as JSON: the caller
+    validates each, so one it cannot read fails alone, not the whole batch."""
     rows = await session.execute(
         select(DecisionRow.decision_id, DecisionRow.state).where(
             DecisionRow.decision_id.in_(decision_ids)
         )
     )
-    return {row.decision_id: DecisionState.model_validate(row.state) for row in rows}
+    return {row.decision_id: row.state for row in rows}
 
 
 def select_decisions(

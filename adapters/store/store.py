@@ -137,7 +137,7 @@ class Store:
         """What drawing each decision's cards needs, read in one go for a whole batch
         (three queries, not three per decision)."""
         async with self._sessions() as session:
-            states = await decisions.get_states(session, decision_ids=decision_ids)
+            states = await decisions.get_state_documents(session, decision_ids=decision_ids)
             notices = await card_jobs.pending_notices(session, decision_ids=decision_ids)
             posted = await cards.list_cards(session, decision_ids=decision_ids)
         return {
@@ -235,8 +235,7 @@ class Store:
 
     async def decision_state(self, decision_id: str) -> DecisionState | None:
         async with self._sessions() as session:
-            found = await decisions.get_states(session, decision_ids=[decision_id])
-        return found.get(decision_id)
+            return await decisions.get_state(session, decision_id=decision_id)
 
     async def verify(self, decision_id: str | None = None) -> VerifyReport:
         """Recompute one decision's chain, or all of them, and report the first break

@@ -73,11 +73,11 @@ async def test_notices_are_queued_once_and_gone_once_sent(store: Store) -> None:
     await store.record([], state, cards_for="tq", notices=queued)  # a retried audit write
     [decision] = await store.claim_card_jobs("tq", limit=10, lease=LEASE)
 
-    notices = (await store.cards_to_draw([decision]))[decision].notices
-    await store.cards_drawn([(decision, state.version, [i for i, _ in notices])])
+    due = (await store.cards_to_draw([decision]))[decision]
+    await store.cards_drawn([(decision, state.version, due.notice_ids)])
 
-    assert [n.text for _, n in notices] == ["Due soon."]
-    assert (await store.cards_to_draw([decision]))[decision].notices == []
+    assert [n.text for n in due.read()[1]] == ["Due soon."]
+    assert (await store.cards_to_draw([decision]))[decision].notice_ids == []
     assert await store.claim_card_jobs("tq", limit=10, lease=LEASE) == []
 
 
@@ -89,11 +89,11 @@ async def test_a_batch_reads_each_decisions_state_notices_and_cards_apart(store:
 
     due = await store.cards_to_draw(["refund-2", first.decision_id, "nobody"])
 
-    assert due[first.decision_id].state == first and due["refund-2"].state == second
-    assert [n.text for _, n in due[first.decision_id].notices] == ["Due soon."]
-    assert due["refund-2"].notices == [] and due[first.decision_id].posted == []
+    assert due[first.decision_id].read() == (first, [reminder()])
+    assert due["refund-2"].read() == (second, [])
+    assert due[first.decision_id].posted == []
     assert [c.recipient for c in due["refund-2"].posted] == ["bob"]
-    assert due["nobody"].state is None
+    assert due["nobody"].read() == (None, [])
 
 
 async def test_a_notice_alone_makes_the_job_due_again(store: Store) -> None:
