@@ -614,27 +614,73 @@ async def main(args: argparse.Namespace) -> None:
         data_converter=pydantic_data_converter,
         ui=False,
     )
-    bare = shape = full = None
-    extra: dict[str, Any] = {}
+    rounds: list[Round] = []
     try:
-        if args.only in (None, "bare"):
-            print("bare Temporal baseline ...", flush=True)
-            bare = await bare_phase(env.client, args.decisions, args.concurrency, args.warmup)
-        if args.only in (None, "shape"):
-            print("Signoff's shape on Temporal, with no work ...", flush=True)
-            shape = await shape_phase(env.client, args.decisions, args.concurrency, args.warmup)
-        if args.only in (None, "signoff"):
-            print("Signoff lifecycle ...", flush=True)
-            full, extra = await signoff_phase(
-                env.client, settings, args.decisions, args.concurrency, args.warmup
-            )
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"round {number} of {args.rounds}", flush=True)
+            rounds.append(await run_round(env.client, settings, args))
         server_kb = server_peak_rss_kb()
     finally:
         await env.shutdown()
         db.drop()
         shutil.rmtree(workdir, ignore_errors=True)
-    extra["slow_tasks"] = core_logs.slow_tasks
-    report(args, bare, shape, full, extra, server_kb)
+    middle = sorted(rounds, key=Round.ratio)[len(rounds) // 2]
+    middle.extra["slow_tasks"] = core_logs.slow_tasks
+    report(args, middle.bare, middle.shape, middle.full, middle.extra, server_kb)
+    if len(rounds) > 1:
+        print(f"\n{Round.HEADER}")
+        for number, each in enumerate(rounds, 1):
+            print(each.row(number))
+        print("The figures above are those of the round with the median ratio.")
+
+
+@dataclass
+class Round:
+    """One pass of each phase; the phases run one after another, so a round compares
+    them under the same conditions of a noisy machine."""
+
+    bare: Phase | None
+    shape: Phase | None
+    full: Phase | None
+    extra: dict[str, Any]
+
+    HEADER = "round   bare/s  shape/s  Signoff/s  ratio  shape/bare  Signoff/shape"
+
+    def ratio(self) -> float:
+        """Signoff over bare; 0 when one of them did not run."""
+        return _share(self.full, self.bare) or 0.0
+
+    def row(self, number: int) -> str:
+        nan = float("nan")
+        bare, shape, full = (p.rate if p else nan for p in (self.bare, self.shape, self.full))
+        ceiling = _share(self.shape, self.bare) or nan
+        ours = _share(self.full, self.shape) or nan
+        return (
+            f"{number:5d}  {bare:7.1f}  {shape:7.1f}  {full:9.1f}  {self.ratio():5.2f}"
+            f"  {ceiling:10.2f}  {ours:13.2f}"
+        )
+
+
+def _share(part: Phase | None, whole: Phase | None) -> float | None:
+    return part.rate / whole.rate if part and whole and whole.rate else None
+
+
+async def run_round(client: Client, settings: Settings, args: argparse.Namespace) -> Round:
+    bare = shape = full = None
+    extra: dict[str, Any] = {}
+    if args.only in (None, "bare"):
+        print("bare Temporal baseline ...", flush=True)
+        bare = await bare_phase(client, args.decisions, args.concurrency, args.warmup)
+    if args.only in (None, "shape"):
+        print("Signoff's shape on Temporal, with no work ...", flush=True)
+        shape = await shape_phase(client, args.decisions, args.concurrency, args.warmup)
+    if args.only in (None, "signoff"):
+        print("Signoff lifecycle ...", flush=True)
+        full, extra = await signoff_phase(
+            client, settings, args.decisions, args.concurrency, args.warmup
+        )
+    return Round(bare, shape, full, extra)
 
 
 def cli() -> None:
@@ -642,6 +688,12 @@ def cli() -> None:
     parser.add_argument("--decisions", "-n", type=int, default=200)
     parser.add_argument("--concurrency", "-c", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured decisions first")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every phase this many times, in turn, and report the median round",
+    )
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument(
         "--only", choices=["bare", "shape", "signoff"], help="one phase, for profiling"
