@@ -57,11 +57,15 @@ class CardActivities:
 
 
 def _recipients(state: DecisionState, target: ChannelTarget) -> list[str | None]:
-    """None stands for the shared card; approvers get direct messages when asked to, and
-    so do the reviewers of an automatic approval sampled for QA."""
+    """None stands for the shared card. Where the policy sends direct messages, everyone
+    the decision has asked gets one, even when it was decided before the chat could
+    first be reached (a card that shows who decided, rather than none), and so do the
+    reviewers of an automatic approval sampled for QA."""
     shared: list[str | None] = (
         [None] if target.destination is not None or not target.direct_messages else []
     )
     if not target.direct_messages:
         return shared
-    return shared + list(dict.fromkeys([*state.waiting_on, *state.qa_reviewers]))
+    stages = [*state.past_stages, *([state.stage] if state.stage else [])]
+    asked = [person for stage in stages for person in stage.asked]
+    return shared + list(dict.fromkeys([*asked, *state.qa_reviewers]))

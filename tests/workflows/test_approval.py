@@ -82,6 +82,22 @@ async def test_a_chat_outage_delays_the_card_but_loses_no_decision(live: Harness
     assert live.channel.fail_next == 0
 
 
+async def test_everyone_asked_gets_a_card_even_when_the_decision_was_taken_before_the_chat_answered(
+    live: Harness,
+) -> None:
+    live.channel.fail_next = 1  # the first draw fails; the retry finds the decision taken
+    request = make_request("first-lead-dm")
+    await live.signoff.submit(request)
+
+    await live.signoff.perform(request.id, "approve", "bob")
+
+    def posted() -> list[tuple[str | None, str]]:
+        return sorted((who, status) for d, who, status in live.channel.posts if d == request.id)
+
+    await _until(lambda: len(posted()) == 2, seconds=30)
+    assert posted() == [("alice", "approved"), ("bob", "approved")]
+
+
 async def test_pending_lists_what_waits_for_a_person_by_pseudonymous_token(
     live: Harness,
 ) -> None:
