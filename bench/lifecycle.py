@@ -619,7 +619,7 @@ async def main(args: argparse.Namespace) -> None:
         for number in range(1, args.rounds + 1):
             if args.rounds > 1:
                 print(f"round {number} of {args.rounds}", flush=True)
-            rounds.append(await run_round(env.client, settings, args))
+            rounds.append(await run_round(env.client, settings, args, number))
         server_kb = server_peak_rss_kb()
     finally:
         await env.shutdown()
@@ -666,21 +666,31 @@ def _share(part: Phase | None, whole: Phase | None) -> float | None:
     return part.rate / whole.rate if part and whole and whole.rate else None
 
 
-async def run_round(client: Client, settings: Settings, args: argparse.Namespace) -> Round:
-    bare = shape = full = None
+PHASES = ("bare", "shape", "signoff")
+
+
+async def run_round(
+    client: Client, settings: Settings, args: argparse.Namespace, number: int
+) -> Round:
+    """Each phase once; round n starts at the n-th phase, so over three rounds no phase
+    always runs first, on the emptiest server."""
+    found: dict[str, Phase] = {}
     extra: dict[str, Any] = {}
-    if args.only in (None, "bare"):
-        print("bare Temporal baseline ...", flush=True)
-        bare = await bare_phase(client, args.decisions, args.concurrency, args.warmup)
-    if args.only in (None, "shape"):
-        print("Signoff's shape on Temporal, with no work ...", flush=True)
-        shape = await shape_phase(client, args.decisions, args.concurrency, args.warmup)
-    if args.only in (None, "signoff"):
-        print("Signoff lifecycle ...", flush=True)
-        full, extra = await signoff_phase(
-            client, settings, args.decisions, args.concurrency, args.warmup
-        )
-    return Round(bare, shape, full, extra)
+    n, c, warmup = args.decisions, args.concurrency, args.warmup
+    start = (number - 1) % len(PHASES)
+    for name in PHASES[start:] + PHASES[:start]:
+        if args.only not in (None, name):
+            continue
+        if name == "bare":
+            print("bare Temporal baseline ...", flush=True)
+            found[name] = await bare_phase(client, n, c, warmup)
+        elif name == "shape":
+            print("Signoff's shape on Temporal, with no work ...", flush=True)
+            found[name] = await shape_phase(client, n, c, warmup)
+        else:
+            print("Signoff lifecycle ...", flush=True)
+            found[name], extra = await signoff_phase(client, settings, n, c, warmup)
+    return Round(found.get("bare"), found.get("shape"), found.get("signoff"), extra)
 
 
 def cli() -> None:
@@ -692,12 +702,11 @@ def cli() -> None:
         "--rounds",
         type=int,
         default=1,
-        help="run every phase this many times, in turn, and report the median round",
+        help="run every phase this many times, in turn (each round starting at the next"
+        " phase), and report the median round",
     )
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument(
-        "--only", choices=["bare", "shape", "signoff"], help="one phase, for profiling"
-    )
+    parser.add_argument("--only", choices=PHASES, help="one phase, for profiling")
     parser.add_argument(
         "--bytecode",
         choices=["cache", "env"],
