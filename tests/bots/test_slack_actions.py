@@ -141,6 +141,16 @@ def button_values(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+async def handed_to(live: Harness, decision_id: str, person: str) -> DecisionState:
+    """The decision's state once ``person`` is asked at its stage."""
+
+    async def asked() -> DecisionState | None:
+        state = await live.signoff.state(decision_id)
+        return state if state.stage and person in state.stage.asked else None
+
+    return await eventually(asked)
+
+
 async def decided(live: Harness, decision_id: str, by: str = "alice") -> None:
     await live.signoff.perform(decision_id, "approve", by)
     assert (await final_state(live, decision_id)).status is Status.APPROVED
@@ -264,11 +274,7 @@ async def test_delegate_hands_the_vote_to_the_picked_person_who_is_then_asked(
 
     assert await answer(bot, submission(view, picked_user("UTESS"))) is None
 
-    async def handed_over() -> DecisionState | None:
-        state = await live.signoff.state(decision_id)
-        return state if state.stage and "tess" in state.stage.asked else None
-
-    state = await eventually(handed_over)
+    state = await handed_to(live, decision_id, "tess")
     assert state.stage is not None and state.stage.asked == ["tess", "bob"]
     ((card,),) = await eventually(lambda: dm_cards(bot.api, "UTESS"))
     assert button_values(card)["signoff:approve"] == {"d": decision_id, "s": 0}
@@ -328,11 +334,7 @@ async def test_a_delegate_linked_only_by_email_can_be_picked(live: Harness, bot:
 
     assert await answer(bot, submission(view, picked_user("UTESS2"))) is None
 
-    async def handed_over() -> DecisionState | None:
-        state = await live.signoff.state(decision_id)
-        return state if state.stage and "tess" in state.stage.asked else None
-
-    await eventually(handed_over)
+    await handed_to(live, decision_id, "tess")
 
 
 # -- override -------------------------------------------------------------------------------
