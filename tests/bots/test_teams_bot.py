@@ -5,6 +5,7 @@ connector; and the same decision clicked in Slack and Teams at once."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import aiohttp
@@ -25,7 +26,9 @@ from bots.teams.channel import TeamsChannel
 from bots.teams.conversations import conversation_key, user_key
 from bots.teams.server import MESSAGES_PATH, make_adapter, web_app
 from signoff import SignoffPlugin
-from signoff.models import AuditKind, Status
+from signoff.messages import BADGE_SAMPLED
+from signoff.models import AuditKind, RiskTier, Status
+from signoff.policy import qa_sampled
 from signoff.settings import Settings
 from tests.conftest import Harness, make_request
 from tests.helpers.adaptive_cards import assert_valid_card, verbs
@@ -82,6 +85,29 @@ async def test_the_whole_loop_runs_in_teams(teams: Teams, store: Store) -> None:
 
     assert await eventually(stored) == {"bob": "up"}
     assert (await teams.harness.signoff.state(decision_id)).feedback.thumbs == {"bob": "up"}
+
+
+async def test_an_automatic_approval_sampled_for_qa_asks_the_leads_to_look_back_in_teams(
+    teams: Teams,
+) -> None:
+    candidates = (f"qa-{n}-{teams.harness.task_queue}" for n in range(1000))
+    decision_id = next(c for c in candidates if qa_sampled(c, 0.5))
+    request = make_request("teams-auto-qa", id=decision_id, confidence=0.95, risk_tier=RiskTier.LOW)
+    assert (await teams.harness.signoff.submit(request)).status is Status.AUTO_APPROVED
+
+    posts = await posted_cards(teams, 3)
+    cards = {p.conversation_id: p.body["attachments"][0]["content"] for p in posts}
+    assert set(cards) == {TEAM_CHANNEL, "a:personal-aad-alice", "a:personal-aad-bob"}
+    card = cards["a:personal-aad-bob"]
+    assert_valid_card(card)
+    assert BADGE_SAMPLED in json.dumps(card, ensure_ascii=False)
+    assert {"thumb_up", "thumb_down"} <= verbs(card)
+
+    thumb_down = teams.execute(decision_id, "thumb_down", aad="aad-bob", stage=None)
+    status, _ = await teams.send(thumb_down)
+
+    assert status == 200
+    assert (await teams.harness.signoff.state(decision_id)).feedback.thumbs == {"bob": "down"}
 
 
 async def test_reject_with_a_reason_rejects_and_keeps_the_reason(teams: Teams) -> None:
