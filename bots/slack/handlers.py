@@ -21,10 +21,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots import acting
 from bots.slack import messages
 from bots.slack.modals import DELEGATE, REASON, TEXT, VERDICT, ModalContext, modal
 from signoff.client import SignoffClient
-from signoff.errors import ActionRefused, DecisionNotFound
+from signoff.errors import DecisionNotFound
 from signoff.messages import STATUS_WORDS
 from signoff.models import STAGE_KINDS, Action, ActionKind, Directory
 from signoff.models.state import DecisionState
@@ -151,13 +152,7 @@ async def find_principal(
 
 async def act(client: SignoffClient, decision_id: str, action: Action) -> str | None:
     """Apply the action; the refusal or failure to show the person, if any."""
-    try:
-        await client.act(decision_id, action)
-    except ActionRefused as refused:
-        return refused.message
-    except DecisionNotFound:
-        return messages.NOT_FOUND.format(decision_id=decision_id)
-    return None
+    return await acting.act(client, decision_id, [action], not_found=messages.NOT_FOUND)
 
 
 async def click(client: SignoffClient, principal: str, button: Click) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from bots import acting
 from bots.teams import messages
 from bots.teams.execute import Execute
 from bots.teams.rendering import ADAPTIVE_CARD, card_activity, personal_card, shared_card
@@ -175,14 +176,7 @@ async def feedback_loop(
                 via="teams",
             )
         )
-    try:
-        for action in actions:
-            await client.act(decision_id, action)
-    except ActionRefused as refused:
-        return refused.message
-    except DecisionNotFound:
-        return messages.NOT_FOUND.format(decision_id=decision_id)
-    return None
+    return await acting.act(client, decision_id, actions, not_found=messages.NOT_FOUND)
 
 
 def _feedback_text(feedback: Any) -> str | None:
