@@ -7,6 +7,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY adapters ./adapters
 COPY bots ./bots
+# Installed as one package, `signoff` (its subpackages are the folders above).
 RUN pip install --no-cache-dir .
 USER nobody
 ENTRYPOINT ["signoff"]

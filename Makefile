@@ -15,12 +15,14 @@ $(STAMP): pyproject.toml
 
 ## Start the dev Temporal server, a worker, the SQLite store and sample decisions.
 dev: $(STAMP)
-	$(BIN)/python -m signoff.cli dev --demo
+	$(BIN)/python -m signoff.app.cli dev --demo
 
-## Lint, then run the whole suite against real Temporal, SQLite and PostgreSQL.
+## Lint, check the layers' import contracts, then run the whole suite against real
+## Temporal, SQLite and PostgreSQL.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m tests.helpers.layers
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

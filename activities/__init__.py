@@ -1,22 +1,20 @@
 """The side effects decision workflows ask for."""
 
-from activities.audit import AuditActivities
-from activities.card_outbox import CardOutbox
-from activities.cards import CardActivities
-from activities.delivery import DeliveryActivities
-from activities.inputs import (
+from signoff.activities.deliver_outcome import DeliveryActivities
+from signoff.activities.inputs import (
     AuditRecordInput,
     CardPublishInput,
     OutcomeDeliverInput,
     PlanResolveInput,
 )
-from activities.planning import PlanningActivities
+from signoff.activities.publish_cards import CardActivities
+from signoff.activities.record_audit import AuditActivities
+from signoff.activities.resolve_plan import PlanningActivities
 
 __all__ = [
     "AuditActivities",
     "AuditRecordInput",
     "CardActivities",
-    "CardOutbox",
     "CardPublishInput",
     "DeliveryActivities",
     "OutcomeDeliverInput",

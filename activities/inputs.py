@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from signoff.channels import Notice
-from signoff.models import AuditEvent, DecisionRequest, DecisionState, Outcome
+from signoff.core.channel import Notice
+from signoff.core.models import AuditEvent, DecisionRequest, DecisionState, Outcome
 
 
 class PlanResolveInput(BaseModel):

@@ -48,9 +48,11 @@ from temporalio.worker import (
     Worker,
 )
 
-from signoff.channels import CardRef, Notice
-from signoff.client import SignoffClient
-from signoff.models import (
+from signoff.app.plugin import SignoffPlugin
+from signoff.client.signoff_client import SignoffClient
+from signoff.core.channel import CardRef, Notice
+from signoff.core.contract import workflow_id_for
+from signoff.core.models import (
     ChannelTarget,
     DecisionRequest,
     DecisionState,
@@ -58,10 +60,8 @@ from signoff.models import (
     Proposal,
     RiskTier,
 )
-from signoff.plugin import SignoffPlugin
-from signoff.search import ALL_KEYS
-from signoff.settings import Settings
-from workflows import workflow_id_for
+from signoff.core.search_attributes import ALL_KEYS
+from signoff.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 APPROVERS = ["a1", "a2", "a3", "a4", "a5"]
@@ -90,7 +90,7 @@ DIRECTORY = "people:\n" + "".join(
 
 @dataclass
 class NoopChannel:
-    """Implements :class:`signoff.channels.Channel`, draws nothing, and notes when each
+    """Implements :class:`signoff.core.channel.Channel`, draws nothing, and notes when each
     decision's card first showed a final status."""
 
     kind: str = "console"

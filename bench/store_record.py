@@ -37,9 +37,9 @@ from sqlalchemy import Engine, event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adapters.store import Store
 from bench.scratch_database import ScratchDatabase
-from signoff.models import (
+from signoff.adapters.store import Store
+from signoff.core.models import (
     AuditEvent,
     AuditKind,
     DecisionPlan,

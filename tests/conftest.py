@@ -19,12 +19,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from adapters.store import Store
 from signoff import SignoffClient, SignoffPlugin
-from signoff.models import DecisionRequest, ModelInfo, Proposal, RiskTier
-from signoff.search import ALL_KEYS
-from signoff.settings import Settings
-from signoff.worker import ensure_search_attributes
+from signoff.adapters.store import Store
+from signoff.app.worker import ensure_search_attributes
+from signoff.core.models import DecisionRequest, ModelInfo, Proposal, RiskTier
+from signoff.core.search_attributes import ALL_KEYS
+from signoff.core.settings import Settings
 from tests.helpers.http_recorder import HttpRecorder
 from tests.helpers.recording_channel import RecordingChannel
 

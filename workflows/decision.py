@@ -8,41 +8,84 @@ Update returns only once its audit events are durably recorded.
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities import PlanningActivities, PlanResolveInput
-    from signoff.models import Action, ActionKind, ActionResult, DecisionState, Outcome
-    from signoff.policy import check, is_repeat_vote, route
-    from workflows.behaviours import Behaviours
-    from workflows.human_actions import apply
-    from workflows.inputs import DecisionCarry, DecisionWorkflowInput
-    from workflows.lifecycle import Lifecycle
-    from workflows.outboxes import LOCAL, Outboxes
-    from workflows.search_attributes import search_updates
-    from workflows.timers import fire_due_timers, next_timer
+    from signoff.activities import PlanningActivities, PlanResolveInput
+    from signoff.core import messages
+    from signoff.core.contract import (
+        DECISION_WORKFLOW,
+        STARTED_UPDATE,
+        STATE_QUERY,
+        DecisionCarry,
+        DecisionWorkflowInput,
+        ErrorType,
+        RefusalCode,
+    )
+    from signoff.core.models import Action, ActionKind, ActionResult, DecisionState, Outcome
+    from signoff.core.policy import check, is_repeat_vote, route
+    from signoff.workflows.effects import LOCAL, Effects
+    from signoff.workflows.human_actions import apply
+    from signoff.workflows.lifecycle import Lifecycle
+    from signoff.workflows.patches import Patches
+    from signoff.workflows.search_upserts import search_updates
+    from signoff.workflows.timers import fire_due_timers, next_timer
 
-REFUSED = "SignoffRefused"
+REFUSED = ErrorType.REFUSED
 
 
-@workflow.defn(name="signoff.Decision")
+def _human_action(kind: ActionKind) -> Any:
+    """The Update named for ``kind``: validated before anything reaches history, then
+    applied by :meth:`DecisionWorkflow._act`."""
+
+    # ``self`` stays unannotated: the SDK leaves only an unannotated ``self`` out of
+    # the Update's argument types.
+    async def update(self, action: Action) -> ActionResult:
+        return await self._act(action)
+
+    def validate(self, action: Action) -> None:
+        self._validate(action)
+
+    update.__name__ = update.__qualname__ = kind.value
+    handler = workflow.update(name=kind.value)(update)
+    handler.validator(validate)
+    return handler
+
+
+@workflow.defn(name=DECISION_WORKFLOW)
 class DecisionWorkflow:
+    """One decision. Its interface: the ``run`` input, the ``started`` Update, the
+    ``state`` query, and one Update per :class:`ActionKind` below."""
+
+    approve = _human_action(ActionKind.APPROVE)
+    reject = _human_action(ActionKind.REJECT)
+    edit = _human_action(ActionKind.EDIT)
+    request_changes = _human_action(ActionKind.REQUEST_CHANGES)
+    escalate = _human_action(ActionKind.ESCALATE)
+    delegate = _human_action(ActionKind.DELEGATE)
+    comment = _human_action(ActionKind.COMMENT)
+    override = _human_action(ActionKind.OVERRIDE)
+    cancel = _human_action(ActionKind.CANCEL)
+    thumb = _human_action(ActionKind.THUMB)
+    correction = _human_action(ActionKind.CORRECTION)
+    ground_truth = _human_action(ActionKind.GROUND_TRUTH)
+
     @workflow.init
     def __init__(self, input: DecisionWorkflowInput) -> None:
         carry = input.carry
-        self._behaviours = Behaviours()
+        self._patches = Patches()
         self._life: Lifecycle | None = Lifecycle(carry.state, carry.next_seq) if carry else None
         self._applied: dict[str, ActionResult] = dict(carry.applied) if carry else {}
-        self._outboxes = (
-            Outboxes(self._life, self._behaviours, audited=carry.next_seq) if self._life else None
+        self._effects = (
+            Effects(self._life, self._patches, audited=carry.next_seq) if self._life else None
         )
         self._startup_error: str | None = None
         self._closing = False
         self._handing_over = False
         self._search: dict[str, object] = {}
-        for kind in ActionKind:
-            workflow.set_update_handler(kind.value, self._act, validator=self._validate)
 
     # -- run ---------------------------------------------------------------------------
 
@@ -50,14 +93,14 @@ class DecisionWorkflow:
     async def run(self, input: DecisionWorkflowInput) -> Outcome:
         if self._life is None:
             self._life = await self._begin(input)
-        if self._outboxes is None:
-            self._outboxes = Outboxes(self._life, self._behaviours, audited=0)
-        self._outboxes.start()
+        if self._effects is None:
+            self._effects = Effects(self._life, self._patches, audited=0)
+        self._effects.start()
         await self._review()
         carry = await self._learn(input)
         self._closing = True
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._outboxes.close()
+        await self._effects.close()
         if carry is not None:
             workflow.continue_as_new(input.model_copy(update={"carry": carry}))
         assert self._life.state.outcome is not None
@@ -74,7 +117,7 @@ class DecisionWorkflow:
             # Let a waiting `started` Update report why before the workflow fails.
             self._startup_error = str(err.cause or err)
             await workflow.wait_condition(workflow.all_handlers_finished)
-            raise ApplicationError(self._startup_error, type="InvalidPolicy") from err
+            raise ApplicationError(self._startup_error, type=ErrorType.INVALID_POLICY) from err
         return Lifecycle.begin(
             input.request, plan, route(input.request, plan.policy), workflow.now()
         )
@@ -95,7 +138,7 @@ class DecisionWorkflow:
                 except TimeoutError:
                     pass
             if life.state.edit is not None and not life.timeout_keeps_edit:
-                life.timeout_keeps_edit = self._behaviours.has("timeout-keeps-edit")
+                life.timeout_keeps_edit = self._patches.has("timeout-keeps-edit")
             fire_due_timers(life, max(workflow.now(), due or now))
         self._upsert_search()
 
@@ -133,17 +176,11 @@ class DecisionWorkflow:
         if action.action_id in self._applied:
             return
         if self._life is None:
-            raise ApplicationError(
-                "The decision is still starting; try again in a moment.",
-                "starting",
-                type=REFUSED,
-            )
+            raise ApplicationError(messages.STILL_STARTING, RefusalCode.STARTING, type=REFUSED)
         if self._handing_over:
-            raise ApplicationError(
-                "The decision is moving to a fresh history; try again.", "retry", type=REFUSED
-            )
+            raise ApplicationError(messages.HANDING_OVER, RefusalCode.RETRY, type=REFUSED)
         if self._closing:
-            raise ApplicationError("The feedback window has closed.", "closed", type=REFUSED)
+            raise ApplicationError(messages.FEEDBACK_CLOSED, RefusalCode.CLOSED, type=REFUSED)
         refusal = check(self._life.state, action)
         if refusal is not None:
             raise ApplicationError(refusal.message, refusal.code, type=REFUSED)
@@ -157,18 +194,18 @@ class DecisionWorkflow:
         if refusal is not None:
             # Another update changed the decision after this one was validated.
             life.refused(action, refusal, now)
-            await self._require_outboxes().audited_through(life.next_seq)
-            raise ApplicationError(refusal.message, refusal.code, "audited", type=REFUSED)
+            await self._require_effects().audited_through(life.next_seq)
+            raise ApplicationError(refusal.message, refusal.code, RefusalCode.AUDITED, type=REFUSED)
         if is_repeat_vote(life.state, action):
-            result = self._result(action, applied=False, message="Your vote was already recorded.")
+            result = self._result(action, applied=False, message=messages.ALREADY_VOTED)
         else:
             result = self._result(action, applied=True, message=apply(life, action, now))
             # Keeps search attributes true after the outcome too (a later override);
             # decisions started before this change replay without it.
-            if self._behaviours.has("search-attributes-on-action"):
+            if self._patches.has("search-attributes-on-action"):
                 self._upsert_search()
         self._applied[action.action_id] = result
-        await self._require_outboxes().audited_through(life.next_seq)
+        await self._require_effects().audited_through(life.next_seq)
         return result
 
     def _result(self, action: Action, *, applied: bool, message: str) -> ActionResult:
@@ -182,7 +219,9 @@ class DecisionWorkflow:
             message=message,
         )
 
-    @workflow.update(name="started", unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON)
+    @workflow.update(
+        name=STARTED_UPDATE, unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON
+    )
     async def started(self) -> DecisionState:
         """Waits until the policy is resolved and routed; fails when it cannot be. When
         the workflow fails first, the caller reads the failure from the workflow."""
@@ -190,10 +229,10 @@ class DecisionWorkflow:
             lambda: self._life is not None or self._startup_error is not None
         )
         if self._life is None:
-            raise ApplicationError(self._startup_error or "", type="InvalidPolicy")
+            raise ApplicationError(self._startup_error or "", type=ErrorType.INVALID_POLICY)
         return self._life.state
 
-    @workflow.query(name="state")
+    @workflow.query(name=STATE_QUERY)
     def state(self) -> DecisionState:
         return self._require_life().state
 
@@ -204,9 +243,9 @@ class DecisionWorkflow:
         if updates:
             workflow.upsert_search_attributes(updates)
 
-    def _require_outboxes(self) -> Outboxes:
-        assert self._outboxes is not None, "the decision has not started"
-        return self._outboxes
+    def _require_effects(self) -> Effects:
+        assert self._effects is not None, "the decision has not started"
+        return self._effects
 
     def _require_life(self) -> Lifecycle:
         assert self._life is not None, "the decision has not started"

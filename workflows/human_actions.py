@@ -1,6 +1,6 @@
 """Transitions for what people do during review: vote, edit, escalate, delegate, override.
 
-Each function applies one action that :func:`signoff.policy.check` already allowed and
+Each function applies one action that :func:`signoff.core.policy.check` already allowed and
 returns the sentence to show the actor.
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from signoff.channels import Notice
-from signoff.models import Action, ActionKind, AuditKind, Edit, Override, Status, Vote
-from signoff.policy import stage_verdict, verdict_of
-from workflows.learning import label_ground_truth, record_correction, record_thumb
-from workflows.lifecycle import Lifecycle
+from signoff.core import messages
+from signoff.core.channel import Notice
+from signoff.core.models import Action, ActionKind, AuditKind, Edit, Override, Status, Vote
+from signoff.core.policy import stage_verdict, verdict_of
+from signoff.workflows.learning import label_ground_truth, record_correction, record_thumb
+from signoff.workflows.lifecycle import Lifecycle
 
 
 def _vote(life: Lifecycle, action: Action, now: datetime) -> str:
@@ -30,14 +31,14 @@ def _vote(life: Lifecycle, action: Action, now: datetime) -> str:
     )
     settled = stage_verdict(stage)
     if settled is None:
-        return f"Your vote to {verdict} is recorded; waiting on {', '.join(stage.waiting_on)}."
+        return messages.VOTE_RECORDED.format(verdict=verdict, waiting=", ".join(stage.waiting_on))
     voters = [v.actor for v in stage.votes if v.verdict == settled]
     if settled == "reject":
         status = Status.REJECTED
     else:
         status = Status.APPROVED_WITH_EDITS if life.state.edit else Status.APPROVED
     life.finalize(status, now, decided_by=voters, reason=action.reason)
-    return f"Decision {status.value.replace('_', ' ')}."
+    return messages.DECIDED.format(status=status.value.replace("_", " "))
 
 
 def _edit(life: Lifecycle, action: Action, now: datetime) -> str:
@@ -75,13 +76,13 @@ def _request_changes(life: Lifecycle, action: Action, now: datetime) -> str:
         data={"verdict": "request_changes", "reason": action.reason, "via": action.via},
     )
     life.finalize(Status.CHANGES_REQUESTED, now, decided_by=[action.actor], reason=action.reason)
-    return "Changes requested; the application has your instructions."
+    return messages.CHANGES_REQUESTED
 
 
 def _escalate(life: Lifecycle, action: Action, now: datetime) -> str:
     life.escalate(now, actor=action.actor, reason=action.reason)
     assert life.state.stage is not None
-    return f"Escalated to '{life.state.stage.name}'."
+    return messages.ESCALATED.format(stage=life.state.stage.name)
 
 
 def _delegate(life: Lifecycle, action: Action, now: datetime) -> str:
@@ -99,10 +100,12 @@ def _delegate(life: Lifecycle, action: Action, now: datetime) -> str:
         Notice(
             kind="assignment",
             recipients=[target],
-            text=f"{action.actor} asked you to sign off '{life.state.request.title}'.",
+            text=messages.NOTICE_ASSIGNED.format(
+                actor=action.actor, title=life.state.request.title
+            ),
         )
     )
-    return f"Delegated to {target}."
+    return messages.DELEGATED.format(target=target)
 
 
 def _comment(life: Lifecycle, action: Action, now: datetime) -> str:
@@ -113,12 +116,12 @@ def _comment(life: Lifecycle, action: Action, now: datetime) -> str:
         detail=action.reason,
         data={"text": action.reason},
     )
-    return "Comment added."
+    return messages.COMMENT_ADDED
 
 
 def _cancel(life: Lifecycle, action: Action, now: datetime) -> str:
     life.finalize(Status.CANCELLED, now, decided_by=[action.actor], reason=action.reason)
-    return "Decision cancelled."
+    return messages.CANCELLED
 
 
 def _override(life: Lifecycle, action: Action, now: datetime) -> str:
@@ -163,10 +166,12 @@ def _override(life: Lifecycle, action: Action, now: datetime) -> str:
         Notice(
             kind="outcome",
             recipients=[state.request.requester],
-            text=f"{action.actor} overrode '{state.request.title}': {action.verdict}.",
+            text=messages.NOTICE_OVERRIDDEN.format(
+                actor=action.actor, title=state.request.title, verdict=action.verdict
+            ),
         )
     )
-    return f"Override recorded: {action.verdict}."
+    return messages.OVERRIDE_RECORDED.format(verdict=action.verdict)
 
 
 TRANSITIONS: dict[ActionKind, Callable[[Lifecycle, Action, datetime], str]] = {

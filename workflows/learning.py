@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from signoff.channels import Notice
-from signoff.models import Action, AuditKind, GroundTruth, HistoryEntry
-from workflows.lifecycle import Lifecycle
+from signoff.core import messages
+from signoff.core.channel import Notice
+from signoff.core.models import Action, AuditKind, GroundTruth, HistoryEntry
+from signoff.workflows.lifecycle import Lifecycle
 
 
 def record_thumb(life: Lifecycle, action: Action, now: datetime) -> str:
@@ -25,7 +26,7 @@ def record_thumb(life: Lifecycle, action: Action, now: datetime) -> str:
         detail=action.thumb,
         data={"thumb": action.thumb, "via": action.via},
     )
-    return f"Thanks — thumbs {action.thumb} recorded."
+    return messages.THUMB_RECORDED.format(thumb=action.thumb)
 
 
 def record_correction(life: Lifecycle, action: Action, now: datetime) -> str:
@@ -39,7 +40,7 @@ def record_correction(life: Lifecycle, action: Action, now: datetime) -> str:
         detail=action.reason,
         data={"text": action.reason},
     )
-    return "Thanks — your correction is recorded."
+    return messages.CORRECTION_RECORDED
 
 
 def label_ground_truth(life: Lifecycle, action: Action, now: datetime) -> str:
@@ -71,11 +72,11 @@ def label_ground_truth(life: Lifecycle, action: Action, now: datetime) -> str:
             Notice(
                 kind="adjudication",
                 recipients=list(plan.adjudicators),
-                text=f"Experts disagree on '{life.state.request.title}': please adjudicate.",
+                text=messages.NOTICE_ADJUDICATE.format(title=life.state.request.title),
             )
         )
-        return "Your label is recorded; experts disagree, so an adjudicator will decide."
-    return "Your label is recorded."
+        return messages.LABEL_DISPUTED
+    return messages.LABEL_RECORDED
 
 
 def _settle(life: Lifecycle, label: str, method: str, experts: list[str], now: datetime) -> str:
@@ -88,4 +89,4 @@ def _settle(life: Lifecycle, label: str, method: str, experts: list[str], now: d
         detail=f"{label} ({method})",
         data=truth.model_dump(mode="json"),
     )
-    return f"Ground truth settled: '{label}' ({method})."
+    return messages.GROUND_TRUTH_SETTLED.format(label=label, method=method)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from signoff.channels import Notice
-from signoff.models import (
+from signoff.core import messages
+from signoff.core.channel import Notice
+from signoff.core.models import (
     Action,
     AuditEvent,
     AuditKind,
@@ -25,7 +26,7 @@ from signoff.models import (
     StageState,
     Status,
 )
-from signoff.policy import Refusal, Route
+from signoff.core.policy import Refusal, Route
 
 TIMEOUT_ACTOR = "signoff:timer"
 POLICY_ACTOR = "signoff:policy"
@@ -35,7 +36,7 @@ class Lifecycle:
     def __init__(self, state: DecisionState, next_seq: int = 0) -> None:
         self.state = state
         self.next_seq = next_seq
-        self.audit_outbox: list[AuditEvent] = []
+        self.events_to_record: list[AuditEvent] = []
         self.notices: list[Notice] = []
         self.deliveries: list[Outcome] = []
         # Whether an approval by timeout keeps a reviewer's edit; decisions that began
@@ -67,7 +68,7 @@ class Lifecycle:
             data=data or {},
         )
         self.next_seq += 1
-        self.audit_outbox.append(event)
+        self.events_to_record.append(event)
         self.state.history.append(
             HistoryEntry(at=at, kind=kind.value, actor=actor, stage=stage, detail=detail)
         )
@@ -161,10 +162,10 @@ class Lifecycle:
             Notice(
                 kind="escalation",
                 recipients=list(nxt.approvers),
-                text=(
-                    f"Escalated to you ({nxt.name}): '{self.state.request.title}'"
-                    + (f" — {reason}" if reason else "")
-                ),
+                text=messages.NOTICE_ESCALATED.format(
+                    stage=nxt.name, title=self.state.request.title
+                )
+                + (f" — {reason}" if reason else ""),
             )
         )
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from signoff.channels import Notice
-from signoff.models import AuditKind, Status, TimeoutAction
-from workflows.lifecycle import TIMEOUT_ACTOR, Lifecycle
+from signoff.core import messages
+from signoff.core.channel import Notice
+from signoff.core.models import AuditKind, Status, TimeoutAction
+from signoff.workflows.lifecycle import TIMEOUT_ACTOR, Lifecycle
 
 
 def next_timer(life: Lifecycle) -> datetime | None:
@@ -45,7 +46,7 @@ def fire_due_timers(life: Lifecycle, now: datetime) -> None:
             Notice(
                 kind="reminder",
                 recipients=waiting,
-                text=f"Reminder: '{state.request.title}' is waiting for your sign-off.",
+                text=messages.NOTICE_REMINDER.format(title=state.request.title),
             )
         )
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 from rich.console import Console
 
-from adapters.channels.console import ConsoleChannel, render_card
-from adapters.channels.webhook import WebhookChannel, WebhookEvent
-from signoff.channels import Channel
-from signoff.settings import Settings
+from signoff.adapters.channels.console import ConsoleChannel, render_card
+from signoff.adapters.channels.webhook import WebhookChannel, WebhookEvent
+from signoff.core.channel import Channel
+from signoff.core.settings import Settings
 
 __all__ = [
     "ConsoleChannel",

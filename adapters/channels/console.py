@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from signoff.channels import CardRef, Notice
-from signoff.messages import BADGE_SAMPLED
-from signoff.models import ChannelTarget, DecisionState, Status
+from signoff.core.channel import CardRef, Notice
+from signoff.core.messages import BADGE_SAMPLED
+from signoff.core.models import ChannelTarget, DecisionState, Status
 
 __all__ = ["ConsoleChannel", "render_card"]
 

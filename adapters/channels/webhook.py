@@ -12,10 +12,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from adapters.webhooks import WebhookSender
-from signoff.channels import CardRef, Notice
-from signoff.config import ConfigError
-from signoff.models import ChannelTarget, DecisionState
+from signoff.adapters.webhooks import WebhookSender
+from signoff.core.catalog import ConfigError
+from signoff.core.channel import CardRef, Notice
+from signoff.core.models import ChannelTarget, DecisionState
 
 __all__ = ["WebhookChannel", "WebhookEvent"]
 

@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.settings import SlackSettings
+from signoff.adapters.slack.slack_settings import SlackSettings
 
 __all__ = ["make_client", "retry_handlers"]
 

@@ -4,7 +4,7 @@ SQLite (a file) by default, PostgreSQL in production; the schema is managed by t
 Alembic migrations shipped in this package and applied by :meth:`Store.open`.
 """
 
-from adapters.store.chain import GENESIS, chain_hash
-from adapters.store.store import Store
+from signoff.adapters.store.chain import GENESIS, chain_hash
+from signoff.adapters.store.store import Store
 
 __all__ = ["GENESIS", "Store", "chain_hash"]

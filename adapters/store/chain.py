@@ -2,8 +2,9 @@
 
 Each event's hash covers the previous event's hash and a canonical rendering of the
 event itself, so changing, removing or reordering any stored event changes every hash
-after it. Writing (:mod:`adapters.store.audit`) and checking (:mod:`adapters.store.verify`)
-both go through :func:`seal`, so they cannot drift apart.
+after it. Writing (:mod:`signoff.adapters.store.audit_events`) and checking
+(:mod:`signoff.adapters.store.verify`) both go through :func:`seal`, so they cannot
+drift apart.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from adapters.store.types import as_utc
-from signoff.models import AuditEvent
+from signoff.adapters.store.types import as_utc
+from signoff.core.models import AuditEvent
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first event of every decision."""

@@ -9,9 +9,9 @@ from typing import Any, TypedDict, Unpack
 from sqlalchemy import Connection, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.store.sql import dialect_of, json_list_contains, upsert
-from adapters.store.tables import AuditEventRow, DecisionRow
-from signoff.models import DecisionState, DecisionSummary, Status
+from signoff.adapters.store.sql import dialect_of, json_list_contains, upsert
+from signoff.adapters.store.tables import AuditEventRow, DecisionRow
+from signoff.core.models import DecisionState, DecisionSummary, Status
 
 _COLUMNS = tuple(c.name for c in DecisionRow.__table__.columns if c.name != "decision_id")
 
@@ -32,7 +32,7 @@ def decision_row(state: DecisionState) -> dict[str, Any]:
     """The decisions row for ``state``, to prepare before the write transaction.
 
     The state is serialised once, by pydantic straight to JSON text (written as it is:
-    see :func:`adapters.store.sql.json_text`).
+    see :func:`signoff.adapters.store.sql.json_text`).
     """
     summary = DecisionSummary.of(state)
     return summary.model_dump() | {

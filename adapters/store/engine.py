@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from adapters.store.urls import async_url, ensure_sqlite_dir, sync_url
+from signoff.adapters.store.urls import async_url, ensure_sqlite_dir, sync_url
 
 BUSY_TIMEOUT_MS = 30_000
 WRITE = {"signoff_write": True}

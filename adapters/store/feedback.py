@@ -13,17 +13,17 @@ from typing import Any
 from sqlalchemy import Connection, Insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.store.sql import upsert
-from adapters.store.tables import FeedbackRow, GroundTruthRow
-from signoff.models import AuditKind
+from signoff.adapters.store.sql import upsert
+from signoff.adapters.store.tables import FeedbackRow, GroundTruthRow
+from signoff.core.models import AuditKind
 
 THUMB = "thumb"
 CORRECTION = "correction"
 
 
 def _feedback_row(row: dict[str, Any]) -> dict[str, Any] | None:
-    """The feedback row an event (as :func:`adapters.store.audit.event_rows` renders it)
-    stands for, or None when it carries none."""
+    """The feedback row an event (as :func:`signoff.adapters.store.audit_events.event_rows`
+    renders it) stands for, or None when it carries none."""
     base = {
         "decision_id": row["decision_id"],
         "actor": row["actor"],
@@ -67,7 +67,7 @@ def _ground_truth(dialect: str) -> Insert:
 
 def project(conn: Connection, *, events: Sequence[dict[str, Any]]) -> None:
     """Write the feedback and ground truth that newly appended ``events`` carry (rows of
-    :func:`adapters.store.audit.event_rows`), one statement each, in event order."""
+    :func:`signoff.adapters.store.audit_events.event_rows`), one statement each, in event order."""
     dialect = conn.dialect.name
     for event in events:
         row = _feedback_row(event)

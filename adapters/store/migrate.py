@@ -13,7 +13,7 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from adapters.store.engine import WRITE, make_sync_engine
+from signoff.adapters.store.engine import WRITE, make_sync_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

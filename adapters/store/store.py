@@ -18,18 +18,18 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from adapters.store import audit, card_jobs, cards, decisions, feedback
-from adapters.store.audit import EventFilters
-from adapters.store.card_jobs import DueCards
-from adapters.store.decisions import DecisionFilters
-from adapters.store.engine import make_async_engine
-from adapters.store.export import write_models
-from adapters.store.migrate import upgrade
-from adapters.store.sql import dialect_of
-from adapters.store.verify import verify_chains
-from adapters.store.writer import make_writer
-from signoff.channels import CardRef, Notice
-from signoff.models import (
+from signoff.adapters.store import audit_events, card_outbox, decisions, feedback, posted_cards
+from signoff.adapters.store.audit_events import EventFilters
+from signoff.adapters.store.card_outbox import DueCards
+from signoff.adapters.store.decisions import DecisionFilters
+from signoff.adapters.store.engine import make_async_engine
+from signoff.adapters.store.export import write_models
+from signoff.adapters.store.migrate import upgrade
+from signoff.adapters.store.sql import dialect_of
+from signoff.adapters.store.verify import verify_chains
+from signoff.adapters.store.writer import make_writer
+from signoff.core.channel import CardRef, Notice
+from signoff.core.models import (
     AuditEvent,
     ChainedEvent,
     DecisionState,
@@ -51,10 +51,10 @@ class Store:
     to the same database at once.
 
     Reads go through the async engine; writes through a writer
-    (:mod:`adapters.store.writer`) that runs each transaction as one blocking function.
+    (:mod:`signoff.adapters.store.writer`) that runs each transaction as one blocking function.
 
     Args:
-        engine: An async engine made by :func:`adapters.store.engine.make_async_engine`.
+        engine: An async engine made by :func:`signoff.adapters.store.engine.make_async_engine`.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -100,7 +100,7 @@ class Store:
 
         With ``cards_for`` (a task queue), the same transaction asks that queue's workers
         to draw the decision's cards at ``state``'s version, with ``notices`` (id,
-        notice) beside them: the card outbox, :mod:`adapters.store.card_jobs`.
+        notice) beside them: the card outbox, :mod:`signoff.adapters.store.card_outbox`.
 
         Idempotent: events already stored (by ``event_id``) are skipped, and notices by
         id, so a retried activity writes nothing twice. Returns how many events were
@@ -110,7 +110,7 @@ class Store:
             return 0
         # Everything that does not depend on the chain head is prepared before the write
         # transaction, so the write lock is held for the SQL and the hashing only.
-        rows = audit.event_rows(events)
+        rows = audit_events.event_rows(events)
         row = None if state is None else decisions.decision_row(state)
         job = None
         if cards_for is not None and state is not None:
@@ -125,12 +125,16 @@ class Store:
     async def card_jobs_due(self, task_queue: str) -> bool:
         """Whether any of ``task_queue``'s card jobs can be claimed now (a read)."""
         async with self._sessions() as session:
-            return await card_jobs.any_due(session, task_queue=task_queue, now=datetime.now(UTC))
+            return await card_outbox.any_due(session, task_queue=task_queue, now=datetime.now(UTC))
 
     async def claim_card_jobs(self, task_queue: str, *, limit: int, lease: timedelta) -> list[str]:
         """Lease up to ``limit`` decisions of ``task_queue`` whose cards are due."""
         return await self._write(
-            card_jobs.claim, task_queue=task_queue, limit=limit, lease=lease, now=datetime.now(UTC)
+            card_outbox.claim,
+            task_queue=task_queue,
+            limit=limit,
+            lease=lease,
+            now=datetime.now(UTC),
         )
 
     async def cards_to_draw(self, decision_ids: Sequence[str]) -> dict[str, DueCards]:
@@ -138,8 +142,8 @@ class Store:
         (three queries, not three per decision)."""
         async with self._sessions() as session:
             states = await decisions.get_state_documents(session, decision_ids=decision_ids)
-            notices = await card_jobs.pending_notices(session, decision_ids=decision_ids)
-            posted = await cards.list_cards(session, decision_ids=decision_ids)
+            notices = await card_outbox.pending_notices(session, decision_ids=decision_ids)
+            posted = await posted_cards.list_cards(session, decision_ids=decision_ids)
         return {
             i: DueCards(states.get(i), notices.get(i, []), posted.get(i, [])) for i in decision_ids
         }
@@ -148,11 +152,11 @@ class Store:
         """Release the jobs of decisions whose cards now show (decision, version, notice
         ids sent); one transaction for the batch."""
         if drawn:
-            await self._write(card_jobs.finished, drawn=drawn, now=datetime.now(UTC))
+            await self._write(card_outbox.finished, drawn=drawn, now=datetime.now(UTC))
 
     async def cards_failed(self, decision_id: str, error: str, retry_in: timedelta) -> None:
         await self._write(
-            card_jobs.failed,
+            card_outbox.failed,
             decision_id=decision_id,
             error=error,
             retry_in=retry_in,
@@ -190,7 +194,7 @@ class Store:
     ) -> list[ChainedEvent]:
         """Events matching every given filter (``since`` inclusive, ``until`` exclusive)."""
         async with self._sessions() as session:
-            return await audit.query_events(
+            return await audit_events.query_events(
                 session,
                 decision_id=decision_id,
                 actor=actor,
@@ -248,9 +252,9 @@ class Store:
     ) -> int:
         """Write matching events to ``out`` (all of them unless ``limit`` is given)."""
         async with self._sessions() as session:
-            rows = await session.stream_scalars(audit.select_events(**filters))
+            rows = await session.stream_scalars(audit_events.select_events(**filters))
             return await write_models(
-                out, _mapped(rows, audit.chained), fmt=fmt, model=ChainedEvent
+                out, _mapped(rows, audit_events.chained), fmt=fmt, model=ChainedEvent
             )
 
     async def export_decisions(
@@ -266,24 +270,28 @@ class Store:
 
     async def cards(self, decision_id: str) -> list[CardRef]:
         async with self._sessions() as session:
-            found = await cards.list_cards(session, decision_ids=[decision_id])
+            found = await posted_cards.list_cards(session, decision_ids=[decision_id])
         return found.get(decision_id, [])
 
     async def save_card(self, decision_id: str, card: CardRef) -> None:
-        await self._write(cards.save_card, decision_id=decision_id, card=card)
+        await self._write(posted_cards.save_card, decision_id=decision_id, card=card)
 
     async def decision_of_message(self, channel: str, message_id: str) -> str | None:
         """The decision a posted card belongs to, found by the channel's message id."""
         async with self._sessions() as session:
-            return await cards.decision_of_message(session, channel=channel, message_id=message_id)
+            return await posted_cards.decision_of_message(
+                session, channel=channel, message_id=message_id
+            )
 
     async def save_conversation(self, channel: str, key: str, reference: dict[str, Any]) -> None:
-        await self._write(cards.save_conversation, channel=channel, key=key, reference=reference)
+        await self._write(
+            posted_cards.save_conversation, channel=channel, key=key, reference=reference
+        )
 
     async def conversation(self, channel: str, key: str) -> dict[str, Any] | None:
         """A conversation reference saved by :meth:`save_conversation`, or None."""
         async with self._sessions() as session:
-            return await cards.get_conversation(session, channel=channel, key=key)
+            return await posted_cards.get_conversation(session, channel=channel, key=key)
 
     async def feedback(self, decision_id: str) -> dict[str, Any]:
         """Current thumbs (one per person), corrections, and ground truth if any."""
@@ -299,12 +307,12 @@ def _record(
 ) -> int:
     """The write transaction of :meth:`Store.record`: append, project, upsert, and
     queue the cards."""
-    fresh = audit.append_events(conn, rows=rows)
+    fresh = audit_events.append_events(conn, rows=rows)
     feedback.project(conn, events=fresh)
     if decision is not None:
         decisions.upsert_decision(conn, row=decision)
     if job is not None:
-        card_jobs.enqueue(conn, **job, now=datetime.now(UTC))
+        card_outbox.enqueue(conn, **job, now=datetime.now(UTC))
     return len(fresh)
 
 

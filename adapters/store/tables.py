@@ -1,6 +1,6 @@
 """The store's rows: typed SQLAlchemy 2.0 models.
 
-Rows are kept apart from the pydantic schemas in :mod:`signoff.models`; the data modules
+Rows are kept apart from the pydantic schemas in :mod:`signoff.core.models`; the data modules
 convert between them. The Alembic migrations in ``migrations/versions`` create exactly
 these tables (a test compares the two).
 """
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from adapters.store.types import JsonDoc, JsonText, UtcDateTime
+from signoff.adapters.store.types import JsonDoc, JsonText, UtcDateTime
 
 # Named constraints, so migrations on SQLite (batch mode) and PostgreSQL can refer to them.
 NAMING = {

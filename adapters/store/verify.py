@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.store.chain import GENESIS, seal
-from adapters.store.tables import AuditEventRow, AuditHeadRow
-from signoff.models import ChainBreak, VerifyReport
+from signoff.adapters.store.chain import GENESIS, seal
+from signoff.adapters.store.tables import AuditEventRow, AuditHeadRow
+from signoff.core.models import ChainBreak, VerifyReport
 
 
 def _row_problem(row: AuditEventRow, seq: int, prev_hash: str) -> str | None:

@@ -29,7 +29,7 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.store.engine import WRITE, make_sync_engine
+from signoff.adapters.store.engine import WRITE, make_sync_engine
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,7 +49,7 @@ class ThreadWriter:
     """Runs each write transaction whole in a worker thread, on a blocking engine.
 
     Args:
-        engine: A blocking engine made by :func:`adapters.store.engine.make_sync_engine`;
+        engine: A blocking engine made by :func:`signoff.adapters.store.engine.make_sync_engine`;
             the writer owns it and disposes of it on :meth:`close`.
         threads: How many transactions may run at once.
     """

@@ -1,8 +1,13 @@
 """The boundary to Microsoft Teams' Bot Framework connector: settings and an outbound
 client with retries. The bot in ``bots/teams`` renders cards and handles clicks."""
 
-from adapters.teams.connector import ConnectorError, TeamsConnector, TokenSource, token_source
-from adapters.teams.settings import TeamsSettings, teams_settings
+from signoff.adapters.teams.connector import (
+    ConnectorError,
+    TeamsConnector,
+    TokenSource,
+    token_source,
+)
+from signoff.adapters.teams.teams_settings import TeamsSettings, teams_settings
 
 __all__ = [
     "ConnectorError",

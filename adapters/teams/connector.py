@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from adapters.teams.settings import TeamsSettings
+from signoff.adapters.teams.teams_settings import TeamsSettings
 
 __all__ = ["ConnectorError", "TeamsConnector", "TokenSource", "token_source"]
 

@@ -6,7 +6,7 @@ Design choices:
 - Requests are verified with the signing secret (Bolt's request verification: a forged
   signature or a timestamp older than 5 minutes gets 401 and reaches no listener).
 - ``authorize=`` answers with the bot token from the settings, so Bolt never calls
-  ``auth.test``; the Web API client is :func:`adapters.slack.make_client` (rate-limit
+  ``auth.test``; the Web API client is :func:`signoff.adapters.slack.make_client` (rate-limit
   and server-error retries) pointed at ``settings.api_base_url``.
 - HTTP mode with ``process_before_response=False``: Bolt runs each listener as a task
   and answers Slack as soon as it calls ``ack()``, so every listener acks first and then
@@ -30,13 +30,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import SlackSettings, make_client
-from bots.slack import handlers, messages
-from bots.slack.handlers import Click, Submission
-from bots.slack.modals import DELEGATE, MODAL_KINDS, MODAL_OPENERS
-from signoff.client import SignoffClient
-from signoff.errors import DecisionNotFound
-from signoff.models import Directory
+from signoff.adapters.slack import SlackSettings, make_client
+from signoff.bots.slack import handlers
+from signoff.bots.slack import slack_messages as messages
+from signoff.bots.slack.handlers import Click, Submission
+from signoff.bots.slack.modals import DELEGATE, MODAL_KINDS, MODAL_OPENERS
+from signoff.client.signoff_client import SignoffClient
+from signoff.core.errors import DecisionNotFound
+from signoff.core.models import Directory
 
 __all__ = ["build_app"]
 
@@ -53,8 +54,8 @@ def build_app(
     web_client: AsyncWebClient | None = None,
     socket_mode: bool = False,
 ) -> AsyncApp:
-    """The Bolt app; serve it with :func:`bots.slack.server.web_app`, or with
-    :func:`bots.slack.socket_mode.serve_socket_mode` when built with ``socket_mode=True``.
+    """The Bolt app; serve it with :func:`signoff.bots.slack.server.web_app`, or with
+    :func:`signoff.bots.slack.socket_mode.serve_socket_mode` when built with ``socket_mode=True``.
 
     Raises:
         ValueError: the settings have no signing secret and the app is not for Socket Mode.

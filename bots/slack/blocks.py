@@ -24,10 +24,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bots.slack.modals import REASON_BUTTONS, REASON_SUFFIX, button_name
-from signoff import messages
-from signoff.models import ActionKind
-from signoff.view import BUTTON_KINDS, CardView
+from signoff.bots.slack.modals import REASON_BUTTONS, REASON_SUFFIX, button_name
+from signoff.core import messages
+from signoff.core.card_view import BUTTON_KINDS, CardView
+from signoff.core.models import ActionKind
 
 __all__ = ["ACTION_IDS", "MAX_BLOCKS", "approval_blocks", "button_value"]
 

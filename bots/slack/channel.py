@@ -16,7 +16,7 @@ Design choices:
   else the shared card. Someone without a card (e.g. the requester told the outcome)
   gets a direct message. A notice without recipients goes to the shared channel.
 - Slack errors propagate as ``SlackApiError`` once the client's retry handlers give up
-  (see :mod:`adapters.slack.client`): the publish activity fails and Temporal retries
+  (see :mod:`signoff.adapters.slack.client`): the publish activity fails and Temporal retries
   it, and cards already posted are in the store, so nothing is posted twice. This holds
   for ``invalid_auth`` too: cards wait until the token is fixed.
 """
@@ -29,11 +29,11 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack.blocks import approval_blocks
-from signoff.channels import CardRef, Notice, card_beside, reachable
-from signoff.messages import NOTICE_HEADINGS
-from signoff.models import ChannelTarget, DecisionState, Directory
-from signoff.view import CardView, card_view
+from signoff.bots.slack.blocks import approval_blocks
+from signoff.core.card_view import CardView, card_view
+from signoff.core.channel import CardRef, Notice, card_beside, reachable
+from signoff.core.messages import NOTICE_HEADINGS
+from signoff.core.models import ChannelTarget, DecisionState, Directory
 
 __all__ = ["SlackChannel"]
 
@@ -46,7 +46,7 @@ class SlackChannel:
     """The Slack side of the channel protocol.
 
     Args:
-        client: A Web API client, e.g. from :func:`adapters.slack.client.make_client`.
+        client: A Web API client, e.g. from :func:`signoff.adapters.slack.client.make_client`.
         directory: Maps principals to Slack user ids (``identities["slack"]``).
     """
 

@@ -2,7 +2,7 @@
 model, talk to the decision workflow through :class:`SignoffClient`, and return the text
 to show the person (``None`` when the card's redraw says it all).
 
-The listeners in :mod:`bots.slack.app` stay thin: ack, call one function here, answer.
+The listeners in :mod:`signoff.bots.slack.app` stay thin: ack, call one function here, answer.
 
 Idempotency: every action's ``action_id`` is derived from the interaction itself, so a
 request Slack delivers twice carries the same id and the workflow applies it once. A
@@ -21,14 +21,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots import acting
-from bots.slack import messages
-from bots.slack.modals import DELEGATE, REASON, TEXT, VERDICT, ModalContext, modal
-from signoff.client import SignoffClient
-from signoff.errors import DecisionNotFound
-from signoff.messages import STATUS_WORDS
-from signoff.models import STAGE_KINDS, Action, ActionKind, Directory
-from signoff.models.state import DecisionState
+from signoff.bots import apply_actions
+from signoff.bots.slack import slack_messages as messages
+from signoff.bots.slack.modals import DELEGATE, REASON, TEXT, VERDICT, ModalContext, modal
+from signoff.client.signoff_client import SignoffClient
+from signoff.core.errors import DecisionNotFound
+from signoff.core.messages import STATUS_WORDS
+from signoff.core.models import STAGE_KINDS, Action, ActionKind, Directory
+from signoff.core.models.state import DecisionState
 
 __all__ = [
     "Click",
@@ -152,7 +152,7 @@ async def find_principal(
 
 async def act(client: SignoffClient, decision_id: str, action: Action) -> str | None:
     """Apply the action; the refusal or failure to show the person, if any."""
-    return await acting.act(client, decision_id, [action], not_found=messages.NOT_FOUND)
+    return await apply_actions.act(client, decision_id, [action], not_found=messages.NOT_FOUND)
 
 
 async def click(client: SignoffClient, principal: str, button: Click) -> str | None:

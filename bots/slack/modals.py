@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bots.slack import messages
+from signoff.bots.slack import slack_messages as messages
 
 __all__ = ["MODAL_KINDS", "MODAL_OPENERS", "ModalContext", "button_name", "modal"]
 

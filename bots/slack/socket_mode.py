@@ -9,7 +9,7 @@ Design choices:
 - Slack authenticates the WebSocket with the app-level token (``xapp-...``) and envelopes
   carry no signature, so build the app with ``build_app(..., socket_mode=True)``.
 - ``apps.connections.open`` goes to ``settings.api_base_url`` through
-  :func:`adapters.slack.make_client`, so tests can point it at a local stand-in.
+  :func:`signoff.adapters.slack.make_client`, so tests can point it at a local stand-in.
 - The first WebSocket URL is asked for here rather than by the handler: the handler retries
   a refused token forever, logging each time; a token Slack refuses is a configuration
   error, so it is raised at once. After that the handler keeps the connection up: pings,
@@ -28,7 +28,7 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack import SlackSettings, make_client
+from signoff.adapters.slack import SlackSettings, make_client
 
 __all__ = ["SocketModeRefused", "serve_socket_mode", "socket_mode"]
 

@@ -4,12 +4,12 @@ actions on decision workflows.
 
 Design choices:
 
-- Every activity's conversation is remembered (:mod:`bots.teams.conversations`): an
+- Every activity's conversation is remembered (:mod:`signoff.bots.teams.conversations`): an
   install or a message gives the bot the right to post there later, proactively.
 - Who acts is the directory's person with the sender's AAD object id; nobody else.
   A refusal comes back as that person's own card with the reason on top (an invoke
   response changes the card for the clicking person alone).
-- The invoke response body is returned by :mod:`bots.teams.server` itself: botbuilder
+- The invoke response body is returned by :mod:`signoff.bots.teams.server` itself: botbuilder
   4.17's ``CloudAdapter.process`` answers 500 to every ``adaptiveCard/action`` invoke.
 """
 
@@ -21,8 +21,8 @@ from typing import Any, Protocol
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity
 
-from bots.teams import handlers
-from bots.teams.conversations import (
+from signoff.bots.teams import handlers
+from signoff.bots.teams.conversations import (
     CHANNEL,
     ConversationBook,
     ConversationRef,
@@ -30,9 +30,9 @@ from bots.teams.conversations import (
     message_key,
     user_key,
 )
-from bots.teams.handlers import Answer
-from signoff.client import SignoffClient
-from signoff.models import Directory
+from signoff.bots.teams.handlers import Answer
+from signoff.client.signoff_client import SignoffClient
+from signoff.core.models import Directory
 
 __all__ = ["SignoffTeamsBot"]
 

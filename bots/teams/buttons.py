@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bots.teams import messages as words
-from bots.teams.elements import Element, text
-from bots.teams.execute import INPUTS, KINDS
-from signoff import messages
-from signoff.models import ActionKind
-from signoff.view import CardView
+from signoff.bots.teams import teams_messages as words
+from signoff.bots.teams.elements import Element, text
+from signoff.bots.teams.execute import INPUTS, KINDS
+from signoff.core import messages
+from signoff.core.card_view import CardView
+from signoff.core.models import ActionKind
 
 __all__ = ["MAX_CHOICES", "buttons", "execute"]
 
 MAX_CHOICES = 100  # people offered by the Delegate picker
-REASON_CHARS = 5_000  # signoff.models.Action.reason's limit
-EDIT_CHARS = 100_000  # signoff.models.Action.edited_text's limit
+REASON_CHARS = 5_000  # signoff.core.models.Action.reason's limit
+EDIT_CHARS = 100_000  # signoff.core.models.Action.edited_text's limit
 
 _PRIMARY = frozenset({"approve", "reject", "edit", "thumb_up", "thumb_down", "correction"})
 _STYLES = {"approve": "positive", "reject": "destructive"}

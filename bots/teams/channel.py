@@ -8,11 +8,11 @@ Design choices:
   (and a key of conversation and id as ``message_id``, so a reaction to it finds the
   decision).
 - A personal chat comes from the reference the bot captured when the person installed
-  the app (:mod:`bots.teams.conversations`); failing that, the bot opens one through
+  the app (:mod:`signoff.bots.teams.conversations`); failing that, the bot opens one through
   the connector, which works once the app is installed for that person.
 - A principal without a Teams identity in the directory gets no card (the ref says
   ``skipped``), like Slack: retrying cannot fix the directory.
-- Connector errors propagate once :class:`adapters.teams.TeamsConnector` stops
+- Connector errors propagate once :class:`signoff.adapters.teams.TeamsConnector` stops
   retrying; the publish activity fails and Temporal retries it later, and cards
   already posted are in the store, so nothing is posted twice.
 """
@@ -24,10 +24,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.store import Store
-from adapters.store.engine import make_async_engine
-from adapters.teams import TeamsConnector, TeamsSettings, token_source
-from bots.teams.conversations import (
+from signoff.adapters.store import Store
+from signoff.adapters.store.engine import make_async_engine
+from signoff.adapters.teams import TeamsConnector, TeamsSettings, token_source
+from signoff.bots.teams.conversations import (
     CHANNEL,
     ConversationBook,
     ConversationRef,
@@ -35,10 +35,10 @@ from bots.teams.conversations import (
     message_key,
     user_key,
 )
-from bots.teams.rendering import card_activity, personal_card, shared_card, teams_id
-from signoff.channels import CardRef, Notice, card_beside, reachable
-from signoff.messages import NOTICE_HEADINGS
-from signoff.models import ChannelTarget, DecisionState, Directory
+from signoff.bots.teams.rendering import card_activity, personal_card, shared_card, teams_id
+from signoff.core.channel import CardRef, Notice, card_beside, reachable
+from signoff.core.messages import NOTICE_HEADINGS
+from signoff.core.models import ChannelTarget, DecisionState, Directory
 
 __all__ = ["TeamsChannel"]
 

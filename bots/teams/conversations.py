@@ -51,7 +51,7 @@ class ConversationRef(BaseModel):
 
 
 class ConversationBook(Protocol):
-    """What keeps references: :class:`adapters.store.Store` does."""
+    """What keeps references: :class:`signoff.adapters.store.Store` does."""
 
     async def conversation(self, channel: str, key: str) -> dict[str, Any] | None: ...
 

@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from bots.teams import messages as words
-from signoff.models import ActionKind
-from signoff.view import BUTTON_KINDS
+from signoff.bots.teams import teams_messages as words
+from signoff.core.card_view import BUTTON_KINDS
+from signoff.core.models import ActionKind
 
 __all__ = ["INPUTS", "KINDS", "VERBS", "Execute"]
 

@@ -1,6 +1,6 @@
 """What the Teams bot does, as plain async functions: read one inbound activity's
 request, talk to the decision workflow through :class:`SignoffClient`, and say what to
-answer. The activity handler in :mod:`bots.teams.bot` stays thin.
+answer. The activity handler in :mod:`signoff.bots.teams.bot` stays thin.
 
 Idempotency: every action's ``action_id`` is the invoke activity's id, so an invoke
 Teams delivers twice is applied once; a second click is a new invoke, which the
@@ -21,13 +21,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from bots import acting
-from bots.teams import messages
-from bots.teams.execute import Execute
-from bots.teams.rendering import ADAPTIVE_CARD, card_activity, personal_card, shared_card
-from signoff.client import SignoffClient
-from signoff.errors import ActionRefused, DecisionNotFound
-from signoff.models import STAGE_KINDS, Action, ActionKind, Directory
+from signoff.bots import apply_actions
+from signoff.bots.teams import teams_messages as messages
+from signoff.bots.teams.execute import Execute
+from signoff.bots.teams.rendering import ADAPTIVE_CARD, card_activity, personal_card, shared_card
+from signoff.client.signoff_client import SignoffClient
+from signoff.core.errors import ActionRefused, DecisionNotFound
+from signoff.core.models import STAGE_KINDS, Action, ActionKind, Directory
 
 __all__ = ["Answer", "card_action", "chat_command", "feedback_loop", "text_activity"]
 
@@ -176,7 +176,7 @@ async def feedback_loop(
                 via="teams",
             )
         )
-    return await acting.act(client, decision_id, actions, not_found=messages.NOT_FOUND)
+    return await apply_actions.act(client, decision_id, actions, not_found=messages.NOT_FOUND)
 
 
 def _feedback_text(feedback: Any) -> str | None:

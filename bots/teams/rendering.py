@@ -4,16 +4,16 @@ Teams shows one message to everyone, so the posted card is what anyone may do (w
 decision is pending: nothing but read it; after the outcome: give feedback) and names,
 in ``refresh.userIds``, the people who may do more. Their Teams client asks the bot for
 their own card (a ``refresh`` invoke) and gets :func:`personal_card`, with exactly the
-buttons :func:`signoff.view.actions_for` allows them.
+buttons :func:`signoff.core.card_view.actions_for` allows them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bots.teams.cards import approval_card
-from signoff.models import ActionKind, DecisionState, Directory
-from signoff.view import actions_for, card_view
+from signoff.bots.teams.adaptive_card import approval_card
+from signoff.core.card_view import actions_for, card_view
+from signoff.core.models import ActionKind, DecisionState, Directory
 
 __all__ = ["ADAPTIVE_CARD", "card_activity", "personal_card", "shared_card", "teams_id"]
 

@@ -20,7 +20,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
-from adapters.teams import TeamsSettings
+from signoff.adapters.teams import TeamsSettings
 
 __all__ = ["MESSAGES_PATH", "make_adapter", "web_app"]
 

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import delete
 
-from adapters.store import Store
-from adapters.store.tables import Base
-from signoff.models import (
+from signoff.adapters.store import Store
+from signoff.adapters.store.tables import Base
+from signoff.core.models import (
     AuditEvent,
     AuditKind,
     DecisionPlan,

@@ -9,18 +9,18 @@ from collections.abc import AsyncIterator
 import pytest
 from rich.console import Console
 
-from adapters.channels import (
+from signoff.adapters.channels import (
     ConsoleChannel,
     WebhookChannel,
     WebhookEvent,
     build_channels,
     close_channels,
 )
-from adapters.webhooks import verify
-from signoff.channels import CardRef, Channel, Notice
-from signoff.config import ConfigError
-from signoff.models import ChannelTarget, DecisionState, Status
-from signoff.settings import Settings
+from signoff.adapters.webhooks import verify
+from signoff.core.catalog import ConfigError
+from signoff.core.channel import CardRef, Channel, Notice
+from signoff.core.models import ChannelTarget, DecisionState, Status
+from signoff.core.settings import Settings
 from tests.helpers.builders import make_outcome, make_request, make_state
 from tests.helpers.http_recorder import HttpRecorder, RecordedRequest
 

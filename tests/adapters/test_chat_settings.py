@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from adapters.slack import slack_settings
-from adapters.teams import teams_settings
+from signoff.adapters.slack import slack_settings
+from signoff.adapters.teams import teams_settings
 
 
 @pytest.fixture(autouse=True)

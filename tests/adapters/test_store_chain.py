@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import delete, make_url, select, update
 from sqlalchemy.exc import IntegrityError
 
-from adapters.store import GENESIS, Store, chain_hash
-from adapters.store.tables import AuditEventRow, AuditHeadRow
-from signoff.models import AuditEvent, AuditKind, DecisionState
+from signoff.adapters.store import GENESIS, Store, chain_hash
+from signoff.adapters.store.tables import AuditEventRow, AuditHeadRow
+from signoff.core.models import AuditEvent, AuditKind, DecisionState
 
 MakeEvent = Callable[..., AuditEvent]
 MakeDecision = Callable[..., DecisionState]

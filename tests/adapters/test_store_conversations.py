@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.store import Store
-from signoff.channels import CardRef
+from signoff.adapters.store import Store
+from signoff.core.channel import CardRef
 
 REFERENCE = {
     "serviceUrl": "https://smba.example/teams/",

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.store import Store
-from signoff.models import AuditEvent, AuditKind, DecisionState, DecisionSummary, Status
+from signoff.adapters.store import Store
+from signoff.core.models import AuditEvent, AuditKind, DecisionState, DecisionSummary, Status
 
 MakeEvent = Callable[..., AuditEvent]
 MakeDecision = Callable[..., DecisionState]

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.store import Store
-from signoff.models import AuditEvent, AuditKind, ChainedEvent, DecisionState, Status
+from signoff.adapters.store import Store
+from signoff.core.models import AuditEvent, AuditKind, ChainedEvent, DecisionState, Status
 
 MakeEvent = Callable[..., AuditEvent]
 MakeDecision = Callable[..., DecisionState]

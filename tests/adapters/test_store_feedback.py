@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from adapters.store import Store
-from signoff.channels import CardRef
-from signoff.models import AuditEvent, AuditKind
+from signoff.adapters.store import Store
+from signoff.core.channel import CardRef
+from signoff.core.models import AuditEvent, AuditKind
 
 MakeEvent = Callable[..., AuditEvent]
 T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)

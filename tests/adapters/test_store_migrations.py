@@ -12,11 +12,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
-from adapters.store import Store
-from adapters.store.engine import make_sync_engine
-from adapters.store.migrate import alembic_config, upgrade
-from adapters.store.tables import Base
-from adapters.store.urls import async_url, sync_url
+from signoff.adapters.store import Store
+from signoff.adapters.store.engine import make_sync_engine
+from signoff.adapters.store.migrate import alembic_config, upgrade
+from signoff.adapters.store.tables import Base
+from signoff.adapters.store.urls import async_url, sync_url
 
 TABLES = {
     "alembic_version",

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.webhooks import WebhookDeliveryError, WebhookSender, sign, verify
+from signoff.adapters.webhooks import WebhookDeliveryError, WebhookSender, sign, verify
 from tests.helpers.builders import make_outcome
 from tests.helpers.http_recorder import HttpRecorder, RecordedRequest
 

@@ -11,13 +11,13 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from adapters.store import Store
-from adapters.teams import TeamsConnector, token_source
-from bots.teams.bot import SignoffTeamsBot
-from bots.teams.channel import TeamsChannel
-from bots.teams.server import MESSAGES_PATH, make_adapter, web_app
 from signoff import SignoffPlugin
-from signoff.settings import Settings
+from signoff.adapters.store import Store
+from signoff.adapters.teams import TeamsConnector, token_source
+from signoff.bots.teams.bot import SignoffTeamsBot
+from signoff.bots.teams.channel import TeamsChannel
+from signoff.bots.teams.server import MESSAGES_PATH, make_adapter, web_app
+from signoff.core.settings import Settings
 from tests.conftest import Harness
 from tests.helpers.bot_connector import BotConnector
 from tests.helpers.decisions import DIRECTORY

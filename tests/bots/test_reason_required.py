@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bots.slack import approval_blocks, messages
-from signoff.messages import REASON_LABEL
-from signoff.models import AuditKind, Status
-from signoff.view import card_view
+from signoff.bots.slack import approval_blocks
+from signoff.bots.slack import slack_messages as messages
+from signoff.core.card_view import card_view
+from signoff.core.messages import REASON_LABEL
+from signoff.core.models import AuditKind, Status
 from tests.conftest import Harness, make_request
 from tests.helpers.decisions import final_state, votes
 from tests.helpers.slack_requests import Bot, click, submission

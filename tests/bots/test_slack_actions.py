@@ -15,14 +15,15 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from adapters.slack import make_client
-from adapters.store import Store
-from bots.slack import SlackChannel, messages
 from signoff import SignoffPlugin
-from signoff.messages import BADGE_SAMPLED
-from signoff.models import AuditKind, DecisionState, Proposal, RiskTier, Status
-from signoff.policy import qa_sampled
-from signoff.settings import Settings
+from signoff.adapters.slack import make_client
+from signoff.adapters.store import Store
+from signoff.bots.slack import SlackChannel
+from signoff.bots.slack import slack_messages as messages
+from signoff.core.messages import BADGE_SAMPLED
+from signoff.core.models import AuditKind, DecisionState, Proposal, RiskTier, Status
+from signoff.core.policy import qa_sampled
+from signoff.core.settings import Settings
 from tests.conftest import Harness
 from tests.helpers.decisions import DIRECTORY, final_state, submit, votes
 from tests.helpers.slack_api import SlackApi

@@ -11,12 +11,12 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bots.slack import MAX_BLOCKS, approval_blocks
-from bots.slack.handlers import Submission, submission_errors
-from bots.slack.modals import ModalContext, modal
-from signoff.messages import EDIT_REASON_LABEL, REASON_LABEL, REQUIRED
-from signoff.models import Edit, Source, Status, Vote
-from signoff.view import card_view
+from signoff.bots.slack import MAX_BLOCKS, approval_blocks
+from signoff.bots.slack.handlers import Submission, submission_errors
+from signoff.bots.slack.modals import ModalContext, modal
+from signoff.core.card_view import card_view
+from signoff.core.messages import EDIT_REASON_LABEL, REASON_LABEL, REQUIRED
+from signoff.core.models import Edit, Source, Status, Vote
 from tests.helpers.builders import (
     SUBMITTED_AT,
     make_outcome,
@@ -182,7 +182,7 @@ def test_a_card_past_its_deadline_is_not_shown_a_deadline_once_final():
 
 def test_blocks_beyond_the_cap_are_dropped_and_counted(monkeypatch: pytest.MonkeyPatch):
     whole = approval_blocks(card_view(make_state()))
-    monkeypatch.setattr("bots.slack.blocks.MAX_BLOCKS", 5)
+    monkeypatch.setattr("signoff.bots.slack.blocks.MAX_BLOCKS", 5)
 
     blocks = approval_blocks(card_view(make_state()))
 

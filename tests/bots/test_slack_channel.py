@@ -11,12 +11,12 @@ from slack_sdk.http_retry.builtin_interval_calculators import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import SlackSettings, make_client
-from bots.slack import SlackChannel
-from bots.slack.blocks import ACTION_IDS, approval_blocks
-from signoff.channels import CardRef, Channel, Notice
-from signoff.models import ChannelTarget, Directory, Principal, Status
-from signoff.view import card_view
+from signoff.adapters.slack import SlackSettings, make_client
+from signoff.bots.slack import SlackChannel
+from signoff.bots.slack.blocks import ACTION_IDS, approval_blocks
+from signoff.core.card_view import card_view
+from signoff.core.channel import CardRef, Channel, Notice
+from signoff.core.models import ChannelTarget, Directory, Principal, Status
 from tests.helpers.builders import make_outcome, make_state
 from tests.helpers.slack_api import TOKEN, SlackApi
 

@@ -14,15 +14,15 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from signoff.models import DecisionState, Status
-from signoff.search import STATUS
-from signoff.settings import Settings
+from signoff.core.contract import workflow_id_for
+from signoff.core.models import DecisionState, Status
+from signoff.core.search_attributes import STATUS
+from signoff.core.settings import Settings
 from tests.conftest import Harness
 from tests.helpers.decisions import final_state, submit, votes
 from tests.helpers.slack_api import SlackApi
 from tests.helpers.slack_requests import Bot, click, slack_bot, submission
 from tests.helpers.waiting import eventually
-from workflows import workflow_id_for
 
 # A worker that starts again may wait out the old worker's sticky queue (5 s) first.
 WORKER_BACK = 60.0

@@ -15,13 +15,13 @@ import pytest
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.slack import SlackSettings
-from bots.slack import messages
-from bots.slack.app import build_app
-from bots.slack.server import EVENTS_PATH, web_app
-from bots.slack.socket_mode import SocketModeRefused, serve_socket_mode, socket_mode
 from signoff import SignoffClient
-from signoff.models import Status
+from signoff.adapters.slack import SlackSettings
+from signoff.bots.slack import slack_messages as messages
+from signoff.bots.slack.app import build_app
+from signoff.bots.slack.server import EVENTS_PATH, web_app
+from signoff.bots.slack.socket_mode import SocketModeRefused, serve_socket_mode, socket_mode
+from signoff.core.models import Status
 from tests.conftest import Harness
 from tests.helpers.decisions import DIRECTORY, final_state, submit, votes
 from tests.helpers.serving import serve

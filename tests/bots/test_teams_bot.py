@@ -14,22 +14,22 @@ from botbuilder.core import ActivityHandler
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from adapters.slack import make_client
-from adapters.store import Store
-from adapters.teams import TeamsConnector, TeamsSettings, token_source
-from bots.slack import SlackChannel
-from bots.slack.app import build_app
-from bots.slack.server import EVENTS_PATH
-from bots.slack.server import web_app as slack_web_app
-from bots.teams.bot import SignoffTeamsBot
-from bots.teams.channel import TeamsChannel
-from bots.teams.conversations import conversation_key, user_key
-from bots.teams.server import MESSAGES_PATH, make_adapter, web_app
 from signoff import SignoffPlugin
-from signoff.messages import BADGE_SAMPLED
-from signoff.models import AuditKind, RiskTier, Status
-from signoff.policy import qa_sampled
-from signoff.settings import Settings
+from signoff.adapters.slack import make_client
+from signoff.adapters.store import Store
+from signoff.adapters.teams import TeamsConnector, TeamsSettings, token_source
+from signoff.bots.slack import SlackChannel
+from signoff.bots.slack.app import build_app
+from signoff.bots.slack.server import EVENTS_PATH
+from signoff.bots.slack.server import web_app as slack_web_app
+from signoff.bots.teams.bot import SignoffTeamsBot
+from signoff.bots.teams.channel import TeamsChannel
+from signoff.bots.teams.conversations import conversation_key, user_key
+from signoff.bots.teams.server import MESSAGES_PATH, make_adapter, web_app
+from signoff.core.messages import BADGE_SAMPLED
+from signoff.core.models import AuditKind, RiskTier, Status
+from signoff.core.policy import qa_sampled
+from signoff.core.settings import Settings
 from tests.conftest import Harness, make_request
 from tests.helpers.adaptive_cards import assert_valid_card, verbs
 from tests.helpers.bot_connector import BotConnector

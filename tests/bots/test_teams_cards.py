@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from bots.teams.cards import MAX_REFRESH_USERS, approval_card
-from bots.teams.execute import VERBS, Execute
-from signoff.messages import EDIT_REASON_LABEL, REASON_LABEL, REQUIRED
-from signoff.models import (
+from signoff.bots.teams.adaptive_card import MAX_REFRESH_USERS, approval_card
+from signoff.bots.teams.execute import VERBS, Execute
+from signoff.core.card_view import CardView, card_view
+from signoff.core.messages import EDIT_REASON_LABEL, REASON_LABEL, REQUIRED
+from signoff.core.models import (
     ActionKind,
     Edit,
     FeedbackState,
@@ -22,7 +23,6 @@ from signoff.models import (
     Status,
     Vote,
 )
-from signoff.view import CardView, card_view
 from tests.helpers.adaptive_cards import assert_valid_card, card_errors, walk
 from tests.helpers.builders import (
     SUBMITTED_AT,

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.store import Store
-from adapters.teams import ConnectorError, TeamsConnector, TeamsSettings, token_source
-from bots.teams.channel import TeamsChannel
-from bots.teams.conversations import conversation_key, message_key, user_key
-from signoff.channels import Channel, Notice
-from signoff.models import ChannelTarget, Directory, Principal, Status
+from signoff.adapters.store import Store
+from signoff.adapters.teams import ConnectorError, TeamsConnector, TeamsSettings, token_source
+from signoff.bots.teams.channel import TeamsChannel
+from signoff.bots.teams.conversations import conversation_key, message_key, user_key
+from signoff.core.channel import Channel, Notice
+from signoff.core.models import ChannelTarget, Directory, Principal, Status
 from tests.helpers.adaptive_cards import assert_valid_card, verbs
 from tests.helpers.bot_connector import BotConnector
 from tests.helpers.builders import make_outcome, make_state

@@ -6,7 +6,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from signoff.models import (
+from signoff.core.models import (
     Action,
     DecisionPlan,
     DecisionRequest,

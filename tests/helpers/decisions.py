@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from signoff.config import load_directory
-from signoff.models import DecisionState, Vote
+from signoff.core.catalog import load_directory
+from signoff.core.models import DecisionState, Vote
 from tests.conftest import FIXTURES, make_request
 from tests.helpers.waiting import eventually
 

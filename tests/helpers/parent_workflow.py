@@ -6,7 +6,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from signoff import request_signoff
-    from signoff.models import DecisionRequest, Outcome
+    from signoff.core.models import DecisionRequest, Outcome
 
 
 @workflow.defn

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from signoff.channels import CardRef, Notice
-from signoff.models import ChannelTarget, DecisionState
+from signoff.core.channel import CardRef, Notice
+from signoff.core.models import ChannelTarget, DecisionState
 
 
 @dataclass

@@ -32,7 +32,7 @@ def clean_env(**settings: str) -> dict[str, str]:
 
 
 class SignoffProcess:
-    """``python -m signoff.cli ...`` in the background; stdout and stderr in ``lines``."""
+    """``python -m signoff.app.cli ...`` in the background; stdout and stderr in ``lines``."""
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
@@ -44,7 +44,7 @@ class SignoffProcess:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "signoff.cli",
+            "signoff.app.cli",
             *args,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack import SlackSettings
-from bots.slack.app import build_app
-from bots.slack.server import EVENTS_PATH, web_app
 from signoff import SignoffClient
+from signoff.adapters.slack import SlackSettings
+from signoff.bots.slack.app import build_app
+from signoff.bots.slack.server import EVENTS_PATH, web_app
 from tests.helpers.decisions import DIRECTORY
 from tests.helpers.serving import serve
 from tests.helpers.slack_api import TOKEN, SlackApi

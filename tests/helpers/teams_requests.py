@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 from sqlalchemy import delete
 
-from adapters.store import Store
-from adapters.store.tables import ConversationRow
-from adapters.teams import TeamsSettings
+from signoff.adapters.store import Store
+from signoff.adapters.store.tables import ConversationRow
+from signoff.adapters.teams import TeamsSettings
 from tests.conftest import Harness
 from tests.helpers.adaptive_cards import assert_valid_card
 from tests.helpers.bot_connector import BotConnector

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from signoff.settings import Settings
-from signoff.worker import run_worker
+from signoff.app.worker import run_worker
+from signoff.core.settings import Settings
 
 if __name__ == "__main__":
     asyncio.run(run_worker(Settings()))

@@ -21,11 +21,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from signoff import SignoffClient
-from signoff.search import ALL_KEYS
-from signoff.settings import Settings
-from signoff.worker import ensure_search_attributes
+from signoff.app.worker import ensure_search_attributes
+from signoff.core.contract import DecisionWorkflowInput, workflow_id_for
+from signoff.core.search_attributes import ALL_KEYS
+from signoff.core.settings import Settings
+from signoff.workflows import DecisionWorkflow
 from tests.conftest import FIXTURES, Harness, _binary, make_request
-from workflows import DecisionWorkflow, DecisionWorkflowInput, workflow_id_for
 
 HISTORIES = Path(__file__).parent / "histories"
 

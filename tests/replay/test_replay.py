@@ -10,7 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from workflows import DecisionWorkflow, RefusalAuditWorkflow
+from signoff.workflows import DecisionWorkflow, RefusalAuditWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").rglob("*.json"))
 """One folder per workflow version; every version's histories must keep replaying."""

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.store import Store
-from adapters.webhooks import verify
 from signoff import DecisionNotFound, Outcome, Status
-from signoff.settings import Settings
+from signoff.adapters.store import Store
+from signoff.adapters.webhooks import verify
+from signoff.core.settings import Settings
 from tests.conftest import Harness, make_request
 from tests.helpers.http_recorder import HttpRecorder
 from tests.helpers.parent_workflow import RefundFlow

@@ -10,9 +10,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from adapters.store import Store
 from signoff import ActionRefused, InvalidPolicyError, SignoffPlugin, Status
-from signoff.settings import Settings
+from signoff.adapters.store import Store
+from signoff.core.settings import Settings
 from tests.conftest import Harness, make_request
 from tests.helpers.recording_channel import RecordingChannel
 

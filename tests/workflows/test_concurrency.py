@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from adapters.store import Store
 from signoff import ActionRefused, ActionResult, Status
+from signoff.adapters.store import Store
 from tests.conftest import Harness, make_request
 
 CROWD = [f"p{i:02d}" for i in range(1, 21)]

@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.store import Store
 from signoff import ActionRefused, Status
-from signoff.channels import Notice
+from signoff.adapters.store import Store
+from signoff.core.channel import Notice
+from signoff.core.contract import DecisionWorkflowInput, workflow_id_for
+from signoff.workflows import DecisionWorkflow
 from tests.conftest import Harness, make_request
 from tests.helpers.waiting import eventually
-from workflows import DecisionWorkflow, DecisionWorkflowInput, workflow_id_for
 
 
 async def _decided(harness: Harness, policy: str) -> str:

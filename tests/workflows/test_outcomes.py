@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.store import Store
 from signoff import ActionRefused, Proposal, RiskTier, Status
-from signoff.channels import Notice
-from signoff.policy import qa_sampled
+from signoff.adapters.store import Store
+from signoff.core.channel import Notice
+from signoff.core.policy import qa_sampled
 from tests.conftest import Harness, make_request
 from tests.helpers.waiting import eventually
 

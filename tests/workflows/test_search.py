@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from signoff import search
+from signoff.core import search_attributes as search
+from signoff.core.contract import workflow_id_for
 from tests.conftest import Harness, make_request
-from workflows import workflow_id_for
 
 
 async def _status_in_visibility(harness: Harness, decision_id: str, wanted: str) -> bool:

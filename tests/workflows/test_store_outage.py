@@ -8,9 +8,9 @@ import asyncio
 from sqlalchemy import make_url
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.store import Store
-from signoff.models import Status
-from signoff.settings import Settings
+from signoff.adapters.store import Store
+from signoff.core.models import Status
+from signoff.core.settings import Settings
 from tests.conftest import Harness, make_request
 from tests.helpers.tcp_proxy import TcpProxy
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.store import Store
 from signoff import Status
+from signoff.adapters.store import Store
 from tests.conftest import Harness, make_request
 from tests.helpers.waiting import eventually
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from signoff.models import (
+from signoff.core.models import (
     AutonomyLevel,
     DecisionRequest,
     GroundTruthSettings,
@@ -18,7 +18,10 @@ from signoff.models import (
     Status,
     TimeoutAction,
 )
-from signoff.policy import check, route
+from signoff.core.policy import check, route
+from signoff.workflows.human_actions import apply
+from signoff.workflows.lifecycle import POLICY_ACTOR, TIMEOUT_ACTOR, Lifecycle
+from signoff.workflows.timers import fire_due_timers, next_timer
 from tests.helpers.builders import (
     SUBMITTED_AT,
     make_action,
@@ -26,9 +29,6 @@ from tests.helpers.builders import (
     make_policy,
     make_request,
 )
-from workflows.human_actions import apply
-from workflows.lifecycle import POLICY_ACTOR, TIMEOUT_ACTOR, Lifecycle
-from workflows.timers import fire_due_timers, next_timer
 
 T0 = SUBMITTED_AT
 
@@ -54,7 +54,7 @@ def act(life: Lifecycle, kind: str, actor: str, at: datetime, **fields: Any) -> 
 
 
 def kinds(life: Lifecycle) -> list[str]:
-    return [e.kind.value for e in life.audit_outbox]
+    return [e.kind.value for e in life.events_to_record]
 
 
 def finalized(life: Lifecycle) -> Lifecycle:
@@ -203,7 +203,7 @@ def test_the_audited_outcome_of_an_override_is_the_one_delivered() -> None:
 
     act(life, "override", "dave", minutes(5), verdict="approve", reason="Loyal customer.")
 
-    audited = next(e for e in life.audit_outbox if e.kind.value == "finalized").data["outcome"]
+    audited = next(e for e in life.events_to_record if e.kind.value == "finalized").data["outcome"]
     assert audited["approved"] is True and len(audited["overrides"]) == 1
 
 
@@ -283,7 +283,7 @@ def test_reminders_fire_in_order_at_their_offsets_and_name_only_who_is_still_wai
 
     fire_due_timers(life, minutes(60))
     assert [n.recipients for n in life.notices] == [["bob"], ["bob"]]
-    assert life.audit_outbox[-1].data == {"to": ["bob"]}
+    assert life.events_to_record[-1].data == {"to": ["bob"]}
     assert next_timer(life) == minutes(120)
 
 
@@ -298,7 +298,7 @@ def test_a_missed_sla_escalates_to_the_next_stage_and_tells_its_people() -> None
     assert stage.deadline == minutes(120) + timedelta(days=1)
     assert [(n.kind, n.recipients) for n in life.notices] == [("escalation", ["dave", "erin"])]
     assert kinds(life)[-3:] == ["timed_out", "escalated", "stage_started"]
-    assert life.audit_outbox[-2].actor == TIMEOUT_ACTOR
+    assert life.events_to_record[-2].actor == TIMEOUT_ACTOR
 
 
 def test_a_missed_sla_at_the_last_stage_expires_the_decision() -> None:
@@ -377,11 +377,11 @@ def test_the_absolute_expiry_is_the_next_timer_when_it_comes_first() -> None:
 
 def test_a_final_decision_has_no_timer_and_ignores_late_wake_ups() -> None:
     life = finalized(begin())
-    events = len(life.audit_outbox)
+    events = len(life.events_to_record)
 
     fire_due_timers(life, minutes(10_000))
 
-    assert next_timer(life) is None and len(life.audit_outbox) == events
+    assert next_timer(life) is None and len(life.events_to_record) == events
 
 
 # -- audit and versions ------------------------------------------------------------------
@@ -389,7 +389,7 @@ def test_a_final_decision_has_no_timer_and_ignores_late_wake_ups() -> None:
 
 def test_audit_events_get_consecutive_ids_under_the_decision() -> None:
     life = finalized(begin())
-    assert [e.event_id for e in life.audit_outbox] == [f"refund-1042/{n:06d}" for n in range(5)]
+    assert [e.event_id for e in life.events_to_record] == [f"refund-1042/{n:06d}" for n in range(5)]
 
 
 def test_a_resumed_decision_continues_its_audit_numbering() -> None:
@@ -398,7 +398,7 @@ def test_a_resumed_decision_continues_its_audit_numbering() -> None:
 
     act(resumed, "thumb", "bob", minutes(30), thumb="up")
 
-    assert [e.event_id for e in resumed.audit_outbox] == ["refund-1042/000005"]
+    assert [e.event_id for e in resumed.events_to_record] == ["refund-1042/000005"]
 
 
 def test_every_transition_bumps_the_state_version() -> None:
@@ -425,7 +425,7 @@ def test_a_refusal_is_audited_without_changing_the_decision() -> None:
 
     life.refused(action, refused, minutes(5))
 
-    event = life.audit_outbox[-1]
+    event = life.events_to_record[-1]
     assert event.kind.value == "refused" and event.actor == "carol"
     assert event.data == {"action": "approve", "code": "not_asked", "via": "api"}
     assert life.state.status is Status.PENDING and life.state.stage is not None

@@ -1,5 +1,5 @@
 """Changing the workflow costs new decisions next to nothing: the changes made so far are
-gathered under one patch (see ``workflows.behaviours``), and the histories of decisions
+gathered under one patch (see ``signoff.workflows.patches``), and the histories of decisions
 begun before each change keep replaying (``tests/replay``)."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
+from signoff.core.contract import workflow_id_for
+from signoff.workflows.patches import GATHERED
 from tests.conftest import Harness, make_request
 from tests.helpers.versioned_workflows import NAME, AfterTheLaterChange, BeforeTheLaterChange
-from workflows import workflow_id_for
-from workflows.behaviours import GATHERED
 
 
 def _patches(history: WorkflowHistory) -> list[str]:

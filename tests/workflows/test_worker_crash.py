@@ -13,9 +13,9 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.store import Store
 from signoff import SignoffClient, Status
-from signoff.settings import Settings
+from signoff.adapters.store import Store
+from signoff.core.settings import Settings
 from tests.conftest import make_request
 
 ROOT = Path(__file__).parents[2]

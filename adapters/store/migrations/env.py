@@ -1,6 +1,6 @@
 """Alembic environment for the store.
 
-:func:`adapters.store.migrate.upgrade` hands over an open connection in
+:func:`signoff.adapters.store.migrate.upgrade` hands over an open connection in
 ``config.attributes["connection"]``; the ``alembic`` command line falls back to the
 ``sqlalchemy.url`` option. Migrations always run online, on a sync driver.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from adapters.store.engine import make_sync_engine
-from adapters.store.tables import Base
+from signoff.adapters.store.engine import make_sync_engine
+from signoff.adapters.store.tables import Base
 
 
 def _run(connection: Connection) -> None:

@@ -1,0 +1,182 @@
+"""Appending events to each decision's hash chain, and reading them back.
+
+Appends are idempotent by ``event_id`` (a retried activity writes nothing new) and take
+the decision's write lock before reading the chain head, so concurrent writers extend
+one gap-free chain instead of forking it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypedDict, Unpack
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signoff.adapters.store.chain import GENESIS, seal
+from signoff.adapters.store.sql import lock_decisions, upsert
+from signoff.adapters.store.tables import AuditEventRow, AuditHeadRow
+from signoff.adapters.store.types import as_utc
+from signoff.core.models import AuditEvent, ChainedEvent
+
+# What a write needs to know before it can chain: which of its events are stored
+# already, and the head of each chain it extends. One round trip for both.
+_EVENT, _HEAD = "event", "head"
+_LOOKUP = union_all(
+    select(
+        literal_column(f"'{_EVENT}'").label("what"),
+        AuditEventRow.event_id.label("id"),
+        null().label("seq"),
+        null().label("hash"),
+    ).where(AuditEventRow.event_id.in_(bindparam("event_ids", expanding=True))),
+    select(
+        literal_column(f"'{_HEAD}'"),
+        AuditHeadRow.decision_id,
+        AuditHeadRow.seq,
+        AuditHeadRow.hash,
+    ).where(AuditHeadRow.decision_id.in_(bindparam("decision_ids", expanding=True))),
+)
+_INSERT = insert(AuditEventRow.__table__)
+
+
+def event_rows(events: Sequence[AuditEvent]) -> list[dict[str, Any]]:
+    """The rows of ``events`` (first of each ``event_id``) short of their place in the
+    chain: everything that does not depend on the head, to prepare before the lock."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if event.event_id not in rows:
+            rows[event.event_id] = {
+                "event_id": event.event_id,
+                "decision_id": event.decision_id,
+                "kind": event.kind.value,
+                "actor": event.actor,
+                "stage": event.stage,
+                "at": as_utc(event.at),
+                "data": to_jsonable_python(event.data),
+            }
+    return list(rows.values())
+
+
+def append_events(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chain and insert every row of :func:`event_rows` not stored yet; return those, in
+    the order given.
+
+    Must run inside the caller's write transaction: the lock, the head read and the
+    inserts only mean something together. The heads come from ``audit_heads``, written
+    with every append, so a chain whose newest events were deleted behind the store goes
+    on from its recorded head and the gap stays visible to
+    :func:`signoff.adapters.store.verify.verify_chains`.
+    """
+    if not rows:
+        return []
+    decision_ids = {row["decision_id"]: None for row in rows}
+    lock_decisions(conn, decision_ids)
+    params = {"event_ids": [row["event_id"] for row in rows], "decision_ids": list(decision_ids)}
+    stored: set[str] = set()
+    heads: dict[str, tuple[int, str]] = {}
+    for what, key, seq, sealed in conn.execute(_LOOKUP, params):
+        if what == _EVENT:
+            stored.add(key)
+        else:
+            heads[key] = (seq, sealed)
+    fresh = [row for row in rows if row["event_id"] not in stored]
+    if not fresh:
+        return []
+    sealed_rows = []
+    new_heads: dict[str, dict[str, Any]] = {}
+    for row in fresh:
+        decision_id = row["decision_id"]
+        seq, prev = heads.get(decision_id, (0, GENESIS))
+        seq += 1
+        sealed = seal(prev, seq=seq, **row)
+        sealed_rows.append(row | {"seq": seq, "prev_hash": prev, "hash": sealed})
+        heads[decision_id] = (seq, sealed)
+        new_heads[decision_id] = {
+            "decision_id": decision_id,
+            "seq": seq,
+            "event_id": row["event_id"],
+            "hash": sealed,
+        }
+    conn.execute(_INSERT, sealed_rows)
+    head_upsert = upsert(
+        conn.dialect.name,
+        AuditHeadRow.__table__,
+        keys=("decision_id",),
+        update=("seq", "event_id", "hash"),
+    )
+    conn.execute(head_upsert, list(new_heads.values()))
+    return fresh
+
+
+class EventFilters(TypedDict, total=False):
+    decision_id: str | None
+    actor: str | None
+    kinds: Sequence[str] | None
+    since: datetime | None
+    until: datetime | None
+    limit: int | None
+
+
+def select_events(
+    *,
+    decision_id: str | None = None,
+    actor: str | None = None,
+    kinds: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+) -> Select[tuple[AuditEventRow]]:
+    """Events matching every given filter; ``since`` inclusive, ``until`` exclusive.
+
+    One decision's events come in chain order; a mixed selection in time order.
+    """
+    stmt = select(AuditEventRow)
+    if decision_id is not None:
+        stmt = stmt.where(AuditEventRow.decision_id == decision_id)
+    if actor is not None:
+        stmt = stmt.where(AuditEventRow.actor == actor)
+    if kinds is not None:
+        stmt = stmt.where(AuditEventRow.kind.in_([str(k) for k in kinds]))
+    if since is not None:
+        stmt = stmt.where(AuditEventRow.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEventRow.at < until)
+    if decision_id is not None:
+        stmt = stmt.order_by(AuditEventRow.seq)
+    else:
+        stmt = stmt.order_by(AuditEventRow.at, AuditEventRow.decision_id, AuditEventRow.seq)
+    return stmt if limit is None else stmt.limit(limit)
+
+
+def chained(row: AuditEventRow) -> ChainedEvent:
+    return ChainedEvent(
+        event_id=row.event_id,
+        decision_id=row.decision_id,
+        kind=row.kind,
+        at=row.at,
+        actor=row.actor,
+        stage=row.stage,
+        data=row.data,
+        seq=row.seq,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+async def query_events(
+    session: AsyncSession, **filters: Unpack[EventFilters]
+) -> list[ChainedEvent]:
+    """The events :func:`select_events` picks, as the models auditors read."""
+    rows = await session.scalars(select_events(**filters))
+    return [chained(row) for row in rows]

@@ -1,0 +1,2 @@
+"""The composition roots: :class:`SignoffPlugin`, the worker and the ``signoff`` command
+line, which put every other layer together."""

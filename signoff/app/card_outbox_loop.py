@@ -1,0 +1,112 @@
+"""Draw the cards the store says are due: the worker side of the card outbox.
+
+Why not an activity per redraw: each activity's completion costs the workflow a task of
+its own, and under load cards waited seconds in the activity queue. The audit write
+already records every change; it queues the decision's cards in the same transaction
+(:mod:`signoff.adapters.store.card_outbox`) and pokes this loop, which draws them at once. The
+store is the queue, so nothing is lost to a crash: a job leased by a worker that died
+is taken up by another once its lease runs out, and a chat API that is down is retried,
+backing off, until it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from signoff.activities.inputs import CardPublishInput
+from signoff.activities.publish_cards import CardActivities
+
+if TYPE_CHECKING:
+    from signoff.adapters.store import Store
+    from signoff.adapters.store.card_outbox import DueCards
+
+__all__ = ["CardOutboxLoop"]
+
+log = logging.getLogger(__name__)
+
+
+class CardOutboxLoop:
+    """Args:
+    store: Where the card jobs are.
+    cards: Draws one decision's cards through each channel.
+    batch: Decisions drawn at once.
+    lease: How long a claimed job is this worker's before another may take it.
+    idle: Seconds between looks at the store when nothing pokes (jobs queued by
+        other workers, retries that came due).
+    max_backoff: The longest wait between attempts at a failing draw.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        cards: CardActivities,
+        *,
+        batch: int = 32,
+        lease: timedelta = timedelta(seconds=30),
+        idle: float = 1.0,
+        max_backoff: timedelta = timedelta(minutes=1),
+    ) -> None:
+        self._store = store
+        self._cards = cards
+        self._batch = batch
+        self._lease = lease
+        self._idle = idle
+        self._max_backoff = max_backoff
+        self._wake = asyncio.Event()
+        self._failures: dict[str, int] = {}
+        self._queue: str | None = None
+
+    def poke(self, task_queue: str) -> None:
+        """Something was queued for ``task_queue``, this worker's: look now rather than
+        at the next idle tick."""
+        self._queue = task_queue
+        self._wake.set()
+
+    async def run(self, task_queue: str | None = None) -> None:
+        """Draw the due cards of ``task_queue`` (else of the queue the first poke names)
+        until cancelled."""
+        self._queue = task_queue or self._queue
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:  # the store is unreachable: try again at the next tick
+                log.exception("could not read the card outbox")
+
+    async def drain(self) -> int:
+        """Draw every job due now; returns how many decisions were attempted."""
+        attempted = 0
+        queue = self._queue
+        if queue is None or not await self._store.card_jobs_due(queue):
+            return 0
+        while ids := await self._store.claim_card_jobs(queue, limit=self._batch, lease=self._lease):
+            due = await self._store.cards_to_draw(ids)
+            results = await asyncio.gather(*(self._draw(i, due[i]) for i in ids))
+            await self._store.cards_drawn([done for done in results if done is not None])
+            attempted += len(ids)
+        return attempted
+
+    async def _draw(self, decision_id: str, due: DueCards) -> tuple[str, int, list[int]] | None:
+        """Draw one decision's cards; what to mark drawn, or None when it failed."""
+        try:
+            state, notices = due.read()
+            if state is not None:
+                await self._cards.draw(CardPublishInput(state=state, notices=notices), due.posted)
+            self._failures.pop(decision_id, None)
+            version = state.version if state is not None else -1
+            return decision_id, version, due.notice_ids
+        except Exception as exc:
+            failures = self._failures[decision_id] = self._failures.get(decision_id, 0) + 1
+            wait = min(timedelta(seconds=2 ** min(failures, 10)), self._max_backoff)
+            log.warning("drawing the cards of %s failed (%s); again in %s", decision_id, exc, wait)
+            try:
+                await self._store.cards_failed(decision_id, f"{type(exc).__name__}: {exc}", wait)
+            except Exception:  # the lease runs out instead
+                log.exception("could not note the failed draw of %s", decision_id)
+            return None

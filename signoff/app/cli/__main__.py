@@ -1,0 +1,5 @@
+"""``python -m signoff.app.cli``."""
+
+from signoff.app.cli import main
+
+main()

@@ -1,0 +1,103 @@
+"""Serving the chat bots: Slack (Socket Mode or HTTP) and Teams, each where its settings
+exist; for ``signoff slack``, ``signoff teams`` and ``signoff dev``.
+
+Slack runs in Socket Mode when an app-level token (``SIGNOFF_SLACK_APP_TOKEN``) is set,
+so a laptop needs no public URL; otherwise over HTTP at ``/slack/events``, which needs
+the signing secret. Teams is served at ``/api/messages``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from signoff.adapters.slack import slack_settings
+from signoff.adapters.teams import teams_settings
+from signoff.app.cli.failures import CliError
+from signoff.client.signoff_client import SignoffClient
+from signoff.core.catalog import Catalog
+from signoff.core.settings import Settings
+
+__all__ = ["NO_SLACK_BOT", "BotAddresses", "running_bots"]
+
+NO_SLACK_BOT = (
+    "Slack cards are posted, but clicks need the Slack bot: set SIGNOFF_SLACK_APP_TOKEN"
+    " (Socket Mode) or SIGNOFF_SLACK_SIGNING_SECRET (HTTP)."
+)
+
+
+@dataclass(frozen=True)
+class BotAddresses:
+    """Where the bots listen."""
+
+    host: str = "0.0.0.0"
+    slack_port: int = 3000
+    teams_port: int = 3978  # the Bot Framework's customary port
+
+
+@asynccontextmanager
+async def running_bots(
+    settings: Settings,
+    client: SignoffClient,
+    addresses: BotAddresses,
+    *,
+    slack: bool = True,
+    teams: bool = True,
+) -> AsyncIterator[list[str]]:
+    """Run every bot asked for whose settings exist, for the duration of the block;
+    yields one line per bot saying where it listens."""
+    directory = Catalog.load(settings).directory
+    lines: list[str] = []
+    async with AsyncExitStack() as stack:
+        slack_config = slack_settings() if slack else None
+        if slack_config is not None and not (slack_config.app_token or slack_config.signing_secret):
+            lines.append(NO_SLACK_BOT)
+        elif slack_config is not None:
+            from signoff.bots.slack.app import build_app
+            from signoff.bots.slack.server import EVENTS_PATH
+            from signoff.bots.slack.server import web_app as slack_web_app
+            from signoff.bots.slack.socket_mode import SocketModeRefused, socket_mode
+
+            socket = slack_config.app_token is not None
+            app = build_app(
+                client=client, directory=directory, settings=slack_config, socket_mode=socket
+            )
+            if socket:
+                try:
+                    await stack.enter_async_context(socket_mode(app, slack_config))
+                except SocketModeRefused as refused:
+                    raise CliError(str(refused)) from None
+                lines.append("Slack bot connected over Socket Mode.")
+            else:
+                await _serve(stack, slack_web_app(app), addresses.host, addresses.slack_port)
+                url = f"http://{addresses.host}:{addresses.slack_port}{EVENTS_PATH}"
+                lines.append(f"Slack bot listening on {url}.")
+        teams_config = teams_settings() if teams else None
+        if teams_config is not None:
+            from signoff.adapters.store import Store
+            from signoff.bots.teams.bot import SignoffTeamsBot
+            from signoff.bots.teams.server import MESSAGES_PATH, make_adapter, web_app
+
+            store = await Store.open(settings.store_url)
+            stack.push_async_callback(store.close)
+            bot = SignoffTeamsBot(client, directory, store)
+            await _serve(
+                stack,
+                web_app(make_adapter(teams_config), bot),
+                addresses.host,
+                addresses.teams_port,
+            )
+            url = f"http://{addresses.host}:{addresses.teams_port}{MESSAGES_PATH}"
+            mode = " (anonymous: local development only)" if teams_config.anonymous else ""
+            lines.append(f"Teams bot listening on {url}{mode}.")
+        yield lines
+
+
+async def _serve(stack: AsyncExitStack, app: web.Application, host: str, port: int) -> None:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    await web.TCPSite(runner, host, port).start()

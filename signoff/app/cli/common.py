@@ -1,0 +1,91 @@
+"""What every command shares: the global options, settings, and running async work.
+
+Commands are plain functions that build one coroutine and hand it to :func:`run`, which
+loads :class:`~signoff.core.settings.Settings` (``SIGNOFF_*`` plus the global options),
+runs the coroutine and turns any failure into one sentence and an exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from signoff.app.cli.failures import no_worker, reported, unreachable
+from signoff.core.settings import Settings
+
+if TYPE_CHECKING:
+    from signoff.client.signoff_client import SignoffClient
+
+T = TypeVar("T")
+CONNECT_TIMEOUT = 10.0
+# How long a command waits for a worker to take up its decision before saying none runs.
+WORKER_TIMEOUT = 30.0
+
+DecisionId = Annotated[
+    str, typer.Argument(metavar="ID", help="The decision's id.", show_default=False)
+]
+Actor = Annotated[
+    str, typer.Option("--as", help="Who acts: a person's id in the directory.", show_default=False)
+]
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """The global options, kept on the click context for the subcommand."""
+
+    address: str | None = None
+    namespace: str | None = None
+    task_queue: str | None = None
+    database_url: str | None = None
+
+    def apply(self, settings: Settings) -> Settings:
+        updates = {
+            "temporal_address": self.address,
+            "temporal_namespace": self.namespace,
+            "task_queue": self.task_queue,
+            "database_url": self.database_url,
+        }
+        return settings.model_copy(update={k: v for k, v in updates.items() if v is not None})
+
+
+def load_settings(ctx: typer.Context, **updates: Any) -> Settings:
+    """Settings from the environment, then the global options, then ``updates``."""
+    overrides = ctx.find_object(Overrides) or Overrides()
+    settings = overrides.apply(Settings())
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def run(ctx: typer.Context, work: Callable[[Settings], Awaitable[T]], **updates: Any) -> T:
+    """Run ``work(settings)`` to completion; any failure exits with its sentence."""
+    with reported():
+        settings = load_settings(ctx, **updates)
+    with reported(settings):
+        return asyncio.run(_awaited(work, settings))
+
+
+async def _awaited(work: Callable[[Settings], Awaitable[T]], settings: Settings) -> T:
+    return await work(settings)
+
+
+async def signoff_client(settings: Settings) -> SignoffClient:
+    """A client for ``settings``; a server that does not answer is named in the error."""
+    from signoff.client.signoff_client import (
+        connect_client,  # the SDK loads slowly; only when needed
+    )
+
+    try:
+        return await asyncio.wait_for(connect_client(settings), CONNECT_TIMEOUT)
+    except (RuntimeError, TimeoutError) as exc:
+        raise unreachable(settings.temporal_address) from exc
+
+
+async def answered(work: Awaitable[T], settings: Settings) -> T:
+    """Await a call that needs a worker; without one it would wait forever."""
+    try:
+        return await asyncio.wait_for(work, WORKER_TIMEOUT)
+    except TimeoutError as exc:
+        raise no_worker(settings.task_queue, WORKER_TIMEOUT) from exc

@@ -1,0 +1,128 @@
+"""SignoffPlugin: one object that adds Signoff to a Temporal client and worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultPayloadConverter
+from temporalio.plugin import SimplePlugin
+from temporalio.worker import WorkerConfig
+
+from signoff.activities import (
+    AuditActivities,
+    CardActivities,
+    DeliveryActivities,
+    PlanningActivities,
+)
+from signoff.adapters.channels import build_channels, close_channels
+from signoff.adapters.store import Store
+from signoff.adapters.store.engine import make_async_engine
+from signoff.adapters.store.migrate import upgrade
+from signoff.adapters.webhooks import WebhookSender
+from signoff.app.card_outbox_loop import CardOutboxLoop
+from signoff.core.catalog import Catalog
+from signoff.core.channel import Channel
+from signoff.core.settings import Settings
+from signoff.workflows import DecisionWorkflow, RefusalAuditWorkflow
+
+
+def _with_pydantic(converter: DataConverter | None) -> DataConverter:
+    """Switch to the pydantic converter only when the default is in place, so a user's
+    own converter (say, with an encryption codec) is left alone."""
+    if converter is None or converter.payload_converter_class is DefaultPayloadConverter:
+        return pydantic_data_converter
+    return converter
+
+
+class SignoffPlugin(SimplePlugin):
+    """Adds Signoff's workflows, activities and pydantic data converter.
+
+    Pass it to ``Client.connect(..., plugins=[SignoffPlugin()])``; every worker made from
+    that client then runs decisions. Nothing is opened until a worker starts: the store is
+    migrated on worker start and closed, with the channels' HTTP sessions, on shutdown.
+
+    Args:
+        settings: Where the store, policies and directory are; from the environment
+            (``SIGNOFF_*``) when omitted.
+        channels: Channels by kind; by default the console, and signed webhooks when
+            ``settings.outcome_webhook_url`` is set. Slack and Teams add theirs here.
+        catalog: Policies and people; loaded from the settings' files when omitted.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings | None = None,
+        channels: Mapping[str, Channel] | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._channels = dict(channels) if channels is not None else None
+        self._catalog = catalog
+        self._store: Store | None = None
+        self._outbox: CardOutboxLoop | None = None
+        self._task_queue: str | None = None
+        self._sender: WebhookSender | None = None
+        super().__init__(
+            "signoff.SignoffPlugin",
+            data_converter=_with_pydantic,
+            activities=self._add_activities,
+            workflows=[DecisionWorkflow, RefusalAuditWorkflow],
+            run_context=self._run_context,
+        )
+
+    def _add_activities(self, existing: Sequence[Callable] | None) -> list[Callable]:
+        settings = self.settings
+        catalog = self._catalog or Catalog.load(settings)
+        self._store = Store(make_async_engine(settings.store_url))
+        if self._channels is None:
+            self._channels = build_channels(settings)
+        if settings.outcome_webhook_url:
+            self._sender = WebhookSender(settings.webhook_secret)
+        cards = CardActivities(self._store, self._channels)
+        self._outbox = CardOutboxLoop(self._store, cards)
+        audit = AuditActivities(self._store, self._outbox.poke)
+        delivery = DeliveryActivities(self._sender, settings.outcome_webhook_url)
+        planning = PlanningActivities(
+            catalog,
+            search_salt=settings.search_salt,
+            outcome_webhook=bool(settings.outcome_webhook_url),
+        )
+        return [
+            *(existing or []),
+            audit.record_audit,
+            cards.publish_cards,
+            delivery.deliver_outcome,
+            planning.resolve_plan,
+        ]
+
+    def configure_worker(self, config: WorkerConfig) -> WorkerConfig:
+        """Also notes the worker's task queue: its card outbox draws that queue's cards,
+        those still owed from before a restart included."""
+        config = super().configure_worker(config)
+        self._task_queue = config.get("task_queue")
+        return config
+
+    @asynccontextmanager
+    async def _run_context(self) -> AsyncIterator[None]:
+        await asyncio.to_thread(upgrade, self.settings.store_url)
+        drawing = None
+        if self._outbox is not None:
+            drawing = asyncio.create_task(self._outbox.run(self._task_queue))
+        try:
+            yield
+        finally:
+            if drawing is not None:
+                drawing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await drawing
+            if self._store is not None:
+                await self._store.close()
+            if self._channels is not None:
+                await close_channels(self._channels)
+            if self._sender is not None:
+                await self._sender.close()

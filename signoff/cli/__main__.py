@@ -1,5 +1,0 @@
-"""``python -m signoff.cli``."""
-
-from signoff.cli import main
-
-main()

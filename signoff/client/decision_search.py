@@ -1,0 +1,59 @@
+"""Finding decisions through Temporal visibility: the query and the rows it returns."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from temporalio.client import WorkflowExecution
+
+from signoff.core import search_attributes as search
+from signoff.core.contract import DECISION_WORKFLOW, WORKFLOW_ID_PREFIX
+
+
+class DecisionListing(BaseModel):
+    decision_id: str
+    workflow_id: str
+    status: str
+    use_case: str
+    risk_tier: str
+    stage: str
+
+    @classmethod
+    def of(cls, execution: WorkflowExecution) -> DecisionListing:
+        attrs = execution.typed_search_attributes
+        return cls(
+            decision_id=execution.id.removeprefix(WORKFLOW_ID_PREFIX),
+            workflow_id=execution.id,
+            status=attrs.get(search.STATUS) or "starting",
+            use_case=attrs.get(search.USE_CASE) or "",
+            risk_tier=attrs.get(search.RISK_TIER) or "",
+            stage=attrs.get(search.STAGE) or "",
+        )
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def search_query(
+    *,
+    status: str | None,
+    use_case: str | None,
+    risk_tier: str | None,
+    model_version: str | None,
+    pending_for: str | None,
+    salt: str,
+) -> str:
+    """A visibility query over decision workflows; people are matched by their token."""
+    clauses = [f"WorkflowType = '{DECISION_WORKFLOW}'"]
+    for key, value in (
+        (search.STATUS, status),
+        (search.USE_CASE, use_case),
+        (search.RISK_TIER, risk_tier),
+        (search.MODEL_VERSION, model_version),
+    ):
+        if value is not None:
+            clauses.append(f"{key.name} = {_quote(value)}")
+    if pending_for is not None:
+        token = search.search_token(salt, pending_for)
+        clauses.append(f"{search.PENDING_APPROVERS.name} = {_quote(token)}")
+    return " AND ".join(clauses)

@@ -1,0 +1,275 @@
+"""SignoffClient: start decisions, act on them as a person, read their state and audit."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from signoff.client.decision_search import DecisionListing, search_query
+from signoff.core import messages
+from signoff.core.contract import (
+    DECISION_WORKFLOW,
+    REFUSAL_AUDIT_WORKFLOW,
+    RETRY_CODES,
+    STARTED_UPDATE,
+    STATE_QUERY,
+    DecisionWorkflowInput,
+    ErrorType,
+    RefusalAuditInput,
+    RefusalCode,
+    workflow_id_for,
+)
+from signoff.core.errors import ActionRefused, DecisionNotFound, InvalidPolicyError
+from signoff.core.models import (
+    Action,
+    ActionKind,
+    ActionResult,
+    AuditEvent,
+    AuditKind,
+    DecisionRequest,
+    DecisionState,
+    Outcome,
+)
+from signoff.core.settings import Settings
+
+
+class SignoffClient:
+    """Talks to decision workflows through a Temporal client.
+
+    Args:
+        client: A Temporal client whose data converter handles pydantic (connect it with
+            ``plugins=[SignoffPlugin(...)]`` or use :meth:`connect`).
+        task_queue: The queue Signoff's worker polls.
+        search_salt: The salt the worker uses for approver tokens (``pending``).
+    """
+
+    def __init__(
+        self, client: Client, *, task_queue: str = "signoff", search_salt: str = "signoff"
+    ) -> None:
+        self.temporal = client
+        self.task_queue = task_queue
+        self.search_salt = search_salt
+
+    # -- decisions ---------------------------------------------------------------------
+
+    async def submit(self, request: DecisionRequest) -> DecisionState:
+        """Start a decision, or return the running one with the same id; returns its
+        state once routed.
+
+        Raises:
+            InvalidPolicyError: the policy is unknown or names nobody.
+        """
+        try:
+            return await self._start_and_wait_routed(request)
+        except (WorkflowUpdateFailedError, RPCError) as err:
+            cause = getattr(err, "cause", None)
+            if isinstance(cause, ApplicationError) and cause.type == ErrorType.INVALID_POLICY:
+                raise InvalidPolicyError(cause.message) from err
+            # The workflow failed before the update could answer: its failure says why.
+            try:
+                await self._handle(request.id).result()
+            except WorkflowFailureError as failure:
+                reason = getattr(failure.cause, "message", None) or str(failure.cause)
+                raise InvalidPolicyError(reason) from failure
+            raise
+
+    async def _start_and_wait_routed(self, request: DecisionRequest) -> DecisionState:
+        """Start and ask for the routed state in one call (one round trip, one workflow
+        task); servers without update-with-start get the two calls instead."""
+        workflow_input = DecisionWorkflowInput(request=request)
+        options: dict[str, Any] = {
+            "id": workflow_id_for(request.id),
+            "task_queue": self.task_queue,
+            "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
+        }
+        try:
+            return await self.temporal.execute_update_with_start_workflow(
+                STARTED_UPDATE,
+                start_workflow_operation=WithStartWorkflowOperation(
+                    DECISION_WORKFLOW, workflow_input, **options
+                ),
+                result_type=DecisionState,
+            )
+        except RPCError as err:
+            if err.status != RPCStatusCode.UNIMPLEMENTED:
+                raise
+        handle = await self.temporal.start_workflow(DECISION_WORKFLOW, workflow_input, **options)
+        return await handle.execute_update(STARTED_UPDATE, result_type=DecisionState)
+
+    async def state(self, decision_id: str) -> DecisionState:
+        handle = self._handle(decision_id)
+        for attempt in range(50):
+            try:
+                return await handle.query(STATE_QUERY, result_type=DecisionState)
+            except WorkflowQueryFailedError:
+                await asyncio.sleep(0.05 * (attempt + 1))
+            except RPCError as err:
+                if err.status == RPCStatusCode.NOT_FOUND:
+                    raise DecisionNotFound(decision_id) from err
+                raise
+        return await handle.query(STATE_QUERY, result_type=DecisionState)
+
+    async def wait_outcome(self, decision_id: str, *, timeout: timedelta | None = None) -> Outcome:
+        """Poll until the decision is final (the workflow itself lives on through the
+        feedback window, so its result is not the place to wait)."""
+        deadline = asyncio.get_running_loop().time() + timeout.total_seconds() if timeout else None
+        delay = 0.05
+        while True:
+            state = await self.state(decision_id)
+            if state.outcome is not None:
+                return state.outcome
+            if deadline is not None and asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"decision '{decision_id}' is still {state.status.value}")
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 2.0)
+
+    # -- acting as a person ------------------------------------------------------------
+
+    async def act(self, decision_id: str, action: Action) -> ActionResult:
+        """Apply one person's action; the same ``action_id`` is applied once.
+
+        Raises:
+            ActionRefused: the person may not do this now; the refusal is audited.
+        """
+        handle = self._handle(decision_id)
+        for attempt in range(20):
+            try:
+                return await handle.execute_update(
+                    action.kind.value, action, id=action.action_id, result_type=ActionResult
+                )
+            except WorkflowUpdateFailedError as err:
+                cause = err.cause
+                if not (isinstance(cause, ApplicationError) and cause.type == ErrorType.REFUSED):
+                    raise
+                code = str(cause.details[0]) if cause.details else "refused"
+                if code in RETRY_CODES:
+                    await asyncio.sleep(0.05 * (attempt + 1))
+                    continue
+                audited_in_workflow = RefusalCode.AUDITED in cause.details[1:]
+                if not audited_in_workflow:
+                    await self._audit_refusal(decision_id, action, code, cause.message)
+                raise ActionRefused(code, cause.message) from err
+            except RPCError as err:
+                raise await self._why_unreachable(decision_id, err) from err
+        raise ActionRefused(RefusalCode.BUSY, messages.DECISION_BUSY)
+
+    async def _why_unreachable(self, decision_id: str, err: RPCError) -> Exception:
+        """An update to a decision that is gone: never started, or past its window."""
+        if err.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            return err
+        try:
+            description = await self._handle(decision_id).describe()
+        except RPCError as missing:
+            if missing.status == RPCStatusCode.NOT_FOUND:
+                return DecisionNotFound(decision_id)
+            return missing
+        if description.status == WorkflowExecutionStatus.RUNNING:
+            return err
+        return ActionRefused(RefusalCode.CLOSED, messages.FEEDBACK_CLOSED)
+
+    async def perform(
+        self,
+        decision_id: str,
+        kind: ActionKind | str,
+        actor: str,
+        *,
+        action_id: str | None = None,
+        **fields: Any,
+    ) -> ActionResult:
+        """Shorthand for :meth:`act`: ``perform(id, "approve", "alice", reason=...)``."""
+        action = Action(
+            kind=ActionKind(kind),
+            actor=actor,
+            action_id=action_id or uuid.uuid4().hex,
+            **fields,
+        )
+        return await self.act(decision_id, action)
+
+    async def _audit_refusal(
+        self, decision_id: str, action: Action, code: str, message: str
+    ) -> None:
+        event = AuditEvent(
+            event_id=f"{decision_id}/refusal/{action.action_id}",
+            decision_id=decision_id,
+            kind=AuditKind.REFUSED,
+            at=datetime.now(UTC),
+            actor=action.actor,
+            data={"action": action.kind.value, "code": code, "message": message, "via": action.via},
+        )
+        await self.temporal.start_workflow(
+            REFUSAL_AUDIT_WORKFLOW,
+            RefusalAuditInput(event=event),
+            id=f"signoff-refusal-{_safe(decision_id)}-{_safe(action.action_id)}",
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+
+    # -- finding decisions -------------------------------------------------------------
+
+    async def search(
+        self,
+        *,
+        status: str | None = None,
+        use_case: str | None = None,
+        risk_tier: str | None = None,
+        model_version: str | None = None,
+        pending_for: str | None = None,
+        limit: int = 100,
+    ) -> list[DecisionListing]:
+        """Find decisions by their search attributes (the worker's visibility store)."""
+        query = search_query(
+            status=status,
+            use_case=use_case,
+            risk_tier=risk_tier,
+            model_version=model_version,
+            pending_for=pending_for,
+            salt=self.search_salt,
+        )
+        found: list[DecisionListing] = []
+        async for execution in self.temporal.list_workflows(query, limit=limit):
+            if execution.status in (
+                WorkflowExecutionStatus.CONTINUED_AS_NEW,
+                WorkflowExecutionStatus.FAILED,
+                WorkflowExecutionStatus.TERMINATED,
+            ):
+                continue
+            found.append(DecisionListing.of(execution))
+        return found
+
+    async def pending(self, person: str | None = None) -> list[DecisionListing]:
+        return await self.search(status="pending", pending_for=person)
+
+    def _handle(self, decision_id: str) -> WorkflowHandle[Any, Any]:
+        return self.temporal.get_workflow_handle(workflow_id_for(decision_id))
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._\-]", "_", text)[:100]
+
+
+async def connect_client(settings: Settings | None = None) -> SignoffClient:
+    """A :class:`SignoffClient` for the server and task queue in ``settings``."""
+    settings = settings or Settings()
+    client = await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+    return SignoffClient(client, task_queue=settings.task_queue, search_salt=settings.search_salt)

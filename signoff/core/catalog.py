@@ -1,0 +1,280 @@
+"""Policies and the people directory, loaded from YAML and checked against each other.
+
+People edit these files by hand, so every mistake is reported as one :class:`ConfigError`
+naming the file, the field (``policies[refunds].stages[0].quorum``) and, where the YAML
+says, the line: a worker should refuse to start on a typo rather than fail a decision
+hours later when a stage turns out to have nobody to ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from signoff.core.models import DecisionPlan, DecisionRequest, Directory, PlannedStage, ReviewPolicy
+from signoff.core.models.directory import Principal
+from signoff.core.settings import Settings
+
+__all__ = [
+    "Catalog",
+    "ConfigError",
+    "UnknownPolicyError",
+    "check_policies_against",
+    "load_directory",
+    "load_policies",
+]
+
+_SIMPLE_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:@")
+_M = TypeVar("_M", bound=BaseModel)
+_Loc = tuple[str | int, ...]
+
+
+class _Problem(NamedTuple):
+    field: str
+    message: str
+    loc: _Loc = ()  # where in the raw YAML, to find the line
+
+
+class ConfigError(Exception):
+    """A policy or directory file that cannot be used, with where and why.
+
+    Attributes:
+        path: The file at fault, when there is one.
+        field: The dotted path of the first field at fault, e.g. ``people[2].id``.
+    """
+
+    def __init__(self, message: str, *, path: Path | None = None, field: str | None = None):
+        super().__init__(message)
+        self.path = path
+        self.field = field
+
+
+class UnknownPolicyError(ConfigError):
+    """A request named a policy the catalog does not have."""
+
+    def __init__(self, name: str, known: list[str]):
+        listed = ", ".join(repr(k) for k in sorted(known)) or "none"
+        super().__init__(f"unknown policy {name!r}; known policies: {listed}", field="policy")
+        self.name = name
+        self.known = sorted(known)
+
+
+def load_policies(path: Path) -> dict[str, ReviewPolicy]:
+    """Read a ``policies:`` file into policies by name.
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or a policy is invalid or repeated.
+    """
+    policies = _load_entries(path, "policies", ReviewPolicy, "name", "policy name")
+    return {policy.name: policy for policy in policies}
+
+
+def load_directory(path: Path) -> Directory:
+    """Read a ``people:`` file into a :class:`Directory`.
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or a person is invalid or repeated.
+    """
+    return Directory(people=_load_entries(path, "people", Principal, "id", "principal id"))
+
+
+def check_policies_against(
+    directory: Directory, policies: dict[str, ReviewPolicy], *, source: Path | None = None
+) -> None:
+    """Refuse policies that name people the directory does not have.
+
+    A stage whose approvers resolve to nobody (or to fewer people than its quorum needs)
+    could never be answered, so it is caught when the files are loaded.
+
+    Raises:
+        ConfigError: naming the policy, the stage and the reference that matches nobody.
+    """
+    problems = [p for policy in policies.values() for p in _unresolved(directory, policy)]
+    _raise(source, problems, {})
+
+
+class Catalog(BaseModel):
+    """The policies and people a worker plans decisions with."""
+
+    policies: dict[str, ReviewPolicy]
+    directory: Directory
+
+    @classmethod
+    def load(cls, settings: Settings) -> Catalog:
+        """Load and cross-check ``settings.policies_file`` and ``settings.directory_file``."""
+        policies = load_policies(settings.policies_file)
+        directory = load_directory(settings.directory_file)
+        check_policies_against(directory, policies, source=settings.policies_file)
+        return cls(policies=policies, directory=directory)
+
+    def policy(self, name: str) -> ReviewPolicy:
+        try:
+            return self.policies[name]
+        except KeyError:
+            raise UnknownPolicyError(name, list(self.policies)) from None
+
+    def plan(self, request: DecisionRequest) -> DecisionPlan:
+        """Fix the policy and the people it names for one decision.
+
+        Resolution happens once, when the decision starts, so a later directory edit
+        does not change who is asked about a decision already in flight.
+
+        Raises:
+            UnknownPolicyError: the request names a policy the catalog does not have.
+            ConfigError: the policy names people the directory does not have.
+        """
+        if isinstance(request.policy, ReviewPolicy):
+            policy = request.policy
+        else:
+            policy = self.policy(request.policy)
+        check_policies_against(self.directory, {policy.name: policy})
+        resolve = self.directory.resolve
+        return DecisionPlan(
+            policy=policy,
+            stages=[
+                PlannedStage(name=s.name, approvers=resolve(s.approvers), quorum=s.quorum)
+                for s in policy.stages
+            ],
+            overriders=resolve(policy.overriders),
+            experts=resolve(policy.ground_truth.experts),
+            adjudicators=resolve(policy.ground_truth.adjudicators),
+        )
+
+
+def _unresolved(directory: Directory, policy: ReviewPolicy) -> Iterator[_Problem]:
+    base = f"policies[{policy.name}]"
+    truth = policy.ground_truth
+    references = [
+        *(
+            (f"{base}.stages[{i}].approvers", s.approvers, f" (stage {s.name!r})")
+            for i, s in enumerate(policy.stages)
+        ),
+        (f"{base}.overriders", policy.overriders, ""),
+        (f"{base}.ground_truth.experts", truth.experts, ""),
+        (f"{base}.ground_truth.adjudicators", truth.adjudicators, ""),
+    ]
+    for where, refs, stage in references:
+        for ref in refs:
+            try:
+                directory.resolve([ref])
+            except ValueError as exc:
+                yield _Problem(where, f"{exc}{stage}")
+    for index, stage in enumerate(policy.stages):
+        try:
+            people = directory.resolve(stage.approvers)
+        except ValueError:
+            continue  # already reported above
+        if stage.quorum.kind == "n_of_m" and (stage.quorum.n or 0) > len(people):
+            yield _Problem(
+                f"{base}.stages[{index}].quorum",
+                f"stage {stage.name!r} needs {stage.quorum.n} approvals but its approvers "
+                f"resolve to {len(people)} ({', '.join(people)})",
+            )
+
+
+def _load_entries(path: Path, key: str, model: type[_M], name_field: str, noun: str) -> list[_M]:
+    """Validate each entry on its own, so every bad entry is reported, named if possible."""
+    entries, lines = _read_list(path, key)
+    loaded: list[_M] = []
+    seen: set[str] = set()
+    problems: list[_Problem] = []
+    for index, entry in enumerate(entries):
+        name = entry.get(name_field) if isinstance(entry, dict) else None
+        if isinstance(name, str) and name in seen:
+            where = (key, index, name_field)
+            message = f"{noun} {name!r} appears twice"
+            problems.append(_Problem(f"{key}[{index}].{name_field}", message, where))
+            continue
+        if isinstance(name, str):
+            seen.add(name)
+        label = f"{key}[{_label(name, index)}]"
+        item = _validate(model, entry, label, (key, index), problems)
+        if item is not None:
+            loaded.append(item)
+    _raise(path, problems, lines)
+    return loaded
+
+
+def _read_list(path: Path, key: str) -> tuple[list[Any], dict[_Loc, int]]:
+    """Parse the file, insisting on ``{key: [...]}``; also map each node to its line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found", path=path) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}", path=path) from None
+    try:
+        data = yaml.safe_load(text)
+        lines = dict(_node_lines(yaml.compose(text), ())) if data is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}:{where} invalid YAML: {problem}", path=path) from None
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        message = f"{path}: top level: expected a mapping with a {key!r} list, got {got}"
+        raise ConfigError(message, path=path)
+    extra = [str(k) for k in data if k != key]
+    if extra:
+        message = f"unknown top-level key; the file holds only {key!r}"
+        _raise(path, [_Problem(extra[0], message, (extra[0],))], lines)
+    if not isinstance(data.get(key), list):
+        got = "nothing" if data.get(key) is None else f"a {type(data[key]).__name__}"
+        _raise(path, [_Problem(key, f"expected a list, got {got}", (key,))], lines)
+    return data[key], lines
+
+
+def _node_lines(node: yaml.Node, loc: _Loc) -> Iterator[tuple[_Loc, int]]:
+    yield loc, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _node_lines(value, (*loc, str(key.value)))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _node_lines(item, (*loc, index))
+
+
+def _label(name: Any, index: int) -> str:
+    """Name an entry by its own name when that is readable, else by its position."""
+    if isinstance(name, str) and name and len(name) <= 80 and set(name) <= _SIMPLE_NAME:
+        return name
+    return str(index)
+
+
+def _validate(
+    model: type[_M], entry: Any, label: str, loc: _Loc, problems: list[_Problem]
+) -> _M | None:
+    if not isinstance(entry, dict):
+        problems.append(_Problem(label, f"expected a mapping, got {type(entry).__name__}", loc))
+        return None
+    try:
+        return model.model_validate(entry)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            inner = error["loc"]
+            field = label + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in inner)
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(_Problem(field, message, (*loc, *inner)))
+        return None
+
+
+def _raise(path: Path | None, problems: list[_Problem], lines: dict[_Loc, int]) -> None:
+    """Raise one error listing every problem, one per line, the first one's field kept."""
+    if not problems:
+        return
+    prefix = f"{path}: " if path else ""
+    rendered = [f"{prefix}{p.field}: {p.message}{_line_of(p.loc, lines)}" for p in problems]
+    raise ConfigError("\n".join(rendered), path=path, field=problems[0].field)
+
+
+def _line_of(loc: _Loc, lines: dict[_Loc, int]) -> str:
+    """The line of the deepest YAML node on the path (a missing field: its parent's)."""
+    for depth in range(len(loc), 0, -1):
+        if loc[:depth] in lines:
+            return f" (line {lines[loc[:depth]]})"
+    return ""

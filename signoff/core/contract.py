@@ -1,0 +1,80 @@
+"""The contract between Signoff's workflows and everyone who talks to them.
+
+The client, ``request_signoff`` and the bots reach a decision only through these names
+and models, never by importing the workflow classes, so the faces stay above the
+workflows and below nothing. Renaming anything here breaks decisions in flight.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from signoff.core.models import ActionResult, AuditEvent, DecisionRequest, DecisionState
+
+DECISION_WORKFLOW = "signoff.Decision"
+REFUSAL_AUDIT_WORKFLOW = "signoff.RefusalAudit"
+STARTED_UPDATE = "started"
+"""Answers with the decision's state once its policy is resolved and routed."""
+STATE_QUERY = "state"
+WORKFLOW_ID_PREFIX = "signoff-"
+
+
+class ErrorType(StrEnum):
+    """``ApplicationError.type`` values a decision raises."""
+
+    REFUSED = "SignoffRefused"
+    """A person's action was refused; ``details[0]`` is a :class:`RefusalCode` or a
+    policy's refusal code, and ``details[1:]`` may hold :attr:`RefusalCode.AUDITED`."""
+    INVALID_POLICY = "InvalidPolicy"
+    """The decision's policy is unknown or names nobody the directory knows."""
+
+
+class RefusalCode(StrEnum):
+    """Refusal codes the workflow itself gives (the policy's own are in
+    :mod:`signoff.core.policy.permissions`)."""
+
+    STARTING = "starting"
+    """The decision is still resolving its policy: try again in a moment."""
+    RETRY = "retry"
+    """The decision is moving to a fresh history: try again."""
+    CLOSED = "closed"
+    """The feedback window has closed."""
+    AUDITED = "audited"
+    """Not a code but a marker after it: the workflow audited the refusal itself."""
+    BUSY = "busy"
+    """The client gave up retrying a decision that kept asking to try again."""
+
+
+RETRY_CODES = frozenset({RefusalCode.STARTING, RefusalCode.RETRY})
+
+
+def workflow_id_for(decision_id: str) -> str:
+    """The decision id is the idempotency key: one workflow id per decision."""
+    return f"{WORKFLOW_ID_PREFIX}{decision_id}"
+
+
+def outcome_signal(decision_id: str) -> str:
+    """The signal a decision sends to ``request.notify_workflow_id`` with each outcome;
+    named per decision so one workflow can wait on several."""
+    return f"signoff.outcome.{decision_id}"
+
+
+class DecisionCarry(BaseModel):
+    """What a decision takes across continue-as-new: its state, its place in the audit
+    chain, and the ids of actions already applied (the server forgets them per run)."""
+
+    state: DecisionState
+    next_seq: int
+    applied: dict[str, ActionResult]
+
+
+class DecisionWorkflowInput(BaseModel):
+    request: DecisionRequest
+    carry: DecisionCarry | None = None
+    continue_as_new_after_events: int = 4_000
+
+
+class RefusalAuditInput(BaseModel):
+    event: AuditEvent

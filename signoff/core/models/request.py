@@ -1,0 +1,79 @@
+"""What an application submits: one AI decision that may need a human signature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+from signoff.core.models._types import NonEmptyStr, PrincipalId, RiskTier
+from signoff.core.models.policy import ReviewPolicy
+
+
+class Proposal(BaseModel):
+    """The AI's output: free text, a structured payload, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, max_length=100_000)
+    payload: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Proposal:
+        if self.text is None and self.payload is None:
+            raise ValueError("a proposal needs text, a payload, or both")
+        return self
+
+
+class Source(BaseModel):
+    """A document or record the AI relied on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: NonEmptyStr
+    url: HttpUrl | None = None
+
+
+class ModelInfo(BaseModel):
+    """Which model and prompt produced the proposal (for audit and drift)."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    name: NonEmptyStr
+    version: NonEmptyStr = "unversioned"
+    prompt_version: str | None = None
+
+
+class DecisionRequest(BaseModel):
+    """One AI decision submitted for sign-off.
+
+    ``id`` is the idempotency key: submitting the same id twice starts one decision.
+    ``policy`` names a policy from the worker's policy file, or carries one inline.
+    ``notify_workflow_id`` is set by :func:`signoff.request_signoff` so the outcome and
+    later overrides are signalled back to the calling workflow.
+    """
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")
+    use_case: NonEmptyStr
+    subject: NonEmptyStr
+    title: NonEmptyStr
+    proposal: Proposal
+    confidence: float = Field(ge=0.0, le=1.0)
+    rationale: str | None = Field(default=None, max_length=20_000)
+    sources: list[Source] = Field(default_factory=list, max_length=50)
+    model: ModelInfo
+    risk_tier: RiskTier = RiskTier.MEDIUM
+    segment: dict[str, str] = Field(default_factory=dict)
+    flags: list[str] = Field(default_factory=list)
+    known_limitations: list[str] = Field(default_factory=list)
+    action_fingerprint: str | None = Field(default=None, max_length=200)
+    requester: PrincipalId
+    policy: str | ReviewPolicy
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    notify_workflow_id: str | None = None
+
+    @property
+    def policy_name(self) -> str:
+        return self.policy if isinstance(self.policy, str) else self.policy.name

@@ -1,0 +1,97 @@
+"""Signoff installs as one package, ``signoff``, and runs inside an application that has
+its own ``workflows`` and ``activities`` packages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.conftest import FIXTURES
+from tests.helpers.layers import ROOT
+
+USER_PROJECT = Path(__file__).parent / "user_project"
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", out, ROOT],
+        check=True,
+        capture_output=True,
+    )
+    [built] = out.glob("signoff-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment holding only the wheel; Signoff's dependencies come
+    from this test run's environment through a path file (its own path files, such as
+    the editable install's finder, are not read from there)."""
+    home = tmp_path_factory.mktemp("venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", home], check=True)
+    python = home / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", wheel],
+        check=True,
+        capture_output=True,
+    )
+    return home
+
+
+def test_the_wheel_holds_only_the_signoff_package(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+
+    tops = {name.split("/")[0] for name in names}
+    assert tops == {"signoff", next(t for t in tops if t.endswith(".dist-info"))}
+    for subpackage in ("workflows", "activities", "adapters", "bots", "core", "client", "app"):
+        assert f"signoff/{subpackage}/__init__.py" in names
+    assert "signoff/adapters/store/migrations/env.py" in names
+    assert "signoff/core/examples/policies.yaml" in names
+
+
+def test_an_application_with_its_own_workflows_and_activities_runs_a_decision(
+    venv: Path, dev_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    project = shutil.copytree(USER_PROJECT, tmp_path / "project")
+    address = dev_env.client.service_client.config.target_host
+    queue = f"wheel-{uuid.uuid4().hex[:8]}"
+
+    ran = subprocess.run(
+        [
+            venv / "bin" / "python",
+            "main.py",
+            address,
+            queue,
+            f"sqlite:///{tmp_path / 'signoff.db'}",
+            str(FIXTURES),
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    seen = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert seen["result"] == "refunded order-1042"
+    assert Path(seen["signoff"]).is_relative_to(venv)
+    assert Path(seen["workflows"]) == project / "workflows" / "__init__.py"
+    assert Path(seen["activities"]) == project / "activities" / "__init__.py"

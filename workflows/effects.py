@@ -1,0 +1,155 @@
+"""Draining a decision's outboxes through activities, each in order, in the background.
+
+Three pumps: audit events (local activities; an Update waits until its events are
+recorded), cards, and outcome deliveries to whoever listens. Cards go with the audit
+events: the same write queues them in the store's card outbox, which the worker draws
+from at once and retries for as long as a chat API is down (decisions begun before the
+outbox draw them with a regular activity per change). A slow chat API therefore never
+holds up a decision, and nothing queued is lost: on close every pump drains first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from signoff.activities import (
+        AuditActivities,
+        AuditRecordInput,
+        CardActivities,
+        CardPublishInput,
+        DeliveryActivities,
+        OutcomeDeliverInput,
+    )
+    from signoff.core.channel import Notice
+    from signoff.core.contract import outcome_signal
+    from signoff.core.models import AuditKind, Outcome
+    from signoff.workflows.lifecycle import Lifecycle
+    from signoff.workflows.patches import Patches
+
+LOCAL = timedelta(seconds=30)
+REMOTE = timedelta(minutes=2)
+FOREVER = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+class Effects:
+    def __init__(self, life: Lifecycle, patches: Patches, *, audited: int) -> None:
+        self._life = life
+        self._patches = patches
+        self._audited = audited
+        self._published = -1
+        self._closing = False
+        self._pumps: list[asyncio.Task[None]] = []
+        self._cards_in_store = False
+
+    def start(self) -> None:
+        # Decisions begun before the card outbox replay with an activity per redraw.
+        self._cards_in_store = self._patches.has("cards-from-store")
+        self._pumps = [
+            asyncio.create_task(self._pump(self._audit_due, self._flush_audit)),
+            asyncio.create_task(self._pump(self._cards_due, self._publish_cards)),
+            asyncio.create_task(self._pump(self._delivery_due, self._deliver)),
+        ]
+
+    async def close(self) -> None:
+        """Drain everything queued, then stop the pumps."""
+        self._closing = True
+        await asyncio.gather(*self._pumps)
+
+    async def audited_through(self, seq: int) -> None:
+        """Wait until every audit event before ``seq`` is recorded."""
+        await workflow.wait_condition(lambda: self._audited >= seq)
+
+    async def _pump(self, due: Callable[[], bool], step: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await workflow.wait_condition(lambda: due() or self._closing)
+            if not due():
+                return
+            await step()
+
+    def _audit_due(self) -> bool:
+        return bool(self._life.events_to_record) or (self._cards_in_store and self._cards_due_now())
+
+    async def _flush_audit(self) -> None:
+        life = self._life
+        batch, life.events_to_record = life.events_to_record, []
+        cards = self._cards_in_store and self._cards_due_now()
+        notices: list[Notice] = []
+        if cards:
+            notices, life.notices = life.notices, []
+            self._published = life.state.version
+        await workflow.execute_local_activity_method(
+            AuditActivities.record_audit,
+            # Arguments are serialised when the command is made, so no copy is needed.
+            AuditRecordInput(events=batch, state=life.state, cards=cards, notices=notices),
+            start_to_close_timeout=LOCAL,
+            retry_policy=FOREVER,
+        )
+        self._audited += len(batch)
+
+    def _cards_due_now(self) -> bool:
+        return self._life.state.version != self._published or bool(self._life.notices)
+
+    def _cards_due(self) -> bool:
+        """Cards drawn by an activity of their own: decisions begun before the outbox."""
+        return not self._cards_in_store and self._cards_due_now()
+
+    async def _publish_cards(self) -> None:
+        life = self._life
+        notices, life.notices = life.notices, []
+        version = life.state.version
+        await workflow.execute_activity_method(
+            CardActivities.publish_cards,
+            CardPublishInput(state=life.state, notices=notices),
+            start_to_close_timeout=REMOTE,
+            retry_policy=FOREVER,
+        )
+        self._published = version
+
+    def _delivery_due(self) -> bool:
+        return bool(self._life.deliveries)
+
+    async def _deliver(self) -> None:
+        life = self._life
+        outcome = life.deliveries.pop(0)
+        sequence = len(outcome.overrides)
+        # Decisions started before this change delivered to nobody and redrew cards after.
+        quiet = self._patches.has("deliver-only-where-heard")
+        if quiet and not self._has_listener():
+            return
+        webhook = await workflow.execute_activity_method(
+            DeliveryActivities.deliver_outcome,
+            OutcomeDeliverInput(outcome=outcome, sequence=sequence),
+            start_to_close_timeout=REMOTE,
+            retry_policy=FOREVER,
+        )
+        signalled = await self._signal_application(outcome)
+        life.record(
+            AuditKind.OUTCOME_DELIVERED,
+            workflow.now(),
+            detail=outcome.status.value,
+            data={"webhook": webhook, "workflow_signalled": signalled, "sequence": sequence},
+            visible=not quiet,
+        )
+
+    def _has_listener(self) -> bool:
+        """Whether anyone hears outcomes: the worker's webhook or a calling workflow."""
+        state = self._life.state
+        return state.plan.outcome_webhook or state.request.notify_workflow_id is not None
+
+    async def _signal_application(self, outcome: Outcome) -> bool:
+        target = self._life.state.request.notify_workflow_id
+        if target is None:
+            return False
+        try:
+            handle = workflow.get_external_workflow_handle(target)
+            await handle.signal(outcome_signal(outcome.decision_id), outcome)
+        except Exception:  # the calling workflow may have finished already
+            workflow.logger.info("could not signal %s with the outcome", target)
+            return False
+        return True
