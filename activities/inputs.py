@@ -14,7 +14,7 @@ class PlanResolveInput(BaseModel):
 
 class AuditRecordInput(BaseModel):
     """``cards``: also queue the decision's cards (and ``notices``) in the card outbox;
-    decisions begun before the outbox draw their cards with ``publish_cards``."""
+    runs without the patch ``cards-from-store`` draw their cards with ``publish_cards``."""
 
     events: list[AuditEvent]
     state: DecisionState | None = None

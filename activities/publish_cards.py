@@ -25,7 +25,7 @@ class CardActivities:
 
     @activity.defn(name="signoff.publish_cards")
     async def publish_cards(self, input: CardPublishInput) -> int:
-        """For decisions begun before the card outbox; newer ones are drawn by
+        """For runs without the patch ``cards-from-store``; newer ones are drawn by
         :class:`signoff.app.card_outbox_loop.CardOutboxLoop`."""
         return await self.draw(input, await self._store.cards(input.state.decision_id))
 

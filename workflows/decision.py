@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from signoff.workflows.effects import LOCAL, Effects
     from signoff.workflows.human_actions import apply
     from signoff.workflows.lifecycle import Lifecycle
-    from signoff.workflows.patches import Patches
+    from signoff.workflows.patches import SEARCH_ATTRIBUTES_ON_ACTION, TIMEOUT_KEEPS_EDIT, Patches
     from signoff.workflows.search_upserts import search_updates
     from signoff.workflows.timers import fire_due_timers, next_timer
 
@@ -138,7 +138,7 @@ class DecisionWorkflow:
                 except TimeoutError:
                     pass
             if life.state.edit is not None and not life.timeout_keeps_edit:
-                life.timeout_keeps_edit = self._patches.has("timeout-keeps-edit")
+                life.timeout_keeps_edit = self._patches.has(TIMEOUT_KEEPS_EDIT)
             fire_due_timers(life, max(workflow.now(), due or now))
         self._upsert_search()
 
@@ -200,9 +200,7 @@ class DecisionWorkflow:
             result = self._result(action, applied=False, message=messages.ALREADY_VOTED)
         else:
             result = self._result(action, applied=True, message=apply(life, action, now))
-            # Keeps search attributes true after the outcome too (a later override);
-            # decisions started before this change replay without it.
-            if self._patches.has("search-attributes-on-action"):
+            if self._patches.has(SEARCH_ATTRIBUTES_ON_ACTION):
                 self._upsert_search()
         self._applied[action.action_id] = result
         await self._require_effects().audited_through(life.next_seq)

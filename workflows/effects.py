@@ -3,8 +3,8 @@
 Three pumps: audit events (local activities; an Update waits until its events are
 recorded), cards, and outcome deliveries to whoever listens. Cards go with the audit
 events: the same write queues them in the store's card outbox, which the worker draws
-from at once and retries for as long as a chat API is down (decisions begun before the
-outbox draw them with a regular activity per change). A slow chat API therefore never
+from at once and retries for as long as a chat API is down (runs without the patch
+``cards-from-store`` draw them with a regular activity per change). A slow chat API therefore never
 holds up a decision, and nothing queued is lost: on close every pump drains first.
 """
 
@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from signoff.core.contract import outcome_signal
     from signoff.core.models import AuditKind, Outcome
     from signoff.workflows.lifecycle import Lifecycle
-    from signoff.workflows.patches import Patches
+    from signoff.workflows.patches import CARDS_FROM_STORE, DELIVER_ONLY_WHERE_HEARD, Patches
 
 LOCAL = timedelta(seconds=30)
 REMOTE = timedelta(minutes=2)
@@ -48,8 +48,7 @@ class Effects:
         self._cards_in_store = False
 
     def start(self) -> None:
-        # Decisions begun before the card outbox replay with an activity per redraw.
-        self._cards_in_store = self._patches.has("cards-from-store")
+        self._cards_in_store = self._patches.has(CARDS_FROM_STORE)
         self._pumps = [
             asyncio.create_task(self._pump(self._audit_due, self._flush_audit)),
             asyncio.create_task(self._pump(self._cards_due, self._publish_cards)),
@@ -96,7 +95,7 @@ class Effects:
         return self._life.state.version != self._published or bool(self._life.notices)
 
     def _cards_due(self) -> bool:
-        """Cards drawn by an activity of their own: decisions begun before the outbox."""
+        """Cards drawn by an activity of their own: runs without ``cards-from-store``."""
         return not self._cards_in_store and self._cards_due_now()
 
     async def _publish_cards(self) -> None:
@@ -118,8 +117,7 @@ class Effects:
         life = self._life
         outcome = life.deliveries.pop(0)
         sequence = len(outcome.overrides)
-        # Decisions started before this change delivered to nobody and redrew cards after.
-        quiet = self._patches.has("deliver-only-where-heard")
+        quiet = self._patches.has(DELIVER_ONLY_WHERE_HEARD)
         if quiet and not self._has_listener():
             return
         webhook = await workflow.execute_activity_method(

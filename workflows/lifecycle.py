@@ -39,8 +39,8 @@ class Lifecycle:
         self.events_to_record: list[AuditEvent] = []
         self.notices: list[Notice] = []
         self.deliveries: list[Outcome] = []
-        # Whether an approval by timeout keeps a reviewer's edit; decisions that began
-        # before this was fixed replay without it (see DecisionWorkflow._review).
+        # Whether an approval by timeout keeps a reviewer's edit: patch
+        # ``timeout-keeps-edit``, asked for by DecisionWorkflow._review.
         self.timeout_keeps_edit = False
 
     # -- recording ---------------------------------------------------------------------

@@ -1,15 +1,8 @@
-"""Which of the workflow's changes a decision runs with, so decisions in flight replay.
+"""Every patch a decision's history depends on, by name, so decisions in flight replay.
 
-Every change to what a decision writes into its history is gated by a patch. Each patch a
-new decision meets costs it a marker event and an upsert of Temporal's own
-``TemporalChangeVersion`` search attribute, so the changes made so far are gathered under
-one patch asked for when a run begins: a run begun on this code has them all at the cost
-of one marker, and a run begun before asks for each change's own patch at the point it
-always did.
-
-A later change calls :meth:`Patches.has` with a patch id of its own, outside
-``GATHERED_CHANGES``: runs begun under ``GATHERED`` did not have it either, so it is
-recorded on its own. Once no run older than it is left, it may join a new gathering patch.
+The changes made so far are gathered under one patch, asked for when a run begins; why,
+and the plan for retiring them with ``workflow.deprecate_patch``: ``docs/design-notes.md``,
+"Patching".
 """
 
 from __future__ import annotations
@@ -19,13 +12,20 @@ from temporalio import workflow
 GATHERED = "behaviours-2026-11"
 """The patch that stands for every change in ``GATHERED_CHANGES`` at once."""
 
+CARDS_FROM_STORE = "cards-from-store"
+"""The audit write queues the decision's cards in the store's card outbox, which the
+worker draws; before it, each redraw was a ``signoff.publish_cards`` activity."""
+DELIVER_ONLY_WHERE_HEARD = "deliver-only-where-heard"
+"""An outcome is delivered (and audited as delivered) only when a webhook or a calling
+workflow listens; before it, every outcome ran the delivery activity and redrew cards."""
+SEARCH_ATTRIBUTES_ON_ACTION = "search-attributes-on-action"
+"""Search attributes are upserted after every applied action, so they stay true after
+the outcome too (a later override); before it, only while the decision was pending."""
+TIMEOUT_KEEPS_EDIT = "timeout-keeps-edit"
+"""A stage approved by its SLA approves the reviewer's edit; before it, the original."""
+
 GATHERED_CHANGES = frozenset(
-    {
-        "cards-from-store",
-        "deliver-only-where-heard",
-        "search-attributes-on-action",
-        "timeout-keeps-edit",
-    }
+    {CARDS_FROM_STORE, DELIVER_ONLY_WHERE_HEARD, SEARCH_ATTRIBUTES_ON_ACTION, TIMEOUT_KEEPS_EDIT}
 )
 
 

@@ -7,18 +7,18 @@ and drawn on a rich console when one is given.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from signoff.core.card_view import card_view
 from signoff.core.channel import CardRef, Notice
 from signoff.core.messages import BADGE_SAMPLED
 from signoff.core.models import ChannelTarget, DecisionState, Status
+from signoff.core.text import one_line, utc_text
 
 __all__ = ["ConsoleChannel", "render_card"]
 
@@ -36,33 +36,36 @@ STATUS_STYLES = {
 
 
 def render_card(state: DecisionState, *, proposal_chars: int = 200) -> list[str]:
-    """The card as plain lines: title and status first, then what an approver weighs."""
-    request = state.request
+    """The card as plain lines, drawn from the same :class:`CardView` as Slack's and
+    Teams': title and status first, then what an approver weighs."""
+    view = card_view(state, proposal_chars=proposal_chars)
+    proposal = view.proposal_text if view.proposal_text is not None else view.payload_summary
     lines = [
-        f"{request.title} [{state.status.value}]",
-        f"  decision {state.decision_id} · {request.use_case} · {request.subject}"
-        f" · requested by {request.requester}",
-        f"  proposal: {_shorten(_proposal(state), proposal_chars)}",
-        f"  confidence {request.confidence:.2f} · risk {request.risk_tier.value}"
-        f" · model {request.model.name} {request.model.version}",
+        f"{view.title} [{view.status.value}]",
+        f"  decision {view.decision_id} · {view.use_case} · {view.subject}"
+        f" · requested by {view.requester}",
+        f"  proposal: {one_line(proposal or '', proposal_chars)}",
+        f"  confidence {view.confidence:.2f} · risk {view.risk_tier}"
+        f" · model {view.model_name} {view.model_version}",
     ]
-    if state.stage is not None and not state.status.is_final:
-        stage = state.stage
+    if view.stage is not None and not view.status.is_final:
+        stage = view.stage
         lines.append(
-            f"  stage {stage.index + 1}/{len(state.plan.stages)} {stage.name}"
-            f" · waiting on {', '.join(state.waiting_on) or 'nobody'}"
+            f"  stage {stage.index + 1}/{stage.total} {stage.name}"
+            f" · waiting on {', '.join(stage.waiting_on) or 'nobody'}"
         )
-    deadline = state.stage.deadline if state.stage else None
-    if not state.status.is_final and (deadline or state.expires_at):
-        lines.append(f"  deadline {_when(deadline or state.expires_at)}")
-    if state.outcome is not None:
-        outcome = state.outcome
+    if view.deadline is not None:
+        lines.append(f"  deadline {utc_text(view.deadline)}")
+    if view.outcome is not None:
+        outcome = view.outcome
         who = f" by {', '.join(outcome.standing_on)}" if outcome.standing_on else ""
-        why = f": {_shorten(outcome.reason, proposal_chars)}" if outcome.reason else ""
-        lines.append(f"  outcome {outcome.status.value}{who} at {_when(outcome.decided_at)}{why}")
-        if outcome.final_text is not None and outcome.final_text != outcome.original_text:
-            lines.append(f"  final: {_shorten(outcome.final_text, proposal_chars)}")
-    if state.sampled_for_qa:
+        why = f": {one_line(outcome.reason, proposal_chars)}" if outcome.reason else ""
+        lines.append(
+            f"  outcome {outcome.status.value}{who} at {utc_text(outcome.decided_at)}{why}"
+        )
+        if outcome.final_text is not None and outcome.final_text != state.request.proposal.text:
+            lines.append(f"  final: {one_line(outcome.final_text, proposal_chars)}")
+    if view.badge == BADGE_SAMPLED:
         lines.append(f"  {BADGE_SAMPLED}")
     return lines
 
@@ -114,23 +117,3 @@ class ConsoleChannel:
             title = Text(lines[0], style=f"bold {style}")
             body = Text("\n".join(line.strip() for line in lines[1:]))
             self._console.print(Panel(body, title=title, subtitle=heading, border_style=style))
-
-
-def _proposal(state: DecisionState) -> str:
-    proposal = state.request.proposal
-    if proposal.text is not None:
-        return proposal.text
-    return json.dumps(proposal.payload, ensure_ascii=False, default=str)
-
-
-def _shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: max(limit - 1, 0)] + "…"
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return "-"
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")

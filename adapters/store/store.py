@@ -43,6 +43,10 @@ M = TypeVar("M")
 P = ParamSpec("P")
 
 
+DEFAULT_LIMIT: dict[str, int | None] = {"limit": 1000}
+"""How many rows a query returns when it does not say (an auditor's export has none)."""
+
+
 class Store:
     """Signoff's audit trail and decision index, on SQLite or PostgreSQL.
 
@@ -182,60 +186,22 @@ class Store:
         """A decision's whole audit trail, in chain order."""
         return await self.query_events(decision_id=decision_id, limit=None)
 
-    async def query_events(
-        self,
-        *,
-        decision_id: str | None = None,
-        actor: str | None = None,
-        kinds: list[str] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = 1000,
-    ) -> list[ChainedEvent]:
-        """Events matching every given filter (``since`` inclusive, ``until`` exclusive)."""
+    async def query_events(self, **filters: Unpack[EventFilters]) -> list[ChainedEvent]:
+        """Events matching every given filter (``since`` inclusive, ``until`` exclusive),
+        at most 1,000 unless ``limit`` says otherwise."""
         async with self._sessions() as session:
-            return await audit_events.query_events(
-                session,
-                decision_id=decision_id,
-                actor=actor,
-                kinds=kinds,
-                since=since,
-                until=until,
-                limit=limit,
-            )
+            return await audit_events.query_events(session, **(DEFAULT_LIMIT | filters))
 
-    async def query_decisions(
-        self,
-        *,
-        status: str | None = None,
-        use_case: str | None = None,
-        model_version: str | None = None,
-        actor: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        overridden_only: bool = False,
-        waiting_on: str | None = None,
-        limit: int | None = 1000,
-    ) -> list[DecisionSummary]:
-        """Decisions matching every given filter, newest first.
+    async def query_decisions(self, **filters: Unpack[DecisionFilters]) -> list[DecisionSummary]:
+        """Decisions matching every given filter, newest first, at most 1,000 unless
+        ``limit`` says otherwise.
 
         ``actor`` matches the requester, a decider, or anyone with an audit event on the
         decision; ``since``/``until`` bound the submission time; ``waiting_on`` finds
         pending decisions that still wait for that person.
         """
         async with self._sessions() as session:
-            return await decisions.query_decisions(
-                session,
-                status=status,
-                use_case=use_case,
-                model_version=model_version,
-                actor=actor,
-                since=since,
-                until=until,
-                overridden_only=overridden_only,
-                waiting_on=waiting_on,
-                limit=limit,
-            )
+            return await decisions.query_decisions(session, **(DEFAULT_LIMIT | filters))
 
     async def decision_state(self, decision_id: str) -> DecisionState | None:
         async with self._sessions() as session:

@@ -1,21 +1,6 @@
 """Where the store's write transactions run.
 
-Every write is one plain function of a blocking :class:`~sqlalchemy.Connection` (the SQL
-lives in the data modules, once). A writer runs such a function inside a write
-transaction, and is chosen per database:
-
-- :class:`ThreadWriter` runs the whole transaction in one hop to a worker thread, on a
-  blocking engine (stdlib sqlite3). SQLite has one write lock per file: with aiosqlite
-  every statement was a round trip through the event loop while the lock was held, so a
-  busy loop stretched every write transaction and capped all writers of the file. In a
-  thread the lock is held only for the SQL itself. One thread per store: SQLite writes
-  one transaction at a time anyway, and queueing here, rather than in SQLite's busy
-  handler (which sleeps and polls), hands the lock on at once.
-- :class:`AsyncWriter` runs the same function on the async engine through SQLAlchemy's
-  greenlet bridge (psycopg's async mode on PostgreSQL). Writers of different decisions
-  proceed in parallel, and one waiting for a busy decision's advisory lock holds no
-  thread that writers of other decisions need. (A :class:`ThreadWriter` with a few
-  threads measured about as fast there, a little cheaper in CPU, but has that problem.)
+Why it is built this way: ``docs/design-notes.md``, "The store's writers".
 """
 
 from __future__ import annotations

@@ -1,23 +1,7 @@
 """The Slack bot's inbound half: a slack-bolt ``AsyncApp`` that turns clicks, modal
 submissions and ``/signoff`` into actions on decision workflows.
 
-Design choices:
-
-- Requests are verified with the signing secret (Bolt's request verification: a forged
-  signature or a timestamp older than 5 minutes gets 401 and reaches no listener).
-- ``authorize=`` answers with the bot token from the settings, so Bolt never calls
-  ``auth.test``; the Web API client is :func:`signoff.adapters.slack.make_client` (rate-limit
-  and server-error retries) pointed at ``settings.api_base_url``.
-- HTTP mode with ``process_before_response=False``: Bolt runs each listener as a task
-  and answers Slack as soon as it calls ``ack()``, so every listener acks first and then
-  waits for Temporal as long as it takes; Slack's 3 s hold however slow Temporal is.
-  Modal submissions validate their inputs (cheap, local) before acking, so an empty
-  required field is shown in the modal.
-- Who the clicking person is, is found after ``ack()``: the directory's Slack identity,
-  else the Slack profile's e-mail (``users.info``, a Web API call that must not hold up
-  the ack). Someone not linked is told so, ephemerally.
-- Refusals are shown to the clicking person alone (``chat.postEphemeral``). The card is
-  not redrawn here: the workflow's publish activity redraws every card on each change.
+Why it is built this way: ``docs/design-notes.md``, "The Slack bot: inbound".
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from signoff.bots.slack.modals import REASON_BUTTONS, REASON_SUFFIX, button_name
 from signoff.core import messages
 from signoff.core.card_view import BUTTON_KINDS, CardView
 from signoff.core.models import ActionKind
+from signoff.core.text import fit, utc_text
 
 __all__ = ["ACTION_IDS", "MAX_BLOCKS", "approval_blocks", "button_value"]
 
@@ -56,14 +57,14 @@ def button_value(view: CardView) -> str:
 def approval_blocks(view: CardView) -> list[dict]:
     """The card as Block Kit dicts, validated by slack_sdk and at most 50 blocks."""
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=_fit(view.title, HEADER_CHARS), emoji=False)),
+        HeaderBlock(text=PlainTextObject(text=fit(view.title, HEADER_CHARS), emoji=False)),
         _context(
             f"*{_esc(view.badge)}*",
             f"`{_esc(view.decision_id)}` · {_esc(view.use_case)} · {_esc(view.subject)}"
             f" · requested by {_esc(view.requester)}",
         ),
         *_proposal(view),
-        SectionBlock(fields=[_fit(f, FIELD_CHARS) for f in _facts(view)]),
+        SectionBlock(fields=[fit(f, FIELD_CHARS) for f in _facts(view)]),
         *_rationale_and_sources(view),
         *_people(view),
         *_final(view),
@@ -181,13 +182,11 @@ def _button(text: str, action_id: str, view: CardView, style: str | None = None)
 
 def _section(title: str, body: str = "", accessory: ButtonElement | None = None) -> SectionBlock:
     text = f"{title}\n{body}" if body else title
-    return SectionBlock(
-        text=MarkdownTextObject(text=_fit(text, SECTION_CHARS)), accessory=accessory
-    )
+    return SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_CHARS)), accessory=accessory)
 
 
 def _context(*texts: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=_fit(t, FIELD_CHARS)) for t in texts])
+    return ContextBlock(elements=[MarkdownTextObject(text=fit(t, FIELD_CHARS)) for t in texts])
 
 
 def _listed(items: list[str], bullet: str = "• ") -> str:
@@ -202,11 +201,7 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _fit(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _date(moment: datetime) -> str:
     """Shown in each reader's own time zone; the fallback is UTC."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    fallback = utc_text(moment)
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"

@@ -1,24 +1,7 @@
 """Approval cards in Slack: the shared card in the policy's channel, direct messages to
 approvers, redraws with ``chat.update``, and notices as direct messages.
 
-Design choices:
-
-- Every card is a message whose ``(channel, ts)`` is kept in its :class:`CardRef`, so
-  every redraw is a ``chat.update`` of the very message first posted (``response_url``
-  would stop working after 5 uses or 30 minutes).
-- A principal without a Slack identity in the directory cannot get a direct message.
-  That is a gap in the directory, not an outage, so retrying cannot help: ``post`` logs
-  a warning, sends nothing and returns a CardRef whose ref is ``{"skipped": ...}``;
-  ``redraw`` leaves such refs alone. The activity stores that ref like any other, so the
-  person is not retried on every redraw; they still see the shared card, if any.
-- A notice (reminder, escalation, assignment, call to adjudicate, outcome) is a reply
-  in the thread of the recipient's card, mentioning them: their direct-message card,
-  else the shared card. Someone without a card (e.g. the requester told the outcome)
-  gets a direct message. A notice without recipients goes to the shared channel.
-- Slack errors propagate as ``SlackApiError`` once the client's retry handlers give up
-  (see :mod:`signoff.adapters.slack.client`): the publish activity fails and Temporal retries
-  it, and cards already posted are in the store, so nothing is posted twice. This holds
-  for ``invalid_auth`` too: cards wait until the token is fixed.
+Why it is built this way: ``docs/design-notes.md``, "The Slack bot: cards and notices".
 """
 
 from __future__ import annotations
@@ -31,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from signoff.bots.slack.blocks import approval_blocks
 from signoff.core.card_view import CardView, card_view
-from signoff.core.channel import CardRef, Notice, card_beside, reachable
+from signoff.core.channel import CardRef, Notice, notice_routes
 from signoff.core.messages import NOTICE_HEADINGS
 from signoff.core.models import ChannelTarget, DecisionState, Directory
 
@@ -108,9 +91,8 @@ class SlackChannel:
                 text = f"{heading}: {notice.text}\n{about}"
                 await self._client.chat_postMessage(channel=target.destination, text=text)
             return
-        for principal, user_id in reachable(self._directory, self.kind, notice):
+        for _, user_id, card in notice_routes(self._directory, self.kind, notice, cards):
             text = f"<@{user_id}> {heading}: {notice.text}"
-            card = card_beside(principal, cards)
             if card is None:
                 channel_id = await self._open_dm(user_id)
                 await self._client.chat_postMessage(channel=channel_id, text=f"{text}\n{about}")

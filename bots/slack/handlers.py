@@ -22,12 +22,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from signoff.bots import apply_actions
+from signoff.bots.pending_list import pending_list
 from signoff.bots.slack import slack_messages as messages
 from signoff.bots.slack.modals import DELEGATE, REASON, TEXT, VERDICT, ModalContext, modal
 from signoff.client.signoff_client import SignoffClient
+from signoff.core import messages as shared
 from signoff.core.errors import DecisionNotFound
 from signoff.core.messages import STATUS_WORDS
-from signoff.core.models import STAGE_KINDS, Action, ActionKind, Directory
+from signoff.core.models import Action, ActionKind, Directory
 from signoff.core.models.state import DecisionState
 
 __all__ = [
@@ -158,11 +160,11 @@ async def act(client: SignoffClient, decision_id: str, action: Action) -> str | 
 async def click(client: SignoffClient, principal: str, button: Click) -> str | None:
     """A button that acts at once (approve, escalate, thumbs)."""
     kind, fields = DIRECT[button.name]
-    action = Action(
-        kind=kind,
+    action = Action.from_card(
+        kind,
+        card_stage=button.stage,
         action_id=button.action_id,
         actor=principal,
-        seen_stage=button.stage if kind in STAGE_KINDS else None,
         via="slack",
         **fields,
     )
@@ -192,7 +194,7 @@ def submission_errors(submission: Submission) -> dict[str, str]:
     required = [FORM_NEEDS[kind]] if kind in FORM_NEEDS else []
     if context.needs_reason:
         required.append(REASON[0])
-    errors = {block: messages.REQUIRED for block in required if not values.get(block)}
+    errors = {block: shared.REQUIRED for block in required if not values.get(block)}
     if kind == "delegate" and values.get(DELEGATE[0]) == submission.user:
         errors[DELEGATE[0]] = messages.DELEGATE_SELF
     return errors
@@ -228,11 +230,11 @@ async def submit(
         fields["delegate_to"] = delegate_to
     elif kind is ActionKind.OVERRIDE:
         fields["verdict"] = values.get(VERDICT[0])
-    action = Action(
-        kind=kind,
+    action = Action.from_card(
+        kind,
+        card_stage=context.stage,
         action_id=submission.action_id,
         actor=principal,
-        seen_stage=context.stage if kind in STAGE_KINDS else None,
         via="slack",
         **fields,
     )
@@ -243,16 +245,7 @@ async def slash_command(client: SignoffClient, principal: str, text: str) -> str
     """``/signoff pending`` or ``/signoff show ID``."""
     words = text.split()
     if words == ["pending"]:
-        waiting = await client.pending(principal)
-        if not waiting:
-            return messages.NOTHING_PENDING
-        lines = [
-            messages.PENDING_LINE.format(
-                decision_id=d.decision_id, use_case=d.use_case, risk_tier=d.risk_tier, stage=d.stage
-            )
-            for d in waiting
-        ]
-        return "\n".join([messages.PENDING_HEADING, *lines])
+        return await pending_list(client, principal, line=messages.PENDING_LINE)
     if len(words) == 2 and words[0] == "show":
         try:
             state = await client.state(words[1])

@@ -28,6 +28,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from signoff.bots.slack import slack_messages as messages
+from signoff.core import messages as shared
 
 __all__ = ["MODAL_KINDS", "MODAL_OPENERS", "ModalContext", "button_name", "modal"]
 
@@ -133,30 +134,30 @@ def modal(context: ModalContext, *, proposal_text: str | None = None) -> dict:
         return view.to_dict()
     blocks: list[InputBlock] = []
     if kind == "edit":
-        blocks.append(_text_input(TEXT, messages.EDIT_LABEL, initial=proposal_text))
+        blocks.append(_text_input(TEXT, shared.EDIT_LABEL, initial=proposal_text))
     elif kind == "delegate":
         blocks.append(
             InputBlock(
                 block_id=DELEGATE[0],
-                label=messages.DELEGATE_LABEL,
+                label=shared.DELEGATE_LABEL,
                 element=UserSelectElement(action_id=DELEGATE[1]),
             )
         )
     elif kind == "override":
         options = [
-            Option(value=value, label=label) for value, label in messages.VERDICT_OPTIONS.items()
+            Option(value=value, label=label) for value, label in shared.VERDICT_OPTIONS.items()
         ]
         blocks.append(
             InputBlock(
                 block_id=VERDICT[0],
-                label=messages.VERDICT_LABEL,
+                label=shared.VERDICT_LABEL,
                 element=RadioButtonsElement(action_id=VERDICT[1], options=options),
             )
         )
     if context.needs_reason:
-        blocks.append(_text_input(REASON, messages.REASON_LABEL[kind]))
+        blocks.append(_text_input(REASON, shared.REASON_LABEL[kind]))
     elif kind == "edit":
-        blocks.append(_text_input(REASON, messages.EDIT_REASON_LABEL, optional=True))
+        blocks.append(_text_input(REASON, shared.EDIT_REASON_LABEL, optional=True))
     view = View(
         type="modal",
         callback_id=f"signoff:{kind}",

@@ -3,18 +3,6 @@ style); the card's own words live in :mod:`signoff.core.messages`."""
 
 from __future__ import annotations
 
-# Words every channel shares, re-exported so each bot reads its words from one module.
-from signoff.core.messages import (  # noqa: F401
-    DELEGATE_LABEL,
-    EDIT_LABEL,
-    EDIT_REASON_LABEL,
-    NOTHING_PENDING,
-    REASON_LABEL,
-    REQUIRED,
-    VERDICT_LABEL,
-    VERDICT_OPTIONS,
-)
-
 NOT_LINKED = "Your Slack account is not linked to a Signoff identity, so you cannot act here."
 NOT_FOUND = "Signoff cannot find decision `{decision_id}`."
 BAD_BUTTON = "This button does not belong to a Signoff decision."
@@ -39,7 +27,6 @@ MODAL_TITLES = {
 NO_PROPOSAL_TEXT = "(This proposal has no text.)"
 
 USAGE = "Usage: `/signoff pending` (what waits for you) or `/signoff show ID`."
-PENDING_HEADING = "Waiting for you:"
 PENDING_LINE = "• `{decision_id}` · {use_case} · {risk_tier} risk · stage {stage}"
 SHOW = "*{title}* (`{decision_id}`)\n{status}{stage}{waiting}"
 SHOW_STAGE = " · stage {index}/{total} {name}"

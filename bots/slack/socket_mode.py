@@ -2,20 +2,7 @@
 commands down a WebSocket the bot opens, so the bot needs no public Request URL (behind a
 firewall, on a laptop).
 
-Design choices:
-
-- slack_bolt's aiohttp handler: aiohttp is already a dependency, the ``websockets`` and
-  ``websocket-client`` handlers would each add a package.
-- Slack authenticates the WebSocket with the app-level token (``xapp-...``) and envelopes
-  carry no signature, so build the app with ``build_app(..., socket_mode=True)``.
-- ``apps.connections.open`` goes to ``settings.api_base_url`` through
-  :func:`signoff.adapters.slack.make_client`, so tests can point it at a local stand-in.
-- The first WebSocket URL is asked for here rather than by the handler: the handler retries
-  a refused token forever, logging each time; a token Slack refuses is a configuration
-  error, so it is raised at once. After that the handler keeps the connection up: pings,
-  reconnects when the socket drops or Slack sends ``disconnect`` to refresh it.
-- Listeners ack first (``process_before_response=False``), so an envelope is acked within
-  Slack's 3 s however slow Temporal is, exactly as in HTTP mode.
+Why it is built this way: ``docs/design-notes.md``, "The Slack bot: Socket Mode".
 """
 
 from __future__ import annotations

@@ -17,10 +17,11 @@ from typing import Any
 
 from signoff.bots.teams import teams_messages as words
 from signoff.bots.teams.buttons import buttons, execute
-from signoff.bots.teams.elements import Element, fit, plain, run, text
+from signoff.bots.teams.elements import Element, plain, run, text
 from signoff.core import messages
 from signoff.core.card_view import CardView, SourceView, VoteView
 from signoff.core.models import ActionKind, Status
+from signoff.core.text import fit
 
 __all__ = ["MAX_REFRESH_USERS", "approval_card"]
 

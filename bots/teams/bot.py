@@ -2,15 +2,7 @@
 it may post, and turns card clicks, Teams' feedback buttons and chat messages into
 actions on decision workflows.
 
-Design choices:
-
-- Every activity's conversation is remembered (:mod:`signoff.bots.teams.conversations`): an
-  install or a message gives the bot the right to post there later, proactively.
-- Who acts is the directory's person with the sender's AAD object id; nobody else.
-  A refusal comes back as that person's own card with the reason on top (an invoke
-  response changes the card for the clicking person alone).
-- The invoke response body is returned by :mod:`signoff.bots.teams.server` itself: botbuilder
-  4.17's ``CloudAdapter.process`` answers 500 to every ``adaptiveCard/action`` invoke.
+Why it is built this way: ``docs/design-notes.md``, "The Teams bot: inbound".
 """
 
 from __future__ import annotations

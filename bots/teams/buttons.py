@@ -73,13 +73,13 @@ def _form(verb: str, view: CardView, people: Sequence[tuple[str, str]]) -> list[
     if verb == "edit":
         if view.proposal_truncated:
             form.append(text(words.EDIT_CUT, color="warning", size="small"))
-        form.append(_text_input(verb, "edited_text", words.EDIT_LABEL, view.proposal_text))
+        form.append(_text_input(verb, "edited_text", messages.EDIT_LABEL, view.proposal_text))
     elif verb == "delegate":
         choices = [(name, principal) for principal, name in people[:MAX_CHOICES]]
-        form.append(_choices(verb, "delegate_to", words.DELEGATE_LABEL, choices, "compact"))
+        form.append(_choices(verb, "delegate_to", messages.DELEGATE_LABEL, choices, "compact"))
     elif verb == "override":
-        verdicts = [(title, value) for value, title in words.VERDICT_OPTIONS.items()]
-        form.append(_choices(verb, "verdict", words.VERDICT_LABEL, verdicts, "expanded"))
+        verdicts = [(title, value) for value, title in messages.VERDICT_OPTIONS.items()]
+        form.append(_choices(verb, "verdict", messages.VERDICT_LABEL, verdicts, "expanded"))
     return [*form, *_reason(verb, view)]
 
 
@@ -88,9 +88,9 @@ def _reason(verb: str, view: CardView) -> list[Element]:
     wants one; otherwise edit offers it and delegate leaves it out."""
     _, always = INPUTS[verb]["reason"]
     if always or KINDS[verb] in view.reason_required:
-        return [_text_input(verb, "reason", words.REASON_LABEL[verb], required=True)]
+        return [_text_input(verb, "reason", messages.REASON_LABEL[verb], required=True)]
     if verb == "edit":
-        return [_text_input(verb, "reason", words.EDIT_REASON_LABEL)]
+        return [_text_input(verb, "reason", messages.EDIT_REASON_LABEL)]
     return []
 
 
@@ -110,7 +110,7 @@ def _text_input(
         "isRequired": required,
     }
     if required:
-        element["errorMessage"] = words.REQUIRED
+        element["errorMessage"] = messages.REQUIRED
     if value:
         element["value"] = value
     return element

@@ -2,19 +2,7 @@
 approver's personal chat, redraws by updating the very activity posted, and notices as
 replies beside the card.
 
-Design choices:
-
-- A card is an activity whose conversation and id are kept in its :class:`CardRef`
-  (and a key of conversation and id as ``message_id``, so a reaction to it finds the
-  decision).
-- A personal chat comes from the reference the bot captured when the person installed
-  the app (:mod:`signoff.bots.teams.conversations`); failing that, the bot opens one through
-  the connector, which works once the app is installed for that person.
-- A principal without a Teams identity in the directory gets no card (the ref says
-  ``skipped``), like Slack: retrying cannot fix the directory.
-- Connector errors propagate once :class:`signoff.adapters.teams.TeamsConnector` stops
-  retrying; the publish activity fails and Temporal retries it later, and cards
-  already posted are in the store, so nothing is posted twice.
+Why it is built this way: ``docs/design-notes.md``, "The Teams bot: cards and notices".
 """
 
 from __future__ import annotations
@@ -36,7 +24,7 @@ from signoff.bots.teams.conversations import (
     user_key,
 )
 from signoff.bots.teams.rendering import card_activity, personal_card, shared_card, teams_id
-from signoff.core.channel import CardRef, Notice, card_beside, reachable
+from signoff.core.channel import CardRef, Notice, notice_routes
 from signoff.core.messages import NOTICE_HEADINGS
 from signoff.core.models import ChannelTarget, DecisionState, Directory
 
@@ -141,7 +129,7 @@ class TeamsChannel:
                 text = f"{heading}: {notice.text}\n\n{about}"
                 await self._connector.send(where.service_url, where.conversation_id, _message(text))
             return
-        for principal, aad in reachable(self._directory, self.kind, notice):
+        for principal, aad, card in notice_routes(self._directory, self.kind, notice, cards):
             person = self._directory.get(principal)
             name = html.escape(person.name if person else principal)
             text = f"<at>{name}</at> {heading}: {notice.text}"
@@ -150,7 +138,6 @@ class TeamsChannel:
                 "text": f"<at>{name}</at>",
                 "mentioned": {"id": aad, "name": name},
             }
-            card = card_beside(principal, cards)
             if card is None:
                 where = await self._personal_conversation(aad, target)
                 await self._connector.send(

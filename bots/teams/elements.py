@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Element", "fit", "plain", "run", "text"]
+__all__ = ["Element", "plain", "run", "text"]
 
 Element = dict[str, Any]
 
@@ -24,7 +24,3 @@ def plain(*inlines: str | Element, **props: Any) -> Element:
 
 def run(text: str, **props: Any) -> Element:
     return {"type": "TextRun", "text": text, **props}
-
-
-def fit(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from signoff.bots.teams import teams_messages as words
+from signoff.core import messages as shared
 from signoff.core.card_view import BUTTON_KINDS
 from signoff.core.models import ActionKind
 
@@ -98,7 +99,7 @@ class Execute(BaseModel):
                 raise ValueError(
                     words.MISSING_INPUT.format(verb=verb, field=field, input_id=input_id)
                 )
-        if fields.get("verdict") not in (None, *words.VERDICT_OPTIONS):
+        if fields.get("verdict") not in (None, *shared.VERDICT_OPTIONS):
             input_id = INPUTS["override"]["verdict"][0]
             raise ValueError(words.BAD_VERDICT.format(input_id=input_id, value=fields["verdict"]))
         return cls.model_validate(fields)

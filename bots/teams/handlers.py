@@ -22,12 +22,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from signoff.bots import apply_actions
+from signoff.bots.pending_list import pending_list
 from signoff.bots.teams import teams_messages as messages
 from signoff.bots.teams.execute import Execute
 from signoff.bots.teams.rendering import ADAPTIVE_CARD, card_activity, personal_card, shared_card
 from signoff.client.signoff_client import SignoffClient
 from signoff.core.errors import ActionRefused, DecisionNotFound
-from signoff.core.models import STAGE_KINDS, Action, ActionKind, Directory
+from signoff.core.models import Action, ActionKind, Directory
 
 __all__ = ["Answer", "card_action", "chat_command", "feedback_loop", "text_activity"]
 
@@ -127,11 +128,11 @@ def _finish_in_background(acting: asyncio.Future[Any], action_id: str) -> None:
 def _action(command: Execute, principal: str, action_id: str) -> Action:
     kind = command.kind
     assert kind is not None
-    return Action(
-        kind=kind,
+    return Action.from_card(
+        kind,
+        card_stage=command.stage,
         action_id=action_id,
         actor=principal,
-        seen_stage=command.stage if kind in STAGE_KINDS else None,
         reason=command.reason,
         edited_text=command.edited_text,
         delegate_to=command.delegate_to,
@@ -208,16 +209,7 @@ async def chat_command(
     if principal is None:
         return text_activity(messages.NOT_LINKED)
     if words == ["pending"]:
-        waiting = await client.pending(principal)
-        lines = [
-            messages.PENDING_LINE.format(
-                decision_id=d.decision_id, use_case=d.use_case, risk_tier=d.risk_tier, stage=d.stage
-            )
-            for d in waiting
-        ]
-        if not lines:
-            return text_activity(messages.NOTHING_PENDING)
-        return text_activity("\n".join([messages.PENDING_HEADING, *lines]))
+        return text_activity(await pending_list(client, principal, line=messages.PENDING_LINE))
     if len(words) == 2 and words[0] == "show":
         try:
             state = await client.state(words[1])

@@ -3,18 +3,6 @@ place (bolt-python ``logger/messages.py`` style)."""
 
 from __future__ import annotations
 
-# Words every channel shares, re-exported so each bot reads its words from one module.
-from signoff.core.messages import (  # noqa: F401
-    DELEGATE_LABEL,
-    EDIT_LABEL,
-    EDIT_REASON_LABEL,
-    NOTHING_PENDING,
-    REASON_LABEL,
-    REQUIRED,
-    VERDICT_LABEL,
-    VERDICT_OPTIONS,
-)
-
 FALLBACK = "{title}: {status}"
 CONTEXT = "{decision_id} · {use_case} · {subject} · requested by {requester}"
 PROPOSAL = "Proposal"
@@ -79,7 +67,6 @@ HELP = (
     "I post Signoff's approval cards here and record what you decide on them. "
     "Write **pending** to see what waits for you, or **show ID** for one decision."
 )
-PENDING_HEADING = "Waiting for you:"
 PENDING_LINE = "- {decision_id} · {use_case} · {risk_tier} risk · stage {stage}"
 FEEDBACK_THANKS = "Thanks: your feedback is recorded."
 RECORDING = "Signoff is recording your click; the card will update once it is done."

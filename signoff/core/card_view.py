@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from signoff.core import messages
 from signoff.core.models import Action, ActionKind, DecisionState, Status
 from signoff.core.policy import check, is_repeat_vote, needs_reason
+from signoff.core.text import fit
 
 __all__ = [
     "BUTTON_KINDS",
@@ -152,7 +153,7 @@ def card_view(state: DecisionState, *, proposal_chars: int = 600) -> CardView:
         badge=_badge(state),
         status=state.status,
         status_words=messages.STATUS_WORDS[state.status],
-        proposal_text=_shorten(text, proposal_chars) if text is not None else None,
+        proposal_text=fit(text, proposal_chars) if text is not None else None,
         proposal_truncated=text is not None and len(text) > proposal_chars,
         proposal_length=len(text or ""),
         payload_summary=_payload_summary(request.proposal.payload, proposal_chars),
@@ -282,8 +283,4 @@ def _payload_summary(payload: dict[str, Any] | None, limit: int) -> str | None:
     if payload is None:
         return None
     parts = [f"{k}: {json.dumps(v, ensure_ascii=False, default=str)}" for k, v in payload.items()]
-    return _shorten(" · ".join(parts), limit)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+    return fit(" · ".join(parts), limit)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -50,6 +50,25 @@ def reachable(directory: Directory, kind: str, notice: Notice) -> list[tuple[str
         else:
             found.append((principal, identity))
     return found
+
+
+class NoticeRoute(NamedTuple):
+    """Where a notice goes for one person: beside ``card`` (a reply in its thread), or,
+    with no card, a direct message to ``identity``."""
+
+    principal: str
+    identity: str
+    card: CardRef | None
+
+
+def notice_routes(
+    directory: Directory, kind: str, notice: Notice, cards: Sequence[CardRef]
+) -> list[NoticeRoute]:
+    """How chat ``kind`` reaches each recipient of ``notice`` it can reach."""
+    return [
+        NoticeRoute(principal, identity, card_beside(principal, cards))
+        for principal, identity in reachable(directory, kind, notice)
+    ]
 
 
 def card_beside(principal: str, cards: Sequence[CardRef]) -> CardRef | None:

@@ -63,6 +63,7 @@ NOTICE_HEADINGS = {
     "outcome": "🏁 Decided",
 }
 NOTHING_PENDING = "Nothing is waiting for you."
+PENDING_HEADING = "Waiting for you:"
 
 # (lower bound, words), highest first: the first band a confidence reaches names it.
 CONFIDENCE_BANDS: tuple[tuple[float, str], ...] = (

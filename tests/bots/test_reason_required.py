@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from signoff.bots.slack import approval_blocks
-from signoff.bots.slack import slack_messages as messages
+from signoff.core import messages as shared
 from signoff.core.card_view import card_view
 from signoff.core.messages import REASON_LABEL
 from signoff.core.models import AuditKind, Status
@@ -55,7 +55,7 @@ async def test_slack_approve_asks_why_in_a_modal_and_approves_with_the_reason(
     response = await bot.send(submission(view, {"reason": {"value": {"value": " "}}}))
     assert await response.json() == {
         "response_action": "errors",
-        "errors": {"reason": messages.REQUIRED},
+        "errors": {"reason": shared.REQUIRED},
     }
 
     await bot.send(submission(view, {"reason": {"value": {"value": WHY}}}))

@@ -20,6 +20,7 @@ from signoff.adapters.slack import make_client
 from signoff.adapters.store import Store
 from signoff.bots.slack import SlackChannel
 from signoff.bots.slack import slack_messages as messages
+from signoff.core import messages as shared
 from signoff.core.messages import BADGE_SAMPLED
 from signoff.core.models import AuditKind, DecisionState, Proposal, RiskTier, Status
 from signoff.core.policy import qa_sampled
@@ -190,7 +191,7 @@ async def test_request_changes_without_instructions_is_shown_in_the_modal(
 
     reply = await answer(bot, submission(view, typed("reason", "   ")))
 
-    assert reply == {"response_action": "errors", "errors": {"reason": messages.REQUIRED}}
+    assert reply == {"response_action": "errors", "errors": {"reason": shared.REQUIRED}}
     await asyncio.sleep(0.3)
     assert votes(await live.signoff.state(decision_id)) == []
 
@@ -462,7 +463,7 @@ async def test_signoff_pending_lists_what_waits_for_the_caller(live: Harness, bo
 
     lines = (await slash(bot, "pending")).splitlines()
 
-    assert lines[0] == messages.PENDING_HEADING
+    assert lines[0] == shared.PENDING_HEADING
     line = messages.PENDING_LINE.format(
         decision_id=waiting, use_case="refunds", risk_tier="medium", stage="leads"
     )
@@ -475,7 +476,7 @@ async def test_signoff_pending_says_so_when_nothing_waits(live: Harness, bot: Bo
     bot.api.profiles["URITA"] = {"email": "rita@example.com"}
     await submit(live)  # waits for alice and bob, not for her
 
-    assert await slash(bot, "pending", user="URITA") == messages.NOTHING_PENDING
+    assert await slash(bot, "pending", user="URITA") == shared.NOTHING_PENDING
 
 
 @pytest.mark.parametrize("text", ["", "help", "pending now", "show"])

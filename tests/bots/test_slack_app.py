@@ -17,6 +17,7 @@ from signoff.adapters.slack import make_client
 from signoff.adapters.store import Store
 from signoff.bots.slack import SlackChannel
 from signoff.bots.slack import slack_messages as messages
+from signoff.core import messages as shared
 from signoff.core.models import AuditKind, Status
 from signoff.core.settings import Settings
 from tests.conftest import Harness
@@ -167,7 +168,7 @@ async def test_empty_reason_is_shown_in_the_modal(live: Harness, bot: Bot) -> No
     async with bot.session.post(bot.url, data=body, headers=signed_headers(body)) as response:
         answer = await response.json()
 
-    assert answer == {"response_action": "errors", "errors": {"reason": messages.REQUIRED}}
+    assert answer == {"response_action": "errors", "errors": {"reason": shared.REQUIRED}}
 
 
 async def test_thumbs_up_on_a_final_card_records_feedback(live: Harness, bot: Bot) -> None:

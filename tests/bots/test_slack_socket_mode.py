@@ -17,10 +17,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from signoff import SignoffClient
 from signoff.adapters.slack import SlackSettings
-from signoff.bots.slack import slack_messages as messages
 from signoff.bots.slack.app import build_app
 from signoff.bots.slack.server import EVENTS_PATH, web_app
 from signoff.bots.slack.socket_mode import SocketModeRefused, serve_socket_mode, socket_mode
+from signoff.core import messages as shared
 from signoff.core.models import Status
 from tests.conftest import Harness
 from tests.helpers.decisions import DIRECTORY, final_state, submit, votes
@@ -82,7 +82,7 @@ async def test_reject_over_socket_mode_shows_modal_errors_in_the_ack_then_reject
     empty = interactive(submission(view, {"reason": {"value": {"value": ""}}}))
     refused = await connected.socket_send("interactive", empty, accepts_response_payload=True)
 
-    errors = {"reason": messages.REQUIRED}
+    errors = {"reason": shared.REQUIRED}
     assert refused["payload"] == {"response_action": "errors", "errors": errors}
     assert (await live.signoff.state(decision_id)).status is Status.PENDING
 

@@ -8,7 +8,7 @@ are always wrapped in :class:`rich.text.Text`, never interpreted as markup.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -17,6 +17,7 @@ from rich.text import Text
 
 from signoff.adapters.channels.console import STATUS_STYLES
 from signoff.core.models import DecisionState, Quorum, Status
+from signoff.core.text import utc_text
 
 
 def stdout_console() -> Console:
@@ -30,11 +31,7 @@ def stderr_console() -> Console:
 
 
 def when(moment: datetime | None) -> str:
-    if moment is None:
-        return "-"
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return utc_text(moment, seconds=True)
 
 
 def status_text(status: Status | str) -> Text:

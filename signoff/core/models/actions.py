@@ -62,6 +62,12 @@ class Action(BaseModel):
     label: str | None = Field(default=None, max_length=500)
     via: str = "api"
 
+    @classmethod
+    def from_card(cls, kind: ActionKind, *, card_stage: int | None, **fields: Any) -> Action:
+        """An action clicked on a card that showed stage ``card_stage``: only stage actions
+        carry it, so feedback given after the outcome is never refused as out of date."""
+        return cls(kind=kind, seen_stage=card_stage if kind in STAGE_KINDS else None, **fields)
+
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Action:
         needs: dict[ActionKind, tuple[str, ...]] = {

@@ -16,9 +16,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from signoff.bots.slack import slack_messages
-from signoff.bots.teams import teams_messages
 from signoff.bots.teams.server import MESSAGES_PATH
+from signoff.core import messages as shared
 from signoff.core.catalog import load_directory
 from signoff.core.models import Principal
 from signoff.core.settings import EXAMPLES
@@ -154,7 +153,7 @@ async def test_dev_serves_the_teams_bot_which_answers_a_message_then_stops_on_ct
 
         text = await eventually(reply_listing_the_waiting_refund, 60, every=EVERY)
 
-        assert text.startswith(teams_messages.PENDING_HEADING)
+        assert text.startswith(shared.PENDING_HEADING)
         assert await signoff.interrupt() == 0, signoff.output[-3000:]
     assert "Temporal dev server stopped." in signoff.output
 
@@ -201,7 +200,7 @@ async def test_dev_connects_the_slack_bot_over_socket_mode_and_it_answers_a_slas
 
         text = await eventually(answer_listing_the_waiting_refund, 60, every=EVERY)
 
-        assert text.startswith(slack_messages.PENDING_HEADING)
+        assert text.startswith(shared.PENDING_HEADING)
         assert await signoff.interrupt() == 0, signoff.output[-3000:]
         assert await eventually(lambda: _all_closed(api), 30, every=EVERY)
     assert "Temporal dev server stopped." in signoff.output
