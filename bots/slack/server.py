@@ -11,6 +11,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from signoff.bots.web_app import bot_web_app
+
 __all__ = ["EVENTS_PATH", "web_app"]
 
 EVENTS_PATH = "/slack/events"
@@ -21,10 +23,4 @@ def web_app(app: AsyncApp) -> web.Application:
         bolt_response = await app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    application = web.Application()
-    application.router.add_post(EVENTS_PATH, events)
-    application.router.add_get("/healthz", healthz)
-    return application
+    return bot_web_app(EVENTS_PATH, events)

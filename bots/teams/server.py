@@ -21,6 +21,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity
 
 from signoff.adapters.teams import TeamsSettings
+from signoff.bots.web_app import bot_web_app
 
 __all__ = ["MESSAGES_PATH", "make_adapter", "web_app"]
 
@@ -71,10 +72,4 @@ def web_app(adapter: CloudAdapter, bot: Bot) -> web.Application:
             return web.Response(status=201)
         return web.json_response(response.body, status=response.status)
 
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    application = web.Application()
-    application.router.add_post(MESSAGES_PATH, messages)
-    application.router.add_get("/healthz", healthz)
-    return application
+    return bot_web_app(MESSAGES_PATH, messages)
