@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from signoff.core.channel import Notice
+from signoff.core.channel_protocol import Notice
 from signoff.core.models import AuditEvent, DecisionRequest, DecisionState, Outcome
 
 

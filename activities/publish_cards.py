@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from temporalio import activity
 
 from signoff.activities.inputs import CardPublishInput
-from signoff.core.channel import CardRef, Channel
+from signoff.core.channel_protocol import CardRef, Channel
 from signoff.core.models import ChannelTarget, DecisionState
 
 if TYPE_CHECKING:

@@ -50,7 +50,7 @@ from temporalio.worker import (
 
 from signoff.app.plugin import SignoffPlugin
 from signoff.client.signoff_client import SignoffClient
-from signoff.core.channel import CardRef, Notice
+from signoff.core.channel_protocol import CardRef, Notice
 from signoff.core.contract import workflow_id_for
 from signoff.core.models import (
     ChannelTarget,
@@ -90,7 +90,7 @@ DIRECTORY = "people:\n" + "".join(
 
 @dataclass
 class NoopChannel:
-    """Implements :class:`signoff.core.channel.Channel`, draws nothing, and notes when each
+    """Implements :class:`signoff.core.channel_protocol.Channel`, draws nothing, and notes when each
     decision's card first showed a final status."""
 
     kind: str = "console"

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         DeliveryActivities,
         OutcomeDeliverInput,
     )
-    from signoff.core.channel import Notice
+    from signoff.core.channel_protocol import Notice
     from signoff.core.contract import outcome_signal
     from signoff.core.models import AuditKind, Outcome
     from signoff.workflows.lifecycle import Lifecycle

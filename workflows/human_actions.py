@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from signoff.core import messages
-from signoff.core.channel import Notice
+from signoff.core.channel_protocol import Notice
 from signoff.core.models import Action, ActionKind, AuditKind, Edit, Override, Status, Vote
 from signoff.core.policy import stage_verdict, verdict_of
 from signoff.workflows.learning import label_ground_truth, record_correction, record_thumb

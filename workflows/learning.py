@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime
 
 from signoff.core import messages
-from signoff.core.channel import Notice
+from signoff.core.channel_protocol import Notice
 from signoff.core.models import Action, AuditKind, GroundTruth, HistoryEntry
 from signoff.workflows.lifecycle import Lifecycle
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from signoff.core import messages
-from signoff.core.channel import Notice
+from signoff.core.channel_protocol import Notice
 from signoff.core.models import (
     Action,
     AuditEvent,

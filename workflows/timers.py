@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from signoff.core import messages
-from signoff.core.channel import Notice
+from signoff.core.channel_protocol import Notice
 from signoff.core.models import AuditKind, Status, TimeoutAction
 from signoff.workflows.lifecycle import TIMEOUT_ACTOR, Lifecycle
 

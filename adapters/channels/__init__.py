@@ -8,7 +8,7 @@ from rich.console import Console
 
 from signoff.adapters.channels.console import ConsoleChannel, render_card
 from signoff.adapters.channels.webhook import WebhookChannel, WebhookEvent
-from signoff.core.channel import Channel
+from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
 
 __all__ = [

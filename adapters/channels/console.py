@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from signoff.core.card_view import card_view
-from signoff.core.channel import CardRef, Notice
+from signoff.core.channel_protocol import CardRef, Notice
 from signoff.core.messages import BADGE_SAMPLED
 from signoff.core.models import ChannelTarget, DecisionState, Status
 from signoff.core.text import one_line, utc_text

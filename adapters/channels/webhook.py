@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from signoff.adapters.webhooks import WebhookSender
 from signoff.core.catalog import ConfigError
-from signoff.core.channel import CardRef, Notice
+from signoff.core.channel_protocol import CardRef, Notice
 from signoff.core.models import ChannelTarget, DecisionState
 
 __all__ = ["WebhookChannel", "WebhookEvent"]

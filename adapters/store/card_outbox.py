@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.adapters.store.sql import upsert
 from signoff.adapters.store.tables import CardJobRow, CardNoticeRow
-from signoff.core.channel import CardRef, Notice
+from signoff.core.channel_protocol import CardRef, Notice
 from signoff.core.models import DecisionState
 
 __all__ = [

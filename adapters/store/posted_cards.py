@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.adapters.store.sql import upsert
 from signoff.adapters.store.tables import CardRow, ConversationRow
-from signoff.core.channel import CardRef
+from signoff.core.channel_protocol import CardRef
 
 SHARED = ""
 """The stored recipient of a card in a shared destination (see :class:`CardRow`)."""

@@ -28,7 +28,7 @@ from signoff.adapters.store.migrate import upgrade
 from signoff.adapters.store.sql import dialect_of
 from signoff.adapters.store.verify import verify_chains
 from signoff.adapters.store.writer import make_writer
-from signoff.core.channel import CardRef, Notice
+from signoff.core.channel_protocol import CardRef, Notice
 from signoff.core.models import (
     AuditEvent,
     ChainedEvent,

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from signoff.bots.slack.blocks import approval_blocks
 from signoff.core.card_view import CardView, card_view
-from signoff.core.channel import CardRef, Notice, notice_routes
+from signoff.core.channel_protocol import CardRef, Notice, notice_routes
 from signoff.core.messages import NOTICE_HEADINGS
 from signoff.core.models import ChannelTarget, DecisionState, Directory
 

@@ -24,7 +24,7 @@ from signoff.bots.teams.conversations import (
     user_key,
 )
 from signoff.bots.teams.rendering import card_activity, personal_card, shared_card, teams_id
-from signoff.core.channel import CardRef, Notice, notice_routes
+from signoff.core.channel_protocol import CardRef, Notice, notice_routes
 from signoff.core.messages import NOTICE_HEADINGS
 from signoff.core.models import ChannelTarget, DecisionState, Directory
 

@@ -25,7 +25,7 @@ from signoff.adapters.store.migrate import upgrade
 from signoff.adapters.webhooks import WebhookSender
 from signoff.app.card_outbox_loop import CardOutboxLoop
 from signoff.core.catalog import Catalog
-from signoff.core.channel import Channel
+from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
 from signoff.workflows import DecisionWorkflow, RefusalAuditWorkflow
 

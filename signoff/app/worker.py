@@ -16,7 +16,7 @@ from temporalio.worker import Worker
 
 from signoff.app.plugin import SignoffPlugin
 from signoff.core import search_attributes as search
-from signoff.core.channel import Channel
+from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
 
 

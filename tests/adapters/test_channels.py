@@ -18,7 +18,7 @@ from signoff.adapters.channels import (
 )
 from signoff.adapters.webhooks import verify
 from signoff.core.catalog import ConfigError
-from signoff.core.channel import CardRef, Channel, Notice
+from signoff.core.channel_protocol import CardRef, Channel, Notice
 from signoff.core.models import ChannelTarget, DecisionState, Status
 from signoff.core.settings import Settings
 from tests.helpers.builders import make_outcome, make_request, make_state

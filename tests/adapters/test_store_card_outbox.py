@@ -8,7 +8,7 @@ import asyncio
 from datetime import timedelta
 
 from signoff.adapters.store import Store
-from signoff.core.channel import CardRef, Notice
+from signoff.core.channel_protocol import CardRef, Notice
 from tests.helpers.builders import make_request, make_state
 
 LEASE = timedelta(seconds=30)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from signoff.adapters.store import Store
-from signoff.core.channel import CardRef
+from signoff.core.channel_protocol import CardRef
 
 REFERENCE = {
     "serviceUrl": "https://smba.example/teams/",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from signoff.adapters.store import Store
-from signoff.core.channel import CardRef
+from signoff.core.channel_protocol import CardRef
 from signoff.core.models import AuditEvent, AuditKind
 
 MakeEvent = Callable[..., AuditEvent]

@@ -15,7 +15,7 @@ from signoff.adapters.slack import SlackSettings, make_client
 from signoff.bots.slack import SlackChannel
 from signoff.bots.slack.blocks import ACTION_IDS, approval_blocks
 from signoff.core.card_view import card_view
-from signoff.core.channel import CardRef, Channel, Notice
+from signoff.core.channel_protocol import CardRef, Channel, Notice
 from signoff.core.models import ChannelTarget, Directory, Principal, Status
 from tests.helpers.builders import make_outcome, make_state
 from tests.helpers.slack_api import TOKEN, SlackApi

@@ -13,7 +13,7 @@ from signoff.adapters.store import Store
 from signoff.adapters.teams import ConnectorError, TeamsConnector, TeamsSettings, token_source
 from signoff.bots.teams.channel import TeamsChannel
 from signoff.bots.teams.conversations import conversation_key, message_key, user_key
-from signoff.core.channel import Channel, Notice
+from signoff.core.channel_protocol import Channel, Notice
 from signoff.core.models import ChannelTarget, Directory, Principal, Status
 from tests.helpers.adaptive_cards import assert_valid_card, verbs
 from tests.helpers.bot_connector import BotConnector

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from signoff.core.channel import CardRef, Notice
+from signoff.core.channel_protocol import CardRef, Notice
 from signoff.core.models import ChannelTarget, DecisionState
 
 

@@ -11,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from signoff import ActionRefused, Status
 from signoff.adapters.store import Store
-from signoff.core.channel import Notice
+from signoff.core.channel_protocol import Notice
 from signoff.core.contract import DecisionWorkflowInput, workflow_id_for
 from signoff.workflows import DecisionWorkflow
 from tests.conftest import Harness, make_request

@@ -6,7 +6,7 @@ import pytest
 
 from signoff import ActionRefused, Proposal, RiskTier, Status
 from signoff.adapters.store import Store
-from signoff.core.channel import Notice
+from signoff.core.channel_protocol import Notice
 from signoff.core.policy import qa_sampled
 from tests.conftest import Harness, make_request
 from tests.helpers.waiting import eventually

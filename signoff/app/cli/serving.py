@@ -28,7 +28,7 @@ from signoff.app.cli.stores import shown_url
 from signoff.app.worker import connect, ensure_search_attributes, run_worker
 from signoff.client.signoff_client import SignoffClient
 from signoff.core.catalog import Catalog
-from signoff.core.channel import Channel
+from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
 
 WORKER_STOP_TIMEOUT = 15.0
