@@ -1,11 +1,13 @@
 """Draining a decision's outboxes through activities, each in order, in the background.
 
-Three pumps: audit events (local activities; an Update waits until its events are
-recorded), cards, and outcome deliveries to whoever listens. Cards go with the audit
-events: the same write queues them in the store's card outbox, which the worker draws
-from at once and retries for as long as a chat API is down (runs without the patch
-``cards-from-store`` draw them with a regular activity per change). A slow chat API therefore never
-holds up a decision, and nothing queued is lost: on close every pump drains first.
+Three pumps: audit events (an Update waits until its events are recorded), cards, and
+outcome deliveries to whoever listens. Audit events are written by a regular activity,
+which runs only once history holds what it writes (patch ``audit-from-history``; older
+runs, a local activity). Cards go with the audit events: the same write queues them in
+the store's card outbox, which the worker draws from at once and retries for as long as
+a chat API is down (runs without the patch ``cards-from-store`` draw them with a
+regular activity per change). A slow chat API therefore never holds up a decision, and
+nothing queued is lost: on close every pump drains first.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ with workflow.unsafe.imports_passed_through():
     from signoff.core.contract import outcome_signal
     from signoff.core.models import AuditKind, Outcome
     from signoff.workflows.lifecycle import Lifecycle
-    from signoff.workflows.patches import CARDS_FROM_STORE, DELIVER_ONLY_WHERE_HEARD, Patches
+    from signoff.workflows.patches import (
+        AUDIT_FROM_HISTORY,
+        CARDS_FROM_STORE,
+        DELIVER_ONLY_WHERE_HEARD,
+        Patches,
+    )
 
 LOCAL = timedelta(seconds=30)
 REMOTE = timedelta(minutes=2)
@@ -46,9 +53,11 @@ class Effects:
         self._closing = False
         self._pumps: list[asyncio.Task[None]] = []
         self._cards_in_store = False
+        self._audit_from_history = False
 
     def start(self) -> None:
         self._cards_in_store = self._patches.has(CARDS_FROM_STORE)
+        self._audit_from_history = self._patches.has(AUDIT_FROM_HISTORY)
         self._pumps = [
             asyncio.create_task(self._pump(self._audit_due, self._flush_audit)),
             asyncio.create_task(self._pump(self._cards_due, self._publish_cards)),
@@ -82,13 +91,23 @@ class Effects:
         if cards:
             notices, life.notices = life.notices, []
             self._published = life.state.version
-        await workflow.execute_local_activity_method(
-            AuditActivities.record_audit,
-            # Arguments are serialised when the command is made, so no copy is needed.
-            AuditRecordInput(events=batch, state=life.state, cards=cards, notices=notices),
-            start_to_close_timeout=LOCAL,
-            retry_policy=FOREVER,
-        )
+        # Arguments are serialised when the command is made, so no copy is needed.
+        record = AuditRecordInput(events=batch, state=life.state, cards=cards, notices=notices)
+        if self._audit_from_history:
+            # Runs only once history holds its input: what it writes, history says.
+            await workflow.execute_activity_method(
+                AuditActivities.record_audit,
+                record,
+                start_to_close_timeout=REMOTE,
+                retry_policy=FOREVER,
+            )
+        else:
+            await workflow.execute_local_activity_method(
+                AuditActivities.record_audit,
+                record,
+                start_to_close_timeout=LOCAL,
+                retry_policy=FOREVER,
+            )
         self._audited += len(batch)
 
     def _cards_due_now(self) -> bool:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from temporalio import workflow
 
-GATHERED = "behaviours-2026-11"
-"""The patch that stands for every change in ``GATHERED_CHANGES`` at once."""
-
 CARDS_FROM_STORE = "cards-from-store"
 """The audit write queues the decision's cards in the store's card outbox, which the
 worker draws; before it, each redraw was a ``signoff.publish_cards`` activity."""
@@ -23,19 +20,39 @@ SEARCH_ATTRIBUTES_ON_ACTION = "search-attributes-on-action"
 the outcome too (a later override); before it, only while the decision was pending."""
 TIMEOUT_KEEPS_EDIT = "timeout-keeps-edit"
 """A stage approved by its SLA approves the reviewer's edit; before it, the original."""
+AUDIT_FROM_HISTORY = "audit-from-history"
+"""Audit events are written by a regular activity, whose input history holds before it
+runs, so the store never keeps what a discarded workflow task wrote; before it, by a
+local activity inside the workflow task (issue 10)."""
 
-GATHERED_CHANGES = frozenset(
+_NOVEMBER = frozenset(
     {CARDS_FROM_STORE, DELIVER_ONLY_WHERE_HEARD, SEARCH_ATTRIBUTES_ON_ACTION, TIMEOUT_KEEPS_EDIT}
 )
+GATHERINGS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("behaviours-2026-12", _NOVEMBER | {AUDIT_FROM_HISTORY}),
+    ("behaviours-2026-11", _NOVEMBER),
+)
+"""Gathering patches, newest first, each with the changes it stands for. A new run records
+only the newest; a run begun under an older one keeps it and asks for later changes one
+by one."""
+
+GATHERED = GATHERINGS[0][0]
+"""The gathering patch a run begun on this code records."""
 
 
 class Patches:
     """Create it in the workflow's ``__init__``, before any handler can ask."""
 
     def __init__(self) -> None:
-        self._gathered = workflow.patched(GATHERED)
+        # A new run records the newest gathering; a replaying run finds the one it began
+        # under (or none), and an older gathering is never asked once a newer one holds.
+        self._covered: frozenset[str] = frozenset()
+        for patch_id, changes in GATHERINGS:
+            if workflow.patched(patch_id):
+                self._covered = changes
+                break
 
     def has(self, change: str) -> bool:
         """Whether this run behaves as changed; asks (and, the first time on a new run,
-        records) the change's own patch unless the gathering patch covers it."""
-        return (self._gathered and change in GATHERED_CHANGES) or workflow.patched(change)
+        records) the change's own patch unless its gathering patch covers it."""
+        return change in self._covered or workflow.patched(change)
