@@ -82,7 +82,12 @@ class Lifecycle:
             at,
             actor=action.actor,
             detail=refusal.message,
-            data={"action": action.kind.value, "code": refusal.code, "via": action.via},
+            data={
+                "action": action.kind.value,
+                "action_id": action.action_id,
+                "code": refusal.code,
+                "via": action.via,
+            },
         )
 
     # -- start -------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Appending events to each decision's hash chain, and reading them back.
 
-Appends are idempotent by ``event_id`` (a retried activity writes nothing new) and take
-the decision's write lock before reading the chain head, so concurrent writers extend
-one gap-free chain instead of forking it.
+Appends are idempotent by ``event_id`` (a retried activity writes nothing new), but an id
+stored already with other content is a conflict, never skipped: the store must not keep
+one version of an event while history holds another. Appends take the decision's write
+lock before reading the chain head, so concurrent writers extend one gap-free chain
+instead of forking it.
 """
 
 from __future__ import annotations
@@ -48,6 +50,18 @@ _LOOKUP = union_all(
     ).where(AuditHeadRow.decision_id.in_(bindparam("decision_ids", expanding=True))),
 )
 _INSERT = insert(AuditEventRow.__table__)
+_CONTENT = ("decision_id", "kind", "actor", "stage", "at", "data")
+
+
+class AuditConflict(Exception):
+    """An event id is stored already with other content than the write brings."""
+
+    def __init__(self, event_id: str, fields: list[str]) -> None:
+        super().__init__(
+            f"audit event {event_id} is stored with other {', '.join(fields)} than this write"
+            " brings; the store and the workflow's history disagree"
+        )
+        self.event_id = event_id
 
 
 def event_rows(events: Sequence[AuditEvent]) -> list[dict[str, Any]]:
@@ -90,6 +104,8 @@ def append_events(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[d
             stored.add(key)
         else:
             heads[key] = (seq, sealed)
+    if stored:
+        _check_same(conn, [row for row in rows if row["event_id"] in stored])
     fresh = [row for row in rows if row["event_id"] not in stored]
     if not fresh:
         return []
@@ -157,6 +173,22 @@ def select_events(
     else:
         stmt = stmt.order_by(AuditEventRow.at, AuditEventRow.decision_id, AuditEventRow.seq)
     return stmt if limit is None else stmt.limit(limit)
+
+
+def _check_same(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Raise :class:`AuditConflict` unless each stored event says what its row says."""
+    wanted = {row["event_id"]: row for row in rows}
+    found = conn.execute(
+        select(AuditEventRow.event_id, *(getattr(AuditEventRow, f) for f in _CONTENT)).where(
+            AuditEventRow.event_id.in_(wanted)
+        )
+    )
+    for stored in found:
+        row = wanted[stored.event_id]
+        stored_at = as_utc(stored.at)
+        differ = [f for f in _CONTENT if (stored_at if f == "at" else getattr(stored, f)) != row[f]]
+        if differ:
+            raise AuditConflict(stored.event_id, differ)
 
 
 def chained(row: AuditEventRow) -> ChainedEvent:

@@ -211,7 +211,13 @@ class SignoffClient:
             kind=AuditKind.REFUSED,
             at=datetime.now(UTC),
             actor=action.actor,
-            data={"action": action.kind.value, "code": code, "message": message, "via": action.via},
+            data={
+                "action": action.kind.value,
+                "action_id": action.action_id,
+                "code": code,
+                "message": message,
+                "via": action.via,
+            },
         )
         await self.temporal.start_workflow(
             REFUSAL_AUDIT_WORKFLOW,

@@ -15,6 +15,7 @@ from sqlalchemy import delete, make_url, select, update
 from sqlalchemy.exc import IntegrityError
 
 from signoff.adapters.store import GENESIS, Store, chain_hash
+from signoff.adapters.store.audit_events import AuditConflict
 from signoff.adapters.store.tables import AuditEventRow, AuditHeadRow
 from signoff.core.models import AuditEvent, AuditKind, DecisionState
 
@@ -298,3 +299,20 @@ async def test_on_sqlite_a_write_commits_and_unlocks_while_the_event_loop_is_bus
         conn.execute("ROLLBACK")
 
     assert await write == 1
+
+
+async def test_an_event_id_written_again_with_other_content_is_a_conflict_and_changes_nothing(
+    store: Store, make_event: MakeEvent
+) -> None:
+    """What a discarded workflow task once wrote must never stand in for what history
+    holds: the same id with other content is refused, not skipped."""
+    original = make_event("refund-1042", 1, actor="alice")
+    await store.record([original])
+    other = original.model_copy(update={"actor": "mallory"})
+
+    with pytest.raises(AuditConflict, match="refund-1042:1 is stored with other actor"):
+        await store.record([other, make_event("refund-1042", 2)])
+
+    assert [(e.event_id, e.actor) for e in await store.events("refund-1042")] == [
+        ("refund-1042:1", "alice")
+    ]
