@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from signoff.client.signoff_client import SignoffClient
-from signoff.core.errors import ActionRefused, DecisionNotFound
+from signoff.core import messages
+from signoff.core.errors import ActionPending, ActionRefused, DecisionNotFound
 from signoff.core.models import Action
+
+log = logging.getLogger(__name__)
 
 
 async def act(
     client: SignoffClient, decision_id: str, actions: Sequence[Action], *, not_found: str
 ) -> str | None:
-    """Apply ``actions`` in order; the refusal to show the person, or ``not_found`` (with
-    ``{decision_id}``) when the decision is gone, else None."""
+    """Apply ``actions`` in order; what to show the person (a refusal, that Temporal is
+    still recording it, or ``not_found`` with ``{decision_id}`` when the decision is
+    gone), else None."""
     try:
         for action in actions:
             await client.act(decision_id, action)
-    except ActionRefused as refused:
-        return refused.message
+    except (ActionRefused, ActionPending) as answer:
+        return answer.message
     except DecisionNotFound:
         return not_found.format(decision_id=decision_id)
+    except Exception:  # Temporal failed in a way nobody foresaw: tell them, never crash
+        log.exception("an action on %s from chat could not be applied", decision_id)
+        return messages.ACTION_FAILED
     return None

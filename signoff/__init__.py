@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from signoff.app.plugin import SignoffPlugin
     from signoff.client import SignoffClient, connect_client, request_signoff
     from signoff.core.errors import (
+        ActionPending,
         ActionRefused,
         DecisionNotFound,
         InvalidPolicyError,
@@ -39,7 +40,13 @@ if TYPE_CHECKING:
 
 _HOMES = {
     **dict.fromkeys(
-        ["ActionRefused", "DecisionNotFound", "InvalidPolicyError", "SignoffError"],
+        [
+            "ActionPending",
+            "ActionRefused",
+            "DecisionNotFound",
+            "InvalidPolicyError",
+            "SignoffError",
+        ],
         "signoff.core.errors",
     ),
     **dict.fromkeys(
@@ -75,6 +82,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Action",
     "ActionKind",
+    "ActionPending",
     "ActionRefused",
     "ActionResult",
     "DecisionNotFound",

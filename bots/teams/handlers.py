@@ -27,8 +27,9 @@ from signoff.bots.teams import teams_messages as messages
 from signoff.bots.teams.execute import Execute
 from signoff.bots.teams.rendering import ADAPTIVE_CARD, card_activity, personal_card, shared_card
 from signoff.client.signoff_client import SignoffClient
-from signoff.core.errors import ActionRefused, DecisionNotFound
-from signoff.core.models import Action, ActionKind, Directory
+from signoff.core import messages as shared
+from signoff.core.errors import ActionPending, ActionRefused, DecisionNotFound
+from signoff.core.models import Action, ActionKind, DecisionState, Directory
 
 __all__ = ["Answer", "card_action", "chat_command", "feedback_loop", "text_activity"]
 
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 ANSWER_WITHIN = 8.0
 """Seconds an invoke waits for Temporal before answering that the click is being
 recorded; Teams shows an error for invokes unanswered after about 15 s."""
+MIN_STATE_WAIT = 1.0
+"""Seconds the card lookup after a click may take even when the click used up the rest."""
 
 
 class Answer(BaseModel):
@@ -88,10 +91,16 @@ async def card_action(
         return Answer.error(400, f"The card action's '{where}' is not valid: {problem['msg']}.")
     except ValueError as err:
         return Answer.error(400, str(err))
+    deadline = asyncio.get_running_loop().time() + answer_within
+
+    async def state_in_time() -> DecisionState:
+        left = max(deadline - asyncio.get_running_loop().time(), MIN_STATE_WAIT)
+        return await asyncio.wait_for(client.state(command.decision_id), left)
+
     try:
         if principal is None:
             if command.kind is None:  # a refresh: show what anyone sees
-                return Answer.card(shared_card(await client.state(command.decision_id), directory))
+                return Answer.card(shared_card(await state_in_time(), directory))
             return Answer.message(messages.NOT_LINKED)
         notice = None
         if wanted is not None:
@@ -102,11 +111,16 @@ async def card_action(
                 return Answer.message(messages.RECORDING)
             try:
                 acting.result()
-            except ActionRefused as refused:
-                notice = refused.message
-        state = await client.state(command.decision_id)
+            except (ActionRefused, ActionPending) as answer:
+                notice = answer.message
+        state = await state_in_time()
     except DecisionNotFound:
         return Answer.error(404, messages.NOT_FOUND.format(decision_id=command.decision_id))
+    except TimeoutError:  # the click is in; the card catches up when the worker draws it
+        return Answer.message(messages.RECORDING)
+    except Exception:  # Temporal failed in a way we did not foresee: say so, never a 5xx
+        log.exception("the Teams click %s could not be applied", action_id)
+        return Answer.message(shared.ACTION_FAILED)
     return Answer.card(personal_card(state, directory, principal, notice=notice))
 
 

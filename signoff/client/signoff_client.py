@@ -16,6 +16,7 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -36,7 +37,7 @@ from signoff.core.contract import (
     RefusalCode,
     workflow_id_for,
 )
-from signoff.core.errors import ActionRefused, DecisionNotFound, InvalidPolicyError
+from signoff.core.errors import ActionPending, ActionRefused, DecisionNotFound, InvalidPolicyError
 from signoff.core.models import (
     Action,
     ActionKind,
@@ -149,25 +150,39 @@ class SignoffClient:
             ActionRefused: the person may not do this now; the refusal is audited.
         """
         handle = self._handle(decision_id)
+        # Sending the same update id again is always safe: the server and the workflow's
+        # own applied ids make a repeat count once. So every failure that leaves the
+        # action unapplied or unknown is retried, a bounded number of times.
+        unknown = False
         for attempt in range(20):
             try:
                 return await handle.execute_update(
                     action.kind.value, action, id=action.action_id, result_type=ActionResult
                 )
+            except WorkflowUpdateRPCTimeoutOrCancelledError:
+                unknown = True  # the update may still be applied
             except WorkflowUpdateFailedError as err:
                 cause = err.cause
-                if not (isinstance(cause, ApplicationError) and cause.type == ErrorType.REFUSED):
+                kind = cause.type if isinstance(cause, ApplicationError) else None
+                if kind == ErrorType.REFUSED:
+                    assert isinstance(cause, ApplicationError)
+                    code = str(cause.details[0]) if cause.details else "refused"
+                    if code not in RETRY_CODES:
+                        if RefusalCode.AUDITED not in cause.details[1:]:
+                            await self._audit_refusal(decision_id, action, code, cause.message)
+                        raise ActionRefused(code, cause.message) from err
+                elif kind == COMPLETED_WHILE_ACCEPTED:
+                    raise ActionRefused(RefusalCode.CLOSED, messages.FEEDBACK_CLOSED) from err
+                elif kind not in NOT_APPLIED:
                     raise
-                code = str(cause.details[0]) if cause.details else "refused"
-                if code in RETRY_CODES:
-                    await asyncio.sleep(0.05 * (attempt + 1))
-                    continue
-                audited_in_workflow = RefusalCode.AUDITED in cause.details[1:]
-                if not audited_in_workflow:
-                    await self._audit_refusal(decision_id, action, code, cause.message)
-                raise ActionRefused(code, cause.message) from err
             except RPCError as err:
-                raise await self._why_unreachable(decision_id, err) from err
+                if err.status in UNKNOWN_OUTCOME:
+                    unknown = True
+                elif err.status not in NOT_ADMITTED:
+                    raise await self._why_unreachable(decision_id, err) from err
+            await asyncio.sleep(min(0.05 * (attempt + 1), 1.0))
+        if unknown:
+            raise ActionPending(messages.BEING_RECORDED)
         raise ActionRefused(RefusalCode.BUSY, messages.DECISION_BUSY)
 
     async def _why_unreachable(self, decision_id: str, err: RPCError) -> Exception:
@@ -264,6 +279,18 @@ class SignoffClient:
 
     def _handle(self, decision_id: str) -> WorkflowHandle[Any, Any]:
         return self.temporal.get_workflow_handle(workflow_id_for(decision_id))
+
+
+NOT_APPLIED = frozenset({"UnprocessedUpdate"})
+"""Update failure types from the server meaning no handler ran: sending again is safe."""
+COMPLETED_WHILE_ACCEPTED = "AcceptedUpdateCompletedWorkflow"
+"""The run closed (its feedback window ended) while the update waited to finish."""
+NOT_ADMITTED = frozenset(
+    {RPCStatusCode.UNAVAILABLE, RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.ABORTED}
+)
+"""The server did not take the update in (down, or too many in flight)."""
+UNKNOWN_OUTCOME = frozenset({RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED})
+"""The call ended before the server said what became of the update."""
 
 
 def _safe(text: str) -> str:

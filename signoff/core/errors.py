@@ -16,6 +16,15 @@ class ActionRefused(SignoffError):
         self.message = message
 
 
+class ActionPending(SignoffError):
+    """An action was sent but Temporal did not say in time whether it was applied; it
+    may still be. Sending it again with the same ``action_id`` is safe."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class DecisionNotFound(SignoffError):
     def __init__(self, decision_id: str) -> None:
         super().__init__(f"No decision with id '{decision_id}'.")
