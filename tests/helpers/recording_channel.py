@@ -17,6 +17,8 @@ class RecordingChannel:
     notices: list[tuple[str, Notice]] = field(default_factory=list)
     # (decision id, status) of every card shown, posted or redrawn, in order
     drawn: list[tuple[str, str]] = field(default_factory=list)
+    # (decision id, who decided) of every card shown with an outcome, in order
+    deciders_shown: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     fail_next: int = 0
 
     def _maybe_fail(self) -> None:
@@ -29,13 +31,18 @@ class RecordingChannel:
     ) -> CardRef:
         self._maybe_fail()
         self.posts.append((state.decision_id, recipient, state.status.value))
-        self.drawn.append((state.decision_id, state.status.value))
+        self._shown(state)
         return CardRef(channel=self.kind, recipient=recipient, ref={"n": len(self.posts)})
 
     async def redraw(self, state: DecisionState, card: CardRef) -> None:
         self._maybe_fail()
         self.redraws.append((state.decision_id, str(card.ref["n"]), state.status.value))
+        self._shown(state)
+
+    def _shown(self, state: DecisionState) -> None:
         self.drawn.append((state.decision_id, state.status.value))
+        if state.outcome is not None:
+            self.deciders_shown.append((state.decision_id, tuple(state.outcome.decided_by)))
 
     async def notify(
         self,

@@ -1,0 +1,93 @@
+"""Workflow tasks that fail once at a chosen point, as a crash or a lost task would, so a
+spec can show that nothing done before the failure survives as fact unless history
+holds it.
+
+An exception other than ``ApplicationError`` fails the workflow task; the server hands
+the task out again and the workflow replays. The points already failed are kept outside
+the sandbox, in the interceptor's own state, so each fails once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import workflow
+from temporalio.worker import (
+    ExecuteWorkflowInput,
+    HandleUpdateInput,
+    Interceptor,
+    StartActivityInput,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+)
+
+
+class InjectedTaskFailure(RuntimeError):
+    """Fails the workflow task it is raised in."""
+
+
+@dataclass
+class FailOnce(Interceptor):
+    """Fail a workflow task once per point, at each point switched on.
+
+    Args:
+        after_audit_scheduled: right after the workflow asks for an audit write (the
+            command is made, the task not yet complete).
+        after_update_handled: right after an Update's handler returned (its audit
+            record is written), before the task that completes it is done.
+        after_workflow_ran: right after a refusal audit's run returned (its local
+            activity has written).
+    """
+
+    after_audit_scheduled: bool = False
+    after_update_handled: bool = False
+    after_workflow_ran: bool = False
+    failed: set[tuple[str, str]] = field(default_factory=set)
+
+    def first_time(self, point: str, key: str) -> bool:
+        if (point, key) in self.failed:
+            return False
+        self.failed.add((point, key))
+        return True
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor]:
+        plan = self
+
+        class Outbound(WorkflowOutboundInterceptor):
+            def start_activity(self, input: StartActivityInput) -> Any:
+                handle = super().start_activity(input)
+                if plan.after_audit_scheduled and input.activity == "signoff.record_audit":
+                    events = getattr(input.args[0], "events", [])
+                    key = f"{workflow.info().workflow_id}/{events[0].event_id if events else ''}"
+                    if plan.first_time("audit-scheduled", key):
+                        raise InjectedTaskFailure(f"injected after scheduling {key}")
+                return handle
+
+        class Inbound(WorkflowInboundInterceptor):
+            def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+                super().init(Outbound(outbound))
+
+            async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
+                result = await super().handle_update_handler(input)
+                key = f"{workflow.info().workflow_id}/{input.id}"
+                if plan.after_update_handled and plan.first_time("update-handled", key):
+                    raise InjectedTaskFailure(f"injected after handling {key}")
+                return result
+
+            async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
+                result = await super().execute_workflow(input)
+                info = workflow.info()
+                key = info.workflow_id
+                if (
+                    plan.after_workflow_ran
+                    and info.workflow_type == "signoff.RefusalAudit"
+                    and plan.first_time("workflow-ran", key)
+                ):
+                    raise InjectedTaskFailure(f"injected after running {key}")
+                return result
+
+        return Inbound
