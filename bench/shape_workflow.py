@@ -1,10 +1,10 @@
 """Signoff's footprint on Temporal with none of Signoff's work: the floor under the
 lifecycle figure. Each step Temporal sees from a Signoff decision is here (update-with-
-start answered once a local activity resolved the plan and another recorded the audit,
-search attributes, an approve Update that waits for its audit record, the feedback-window
-timer), but every activity returns at once and the state is a few strings. What this
-costs over the bare baseline is what the issue's own requirements cost on Temporal;
-what Signoff costs over this is our code."""
+start answered once a local activity resolved the plan, the audit recorded by a regular
+activity whose input history holds, search attributes, an approve Update that waits for
+its audit record, the feedback-window timer), but every activity returns at once and the
+state is a few strings. What this costs over the bare baseline is what the issue's own
+requirements cost on Temporal; what Signoff costs over this is our code."""
 
 from datetime import timedelta
 
@@ -14,6 +14,7 @@ from temporalio.common import SearchAttributeKey
 STATUS = SearchAttributeKey.for_keyword("SignoffStatus")
 STAGE = SearchAttributeKey.for_keyword("SignoffStage")
 LOCAL = timedelta(seconds=30)
+REMOTE = timedelta(minutes=2)
 
 
 @activity.defn(name="bench.shape.noop")
@@ -29,9 +30,9 @@ class ShapeWorkflow:
     @workflow.run
     async def run(self, decision_id: str) -> str:
         await workflow.execute_local_activity(noop, "plan", start_to_close_timeout=LOCAL)
-        await workflow.execute_local_activity(noop, "audit", start_to_close_timeout=LOCAL)
         workflow.upsert_search_attributes([STATUS.value_set("pending"), STAGE.value_set("leads")])
         self._status = "pending"
+        await workflow.execute_activity(noop, "audit", start_to_close_timeout=REMOTE)
         await workflow.wait_condition(lambda: self._status == "approved")
         # A decision stays open for its feedback window after the outcome.
         await workflow.wait_condition(lambda: False, timeout=timedelta(days=7))
@@ -46,5 +47,5 @@ class ShapeWorkflow:
     async def approve(self, actor: str) -> str:
         self._status = "approved"
         workflow.upsert_search_attributes([STATUS.value_set("approved"), STAGE.value_set("")])
-        await workflow.execute_local_activity(noop, "audit", start_to_close_timeout=LOCAL)
+        await workflow.execute_activity(noop, "audit", start_to_close_timeout=REMOTE)
         return f"approved by {actor}"
