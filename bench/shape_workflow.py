@@ -31,8 +31,9 @@ class ShapeWorkflow:
     async def run(self, decision_id: str) -> str:
         await workflow.execute_local_activity(noop, "plan", start_to_close_timeout=LOCAL)
         workflow.upsert_search_attributes([STATUS.value_set("pending"), STAGE.value_set("leads")])
-        self._status = "pending"
+        # Signoff answers the submitter once the first audit events are written.
         await workflow.execute_activity(noop, "audit", start_to_close_timeout=REMOTE)
+        self._status = "pending"
         await workflow.wait_condition(lambda: self._status == "approved")
         # A decision stays open for its feedback window after the outcome.
         await workflow.wait_condition(lambda: False, timeout=timedelta(days=7))

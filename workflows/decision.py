@@ -224,10 +224,17 @@ class DecisionWorkflow:
         """Waits until the policy is resolved and routed; fails when it cannot be. When
         the workflow fails first, the caller reads the failure from the workflow."""
         await workflow.wait_condition(
-            lambda: self._life is not None or self._startup_error is not None
+            lambda: (
+                (self._effects is not None and self._effects.running)
+                or self._startup_error is not None
+            )
         )
         if self._life is None:
             raise ApplicationError(self._startup_error or "", type=ErrorType.INVALID_POLICY)
+        effects = self._require_effects()
+        if effects.audits_from_history:
+            # The submitter may read the audit next: answer once the first events are in.
+            await effects.audited_through(self._life.next_seq)
         return self._life.state
 
     @workflow.query(name=STATE_QUERY)

@@ -69,6 +69,15 @@ class Effects:
         self._closing = True
         await asyncio.gather(*self._pumps)
 
+    @property
+    def running(self) -> bool:
+        return bool(self._pumps)
+
+    @property
+    def audits_from_history(self) -> bool:
+        """Whether this run writes its audit with a regular activity (``audit-from-history``)."""
+        return self._audit_from_history
+
     async def audited_through(self, seq: int) -> None:
         """Wait until every audit event before ``seq`` is recorded."""
         await workflow.wait_condition(lambda: self._audited >= seq)

@@ -9,6 +9,7 @@ the sandbox, in the interceptor's own state, so each fails once.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,8 +34,9 @@ class FailOnce(Interceptor):
     """Fail a workflow task once per point, at each point switched on.
 
     Args:
-        after_audit_scheduled: right after the workflow asks for an audit write (the
-            command is made, the task not yet complete).
+        after_audit_scheduled: once per decision and Update name, right after the
+            Update's handler made the workflow ask for an audit write (the command is
+            made, the task not yet complete).
         after_update_handled: right after an Update's handler returned (its audit
             record is written), before the task that completes it is done.
         after_workflow_ran: right after a refusal audit's run returned (its local
@@ -45,6 +47,7 @@ class FailOnce(Interceptor):
     after_update_handled: bool = False
     after_workflow_ran: bool = False
     failed: set[tuple[str, str]] = field(default_factory=set)
+    audit_asked: set[str] = field(default_factory=set)
 
     def first_time(self, point: str, key: str) -> bool:
         if (point, key) in self.failed:
@@ -59,21 +62,29 @@ class FailOnce(Interceptor):
 
         class Outbound(WorkflowOutboundInterceptor):
             def start_activity(self, input: StartActivityInput) -> Any:
-                handle = super().start_activity(input)
-                if plan.after_audit_scheduled and input.activity == "signoff.record_audit":
-                    events = getattr(input.args[0], "events", [])
-                    key = f"{workflow.info().workflow_id}/{events[0].event_id if events else ''}"
-                    if plan.first_time("audit-scheduled", key):
-                        raise InjectedTaskFailure(f"injected after scheduling {key}")
-                return handle
+                if input.activity == "signoff.record_audit":
+                    plan.audit_asked.add(workflow.info().workflow_id)
+                return super().start_activity(input)
 
         class Inbound(WorkflowInboundInterceptor):
             def init(self, outbound: WorkflowOutboundInterceptor) -> None:
                 super().init(Outbound(outbound))
 
             async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
+                workflow_id = workflow.info().workflow_id
+                key = f"{workflow_id}/{input.update}"
+                if plan.after_audit_scheduled and plan.first_time("audit-scheduled", key):
+                    # Let the handler run until it has asked for its audit write, then fail
+                    # the task from the handler, where an exception fails the task (one in
+                    # the workflow's own background tasks would not).
+                    plan.audit_asked.discard(workflow_id)
+                    handling = asyncio.ensure_future(super().handle_update_handler(input))
+                    await workflow.wait_condition(
+                        lambda: workflow_id in plan.audit_asked or handling.done()
+                    )
+                    raise InjectedTaskFailure(f"injected after {key} asked for its audit write")
                 result = await super().handle_update_handler(input)
-                key = f"{workflow.info().workflow_id}/{input.id}"
+                key = f"{workflow_id}/{input.id}"
                 if plan.after_update_handled and plan.first_time("update-handled", key):
                     raise InjectedTaskFailure(f"injected after handling {key}")
                 return result
