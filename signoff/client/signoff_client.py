@@ -159,7 +159,9 @@ class SignoffClient:
                 return await handle.execute_update(
                     action.kind.value, action, id=action.action_id, result_type=ActionResult
                 )
-            except WorkflowUpdateRPCTimeoutOrCancelledError:
+            except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+                if _being_cancelled():  # the SDK reports our own cancellation so
+                    raise asyncio.CancelledError from err
                 unknown = True  # the update may still be applied
             except WorkflowUpdateFailedError as err:
                 cause = err.cause
@@ -176,6 +178,8 @@ class SignoffClient:
                 elif kind not in NOT_APPLIED:
                     raise
             except RPCError as err:
+                if _being_cancelled():
+                    raise asyncio.CancelledError from err
                 if err.status in UNKNOWN_OUTCOME:
                     unknown = True
                 elif err.status not in NOT_ADMITTED:
@@ -291,6 +295,12 @@ NOT_ADMITTED = frozenset(
 """The server did not take the update in (down, or too many in flight)."""
 UNKNOWN_OUTCOME = frozenset({RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED})
 """The call ended before the server said what became of the update."""
+
+
+def _being_cancelled() -> bool:
+    """Whether the running task was asked to stop (the SDK turns that into its own errors)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _safe(text: str) -> str:

@@ -144,3 +144,22 @@ async def test_a_refusal_whose_audit_task_fails_after_writing_is_recorded_once(
     await asyncio.sleep(1.0)  # the failed task's retry has had its chance to write again
     assert len(await recorded()) == 1
     assert any(point == "workflow-ran" for point, _ in plan.failed)
+
+
+async def test_an_action_whose_caller_gives_up_stops_instead_of_retrying(
+    dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    """A caller's cancellation (a bot shutting down, a request dropped) must end the call,
+    not look like a slow server to be retried."""
+    harness = Harness(dev_env.client, settings)
+    async with harness.worker():
+        request = make_request("first-lead")
+        await harness.signoff.submit(request)
+    # No worker now: the update waits, and the caller gives up.
+    acting = asyncio.ensure_future(harness.signoff.perform(request.id, "approve", "alice"))
+    await asyncio.sleep(0.5)
+    acting.cancel()
+
+    done, _ = await asyncio.wait({acting}, timeout=5)
+
+    assert done and acting.cancelled()

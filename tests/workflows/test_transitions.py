@@ -427,7 +427,12 @@ def test_a_refusal_is_audited_without_changing_the_decision() -> None:
 
     event = life.events_to_record[-1]
     assert event.kind.value == "refused" and event.actor == "carol"
-    assert event.data == {"action": "approve", "code": "not_asked", "via": "api"}
+    assert event.data == {
+        "action": "approve",
+        "action_id": action.action_id,
+        "code": "not_asked",
+        "via": "api",
+    }
     assert life.state.status is Status.PENDING and life.state.stage is not None
     assert life.state.stage.votes == []
 
