@@ -28,33 +28,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from signoff import SignoffPlugin
-from signoff.adapters.slack import make_client
 from signoff.adapters.store import Store
-from signoff.adapters.teams import TeamsConnector, token_source
-from signoff.bots.slack import SlackChannel
-from signoff.bots.slack.app import build_app
-from signoff.bots.slack.server import EVENTS_PATH
-from signoff.bots.slack.server import web_app as slack_web_app
-from signoff.bots.teams.bot import SignoffTeamsBot
-from signoff.bots.teams.channel import TeamsChannel
-from signoff.bots.teams.server import MESSAGES_PATH, make_adapter, web_app
 from signoff.core.messages import STATUS_WORDS, VERDICT_WORDS
 from signoff.core.models import AuditKind, Status
 from signoff.core.settings import Settings
 from tests.conftest import Harness, make_request
 from tests.helpers.agreement import compare
 from tests.helpers.bot_connector import BotConnector
-from tests.helpers.decisions import DIRECTORY, final_state
-from tests.helpers.serving import serve
+from tests.helpers.both_chats import both_chats
+from tests.helpers.decisions import final_state
 from tests.helpers.slack_api import SlackApi
-from tests.helpers.slack_requests import Bot, click, slack_settings
-from tests.helpers.teams_requests import Teams, forget_conversations, teams_settings
+from tests.helpers.slack_requests import click
+from tests.helpers.teams_requests import forget_conversations
 from tests.helpers.waiting import eventually
 
 POLICY = "crowd-first-chat"  # p01..p20, the first approval decides; cards in C1 and Teams
@@ -205,27 +194,9 @@ async def test_twenty_people_clicking_in_slack_and_teams_at_once_leave_store_car
     winners: dict[str, str] = {}
     loop = asyncio.get_running_loop()
     started = loop.time()
-    async with (
-        SlackApi() as api,
-        BotConnector() as connector,
-        aiohttp.ClientSession() as session,
-    ):
-        slack = slack_settings(api)
-        config = teams_settings(connector)
-        channels = {
-            "slack": SlackChannel(make_client(slack), DIRECTORY),
-            "teams": TeamsChannel(TeamsConnector(token_source(config)), DIRECTORY, store, config),
-        }
-        plugin = SignoffPlugin(settings=harness.settings, channels=channels)
-        slack_runner, slack_port = await serve(
-            slack_web_app(build_app(client=harness.signoff, directory=DIRECTORY, settings=slack))
-        )
-        teams_bot = SignoffTeamsBot(harness.signoff, DIRECTORY, store)
-        teams_runner, teams_port = await serve(web_app(make_adapter(config), teams_bot))
-        teams = Teams(
-            harness, connector, store, f"http://127.0.0.1:{teams_port}{MESSAGES_PATH}", session
-        )
-        slack_bot = Bot(f"http://127.0.0.1:{slack_port}{EVENTS_PATH}", api, session)
+    async with both_chats(harness, store) as chats:
+        api, connector = chats.api, chats.connector
+        slack_bot, teams = chats.slack_bot, chats.teams
 
         async def slack_click(decision_id: str, person: str) -> tuple[int, Any]:
             response = await slack_bot.send(
@@ -356,22 +327,18 @@ async def test_twenty_people_clicking_in_slack_and_teams_at_once_leave_store_car
                 return ["cards: the chats were still being redrawn 5 s after the outcome"]
             return []
 
-        try:
-            async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]):
-                for n in range(DECISIONS):
-                    await race(n)
-                await asyncio.sleep(1.0)  # any late redraw lands before the cards are read
-                for decision_id, found in problems.items():
-                    found += card_problems(
-                        decision_id,
-                        winners.get(decision_id),
-                        slack_cards(api, decision_id),
-                        teams_cards(connector, decision_id),
-                        answered_cards(answers.get(decision_id, [])),
-                    )
-        finally:
-            await slack_runner.cleanup()
-            await teams_runner.cleanup()
+        async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[chats.plugin]):
+            for n in range(DECISIONS):
+                await race(n)
+            await asyncio.sleep(1.0)  # any late redraw lands before the cards are read
+            for decision_id, found in problems.items():
+                found += card_problems(
+                    decision_id,
+                    winners.get(decision_id),
+                    slack_cards(api, decision_id),
+                    teams_cards(connector, decision_id),
+                    answered_cards(answers.get(decision_id, [])),
+                )
 
     elapsed = loop.time() - started
     report = summary(answers, winners, elapsed)

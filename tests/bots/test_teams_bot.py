@@ -15,13 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from signoff import SignoffPlugin
-from signoff.adapters.slack import make_client
 from signoff.adapters.store import Store
 from signoff.adapters.teams import TeamsConnector, TeamsSettings, token_source
-from signoff.bots.slack import SlackChannel
-from signoff.bots.slack.app import build_app
-from signoff.bots.slack.server import EVENTS_PATH
-from signoff.bots.slack.server import web_app as slack_web_app
 from signoff.bots.teams.bot import SignoffTeamsBot
 from signoff.bots.teams.channel import TeamsChannel
 from signoff.bots.teams.conversations import conversation_key, user_key
@@ -33,10 +28,10 @@ from signoff.core.settings import Settings
 from tests.conftest import Harness, make_request
 from tests.helpers.adaptive_cards import assert_valid_card, verbs
 from tests.helpers.bot_connector import BotConnector
+from tests.helpers.both_chats import both_chats
 from tests.helpers.decisions import DIRECTORY, final_state, votes
 from tests.helpers.serving import serve
-from tests.helpers.slack_api import SlackApi
-from tests.helpers.slack_requests import Bot, click, slack_settings
+from tests.helpers.slack_requests import click
 from tests.helpers.teams_requests import (
     TEAM_CHANNEL,
     Teams,
@@ -267,52 +262,26 @@ async def test_clicked_in_slack_and_teams_at_the_same_moment_is_decided_exactly_
 ) -> None:
     harness = Harness(dev_env.client, settings)
     await forget_conversations(store)
-    async with (
-        SlackApi() as api,
-        BotConnector() as connector,
-        aiohttp.ClientSession() as session,
-    ):
-        slack = slack_settings(api)
-        config = teams_settings(connector)
-        channels = {
-            "slack": SlackChannel(make_client(slack), DIRECTORY),
-            "teams": TeamsChannel(TeamsConnector(token_source(config)), DIRECTORY, store, config),
-        }
-        plugin = SignoffPlugin(settings=harness.settings, channels=channels)
-        slack_runner, slack_port = await serve(
-            slack_web_app(build_app(client=harness.signoff, directory=DIRECTORY, settings=slack))
-        )
-        teams_bot = SignoffTeamsBot(harness.signoff, DIRECTORY, store)
-        teams_runner, teams_port = await serve(web_app(make_adapter(config), teams_bot))
-        teams = Teams(
-            harness, connector, store, f"http://127.0.0.1:{teams_port}{MESSAGES_PATH}", session
-        )
-        slack_bot = Bot(f"http://127.0.0.1:{slack_port}{EVENTS_PATH}", api, session)
-        try:
-            async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]):
-                request = make_request("slack-and-teams-leads")
-                decision_id = (await harness.signoff.submit(request)).decision_id
+    async with both_chats(harness, store) as chats:
+        api, connector = chats.api, chats.connector
+        slack_bot, teams = chats.slack_bot, chats.teams
+        async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[chats.plugin]):
+            request = make_request("slack-and-teams-leads")
+            decision_id = (await harness.signoff.submit(request)).decision_id
 
-                async def both_posted() -> bool:
-                    return bool(api.calls_to("chat.postMessage")) and bool(
-                        connector.accepted("POST")
-                    )
+            async def both_posted() -> bool:
+                return bool(api.calls_to("chat.postMessage")) and bool(connector.accepted("POST"))
 
-                await eventually(both_posted)
-                # alice approves in Slack while bob rejects in Teams, at the same moment
-                await asyncio.gather(
-                    slack_bot.send(click(decision_id, "approve", user="UALICE")),
-                    teams.send(
-                        teams.execute(
-                            decision_id, "reject", aad="aad-bob", **{"reject.reason": "No."}
-                        )
-                    ),
-                )
-                state = await final_state(harness, decision_id)
-                events = [e.kind for e in await store.events(decision_id)]
-        finally:
-            await slack_runner.cleanup()
-            await teams_runner.cleanup()
+            await eventually(both_posted)
+            # alice approves in Slack while bob rejects in Teams, at the same moment
+            await asyncio.gather(
+                slack_bot.send(click(decision_id, "approve", user="UALICE")),
+                teams.send(
+                    teams.execute(decision_id, "reject", aad="aad-bob", **{"reject.reason": "No."})
+                ),
+            )
+            state = await final_state(harness, decision_id)
+            events = [e.kind for e in await store.events(decision_id)]
 
     assert state.status in (Status.APPROVED, Status.REJECTED)
     assert state.outcome is not None and len(state.outcome.standing_on) == 1
