@@ -37,7 +37,7 @@ from signoff.core.messages import STATUS_WORDS, VERDICT_WORDS
 from signoff.core.models import AuditKind, Status
 from signoff.core.settings import Settings
 from tests.conftest import Harness, make_request
-from tests.helpers.agreement import compare
+from tests.helpers.agreement import disagreements
 from tests.helpers.bot_connector import BotConnector
 from tests.helpers.both_chats import both_chats
 from tests.helpers.decisions import final_state
@@ -250,14 +250,14 @@ async def test_twenty_people_clicking_in_slack_and_teams_at_once_leave_store_car
             found = []
 
             async def agreeing() -> bool:
-                return not await compare(harness.signoff, store, decision_id)
+                return not await disagreements(harness.signoff, store, decision_id)
 
             try:
                 await eventually(agreeing, timeout=10)
             except AssertionError:
                 found += [
                     f"store vs workflow: {p}"
-                    for p in await compare(harness.signoff, store, decision_id)
+                    for p in await disagreements(harness.signoff, store, decision_id)
                 ]
             losers = set(PEOPLE) - set(decided_by)
 

@@ -54,8 +54,3 @@ async def disagreements(
     if report.breaks:
         problems.append(f"chain breaks: {report.breaks}")
     return problems
-
-
-async def compare(client: SignoffClient, store: Store, decision_id: str) -> list[str]:
-    """:func:`disagreements` without the cards."""
-    return await disagreements(client, store, decision_id)
