@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from temporalio import activity
 
 from signoff.activities.inputs import AuditRecordInput
+from signoff.core.contract import RECORD_AUDIT_ACTIVITY
 
 if TYPE_CHECKING:
     from signoff.adapters.store import Store
@@ -19,7 +20,7 @@ class AuditActivities:
         self._store = store
         self._on_cards_queued = on_cards_queued
 
-    @activity.defn(name="signoff.record_audit")
+    @activity.defn(name=RECORD_AUDIT_ACTIVITY)
     async def record_audit(self, input: AuditRecordInput) -> int:
         """Idempotent by event id (and notices by id), so a retried activity never writes
         anything twice. With ``cards``, ``on_cards_queued`` is told the task queue at

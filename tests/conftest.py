@@ -20,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from signoff import SignoffClient, SignoffPlugin
+from signoff.adapters.notary import AuditKeyring
 from signoff.adapters.store import Store
 from signoff.app.worker import ensure_search_attributes
 from signoff.core.models import DecisionRequest, ModelInfo, Proposal, RiskTier
@@ -92,12 +93,16 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(store_url: str) -> Settings:
+def settings(store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Every worker signs its chain heads, as in production: an audit keyring of the
+    session's own, and a checkpoint log beside it."""
+    data = tmp_path_factory.mktemp("signoff-data")
+    AuditKeyring(data / "keys").create()
     return Settings(
         database_url=store_url,
         policies_file=FIXTURES / "policies.yaml",
         directory_file=FIXTURES / "directory.yaml",
-        data_dir=Path(os.environ.get("TMPDIR", "/tmp")),
+        data_dir=data,
     )
 
 

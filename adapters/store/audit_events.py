@@ -10,6 +10,7 @@ instead of forking it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
 
@@ -22,13 +23,14 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    union,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.adapters.store.chain import GENESIS, seal
 from signoff.adapters.store.sql import lock_decisions, upsert
-from signoff.adapters.store.tables import AuditEventRow, AuditHeadRow
+from signoff.adapters.store.tables import AuditEventRow, AuditHeadRow, DecisionRow
 from signoff.adapters.store.types import as_utc
 from signoff.core.models import AuditEvent, ChainedEvent
 
@@ -82,9 +84,16 @@ def event_rows(events: Sequence[AuditEvent]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def append_events(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Chain and insert every row of :func:`event_rows` not stored yet; return those, in
-    the order given.
+@dataclass(frozen=True)
+class Appended:
+    fresh: list[dict[str, Any]]
+    """The rows newly stored, in the order given."""
+    heads: list[dict[str, Any]]
+    """Each extended chain's new head: decision_id, seq, event_id, hash."""
+
+
+def append_events(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> Appended:
+    """Chain and insert every row of :func:`event_rows` not stored yet.
 
     Must run inside the caller's write transaction: the lock, the head read and the
     inserts only mean something together. The heads come from ``audit_heads``, written
@@ -93,7 +102,7 @@ def append_events(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[d
     :func:`signoff.adapters.store.verify.verify_chains`.
     """
     if not rows:
-        return []
+        return Appended([], [])
     decision_ids = {row["decision_id"]: None for row in rows}
     lock_decisions(conn, decision_ids)
     params = {"event_ids": [row["event_id"] for row in rows], "decision_ids": list(decision_ids)}
@@ -108,7 +117,7 @@ def append_events(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[d
         _check_same(conn, [row for row in rows if row["event_id"] in stored])
     fresh = [row for row in rows if row["event_id"] not in stored]
     if not fresh:
-        return []
+        return Appended([], [])
     sealed_rows = []
     new_heads: dict[str, dict[str, Any]] = {}
     for row in fresh:
@@ -132,7 +141,7 @@ def append_events(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[d
         update=("seq", "event_id", "hash"),
     )
     conn.execute(head_upsert, list(new_heads.values()))
-    return fresh
+    return Appended(fresh, list(new_heads.values()))
 
 
 class EventFilters(TypedDict, total=False):
@@ -212,3 +221,11 @@ async def query_events(
     """The events :func:`select_events` picks, as the models auditors read."""
     rows = await session.scalars(select_events(**filters))
     return [chained(row) for row in rows]
+
+
+async def decision_ids(session: AsyncSession) -> list[str]:
+    """Every decision with an audit chain or a decisions row."""
+    found = await session.scalars(
+        union(select(AuditHeadRow.decision_id), select(DecisionRow.decision_id))
+    )
+    return sorted(found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Concatenate, Literal, ParamSpec, Self, TextIO, TypeVar, Unpack
@@ -18,7 +18,15 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from signoff.adapters.store import audit_events, card_outbox, decisions, feedback, posted_cards
+from signoff.adapters.notary import Anchor, Notary
+from signoff.adapters.store import (
+    audit_events,
+    card_outbox,
+    checkpoints,
+    decisions,
+    feedback,
+    posted_cards,
+)
 from signoff.adapters.store.audit_events import EventFilters
 from signoff.adapters.store.card_outbox import DueCards
 from signoff.adapters.store.decisions import DecisionFilters
@@ -34,6 +42,7 @@ from signoff.core.models import (
     ChainedEvent,
     DecisionState,
     DecisionSummary,
+    SignedHead,
     VerifyReport,
 )
 
@@ -59,23 +68,27 @@ class Store:
 
     Args:
         engine: An async engine made by :func:`signoff.adapters.store.engine.make_async_engine`.
+        notary: Signs each chain head as it is written and publishes it to the checkpoint
+            log (:mod:`signoff.adapters.notary`); without one, chains are unsigned.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, notary: Notary | None = None) -> None:
         self.engine = engine
+        self.notary = notary
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._writer = make_writer(engine)
 
     @classmethod
-    async def open(cls, url: str, *, migrate: bool = True) -> Store:
+    async def open(cls, url: str, *, migrate: bool = True, notary: Notary | None = None) -> Store:
         """Connect to ``url`` (``sqlite:///path.db`` or ``postgresql://...``).
 
         Args:
             migrate: Bring the schema up to date first (Alembic ``upgrade head``).
+            notary: As for the constructor.
         """
         if migrate:
             await asyncio.to_thread(upgrade, url)
-        return cls(make_async_engine(url))
+        return cls(make_async_engine(url), notary=notary)
 
     async def close(self) -> None:
         await self._writer.close()
@@ -124,7 +137,10 @@ class Store:
                 "version": state.version,
                 "notices": notices,
             }
-        return await self._write(_record, rows, row, job)
+        written, signed = await self._write(_record, rows, row, job, self.notary)
+        if self.notary is not None:
+            await self.notary.publish(signed)
+        return written
 
     async def card_jobs_due(self, task_queue: str) -> bool:
         """Whether any of ``task_queue``'s card jobs can be claimed now (a read)."""
@@ -182,6 +198,11 @@ class Store:
                 await asyncio.sleep(random.uniform(0, 0.05 * attempt))
         raise AssertionError("unreachable")
 
+    async def decision_ids(self) -> list[str]:
+        """Every decision the store holds events or a row for."""
+        async with self._sessions() as session:
+            return await audit_events.decision_ids(session)
+
     async def events(self, decision_id: str) -> list[ChainedEvent]:
         """A decision's whole audit trail, in chain order."""
         return await self.query_events(decision_id=decision_id, limit=None)
@@ -207,11 +228,31 @@ class Store:
         async with self._sessions() as session:
             return await decisions.get_state(session, decision_id=decision_id)
 
-    async def verify(self, decision_id: str | None = None) -> VerifyReport:
-        """Recompute one decision's chain, or all of them, and report the first break
-        in each."""
+    async def verify(
+        self,
+        decision_id: str | None = None,
+        *,
+        decision_ids: Collection[str] | None = None,
+        anchor: Anchor | None = None,
+    ) -> VerifyReport:
+        """Recompute one decision's chain (or those of ``decision_ids``, or all of them),
+        check each decision's row against it and, given an ``anchor``, each chain
+        against its signed heads; report the first break in each."""
+        if decision_id is not None:
+            decision_ids = [decision_id]
         async with self._sessions() as session:
-            return await verify_chains(session, decision_id=decision_id)
+            return await verify_chains(session, decision_ids=decision_ids, anchor=anchor)
+
+    async def sign_existing(self) -> tuple[int, list[str]]:
+        """Sign the heads of chains written before the audit key existed, once each
+        chain verifies: returns how many were signed, and the decisions left unsigned
+        because their chains are broken."""
+        if self.notary is None:
+            raise ValueError("this store has no notary to sign with")
+        broken = sorted({b.decision_id for b in (await self.verify()).breaks})
+        signed = await self._write(checkpoints.sign_unsigned, self.notary, broken)
+        await self.notary.publish(signed)
+        return len(signed), broken
 
     async def export_events(
         self, out: TextIO, *, fmt: Literal["jsonl", "csv"], **filters: Unpack[EventFilters]
@@ -270,16 +311,24 @@ def _record(
     rows: list[dict[str, Any]],
     decision: dict[str, Any] | None,
     job: dict[str, Any] | None,
-) -> int:
-    """The write transaction of :meth:`Store.record`: append, project, upsert, and
-    queue the cards."""
-    fresh = audit_events.append_events(conn, rows=rows)
-    feedback.project(conn, events=fresh)
+    notary: Notary | None,
+) -> tuple[int, list[SignedHead]]:
+    """The write transaction of :meth:`Store.record`: append, sign, project, upsert,
+    and queue the cards. Returns how many events were new, and the signed heads to
+    publish: the new ones, or, when every event was stored already (a retried write),
+    the newest stored ones, in case the first attempt died before publishing."""
+    appended = audit_events.append_events(conn, rows=rows)
+    signed: list[SignedHead] = []
+    if notary is not None and appended.heads:
+        signed = checkpoints.sign_heads(conn, notary, appended.heads)
+    elif notary is not None and rows:
+        signed = checkpoints.newest(conn, {row["decision_id"] for row in rows})
+    feedback.project(conn, events=appended.fresh)
     if decision is not None:
         decisions.upsert_decision(conn, row=decision)
     if job is not None:
         card_outbox.enqueue(conn, **job, now=datetime.now(UTC))
-    return len(fresh)
+    return len(appended.fresh), signed
 
 
 async def _mapped(rows: AsyncIterable[R], convert: Callable[[R], M]) -> AsyncIterator[M]:

@@ -88,6 +88,20 @@ class AuditHeadRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditCheckpointRow(Base):
+    """A chain head signed with the audit key when it was written (one per write that
+    moved the head); see :mod:`signoff.core.models.checkpoint` for why."""
+
+    __tablename__ = "audit_checkpoints"
+
+    decision_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(200))
+
+
 class FeedbackRow(Base):
     """A thumb (``key`` is the actor: one per person, changeable) or a correction
     (``key`` is the event id: every correction kept once)."""

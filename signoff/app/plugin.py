@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,7 @@ from signoff.activities import (
     PlanningActivities,
 )
 from signoff.adapters.channels import build_channels, close_channels
+from signoff.adapters.notary import Notary
 from signoff.adapters.store import Store
 from signoff.adapters.store.engine import make_async_engine
 from signoff.adapters.store.migrate import upgrade
@@ -36,6 +38,9 @@ def _with_pydantic(converter: DataConverter | None) -> DataConverter:
     if converter is None or converter.payload_converter_class is DefaultPayloadConverter:
         return pydantic_data_converter
     return converter
+
+
+logger = logging.getLogger(__name__)
 
 
 class SignoffPlugin(SimplePlugin):
@@ -78,7 +83,15 @@ class SignoffPlugin(SimplePlugin):
     def _add_activities(self, existing: Sequence[Callable] | None) -> list[Callable]:
         settings = self.settings
         catalog = self._catalog or Catalog.load(settings)
-        self._store = Store(make_async_engine(settings.store_url))
+        notary = Notary.for_settings(settings)
+        if notary is None:
+            logger.warning(
+                "No audit keyring at %s: chain heads are not signed, so a database"
+                " administrator could rewrite the audit trail unseen. Create one with"
+                " `signoff keys create`.",
+                settings.audit_keys_path,
+            )
+        self._store = Store(make_async_engine(settings.store_url), notary=notary)
         if self._channels is None:
             self._channels = build_channels(settings)
         if settings.outcome_webhook_url:

@@ -15,6 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from signoff.app.plugin import SignoffPlugin
+from signoff.client.connection import connect_temporal
 from signoff.core import search_attributes as search
 from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
@@ -50,11 +51,8 @@ async def ensure_search_attributes(client: Client) -> None:
 
 async def connect(settings: Settings, *, channels: Mapping[str, Channel] | None = None) -> Client:
     """A client with Signoff's plugin: workers made from it run decisions."""
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        plugins=[SignoffPlugin(settings=settings, channels=channels)],
-    )
+    plugin = SignoffPlugin(settings=settings, channels=channels)
+    return await connect_temporal(settings, plugins=[plugin])
 
 
 async def run_worker(

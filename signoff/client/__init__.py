@@ -11,18 +11,28 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from signoff.client.connection import connect_config, connect_temporal
     from signoff.client.decision_search import DecisionListing
     from signoff.client.in_workflow import request_signoff
     from signoff.client.signoff_client import SignoffClient, connect_client
 
 _HOMES = {
     "DecisionListing": "signoff.client.decision_search",
+    "connect_config": "signoff.client.connection",
+    "connect_temporal": "signoff.client.connection",
     "SignoffClient": "signoff.client.signoff_client",
     "connect_client": "signoff.client.signoff_client",
     "request_signoff": "signoff.client.in_workflow",
 }
 
-__all__ = ["DecisionListing", "SignoffClient", "connect_client", "request_signoff"]
+__all__ = [
+    "DecisionListing",
+    "SignoffClient",
+    "connect_client",
+    "connect_config",
+    "connect_temporal",
+    "request_signoff",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -23,6 +23,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from signoff.client.connection import connect_temporal
 from signoff.client.decision_search import DecisionListing, search_query
 from signoff.core import messages
 from signoff.core.contract import (
@@ -308,11 +309,8 @@ def _safe(text: str) -> str:
 
 
 async def connect_client(settings: Settings | None = None) -> SignoffClient:
-    """A :class:`SignoffClient` for the server and task queue in ``settings``."""
+    """A :class:`SignoffClient` for the server and task queue in ``settings``, over TLS
+    and with credentials when they say so (see :mod:`signoff.client.connection`)."""
     settings = settings or Settings()
-    client = await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-    )
+    client = await connect_temporal(settings, data_converter=pydantic_data_converter)
     return SignoffClient(client, task_queue=settings.task_queue, search_salt=settings.search_salt)

@@ -7,6 +7,7 @@ workflows and below nothing. Renaming anything here breaks decisions in flight.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -19,6 +20,10 @@ STARTED_UPDATE = "started"
 """Answers with the decision's state once its policy is resolved and routed."""
 STATE_QUERY = "state"
 WORKFLOW_ID_PREFIX = "signoff-"
+REFUSAL_ID_PREFIX = "signoff-refusal-"
+RECORD_AUDIT_ACTIVITY = "signoff.record_audit"
+"""The activity whose inputs are the audit events: in history, they are the record
+``signoff audit verify --against-temporal`` compares the store with."""
 
 
 class ErrorType(StrEnum):
@@ -53,6 +58,20 @@ RETRY_CODES = frozenset({RefusalCode.STARTING, RefusalCode.RETRY})
 def workflow_id_for(decision_id: str) -> str:
     """The decision id is the idempotency key: one workflow id per decision."""
     return f"{WORKFLOW_ID_PREFIX}{decision_id}"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._\-]", "_", text)[:100]
+
+
+def refusal_prefix(decision_id: str) -> str:
+    """Every refusal audit workflow of ``decision_id`` has an id starting so."""
+    return f"{REFUSAL_ID_PREFIX}{_safe(decision_id)}-"
+
+
+def refusal_workflow_id(decision_id: str, action_id: str) -> str:
+    """One refusal audit per refused action: a retried refusal starts nothing new."""
+    return f"{refusal_prefix(decision_id)}{_safe(action_id)}"
 
 
 def outcome_signal(decision_id: str) -> str:

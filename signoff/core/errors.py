@@ -33,3 +33,9 @@ class DecisionNotFound(SignoffError):
 
 class InvalidPolicyError(SignoffError):
     """The decision's policy is unknown or names people the directory does not have."""
+
+
+class TemporalConnectionError(SignoffError):
+    """The connection to Temporal cannot be made as configured: a certificate file that
+    cannot be read, a profile that does not load, a TLS handshake or credentials the
+    server refused. The message names the setting to fix."""

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from signoff.core.temporal_connection import TemporalConnection
+
 EXAMPLES = Path(__file__).parent / "examples"
 
 
@@ -30,6 +32,27 @@ class Settings(BaseSettings):
         description="Mixed into the pseudonymous approver tokens kept in search attributes",
     )
 
+    audit_keys_dir: Path | None = Field(
+        default=None,
+        description="The audit keyring (`signoff keys create`); data_dir/keys when unset."
+        " Keep it off the database host: whoever holds the private key can re-sign.",
+    )
+    audit_checkpoint_log: Path | None = Field(
+        default=None,
+        description="Where signed chain heads are appended (JSON Lines, append-only"
+        " storage); data_dir/audit-checkpoints.jsonl when unset",
+    )
+
+    @property
+    def audit_keys_path(self) -> Path:
+        return self.audit_keys_dir or self.data_dir / "keys"
+
+    @property
+    def checkpoint_log_path(self) -> Path:
+        return self.audit_checkpoint_log or self.data_dir / "audit-checkpoints.jsonl"
+
     @property
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'signoff.db'}"
+
+    temporal_connection: TemporalConnection = Field(default_factory=TemporalConnection)

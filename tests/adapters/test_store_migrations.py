@@ -21,6 +21,7 @@ from signoff.adapters.store.urls import async_url, sync_url
 TABLES = {
     "alembic_version",
     "audit_events",
+    "audit_checkpoints",
     "audit_heads",
     "card_jobs",
     "card_notices",
@@ -53,7 +54,7 @@ async def test_migrating_an_up_to_date_database_changes_nothing(
 
     async with store.engine.connect() as conn:
         version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0003"
+    assert version == "0004"
 
 
 async def test_a_new_sqlite_file_gets_its_folder_and_write_ahead_logging(

@@ -17,6 +17,7 @@ import typer
 from signoff.app.cli import actions, chat, decisions, dev
 from signoff.app.cli.audit_commands import audit_app
 from signoff.app.cli.common import Overrides
+from signoff.app.cli.keys import keys_app
 
 __all__ = ["app", "main"]
 
@@ -60,6 +61,7 @@ app.command()(dev.demo)
 app.command()(chat.slack)
 app.command()(chat.teams)
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

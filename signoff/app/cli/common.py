@@ -53,10 +53,16 @@ class Overrides:
 
 
 def load_settings(ctx: typer.Context, **updates: Any) -> Settings:
-    """Settings from the environment, then the global options, then ``updates``."""
+    """Settings from the environment, then the global options, then ``updates``; the
+    Temporal profile's address and namespace, if one is named, where none of those set one."""
     overrides = ctx.find_object(Overrides) or Overrides()
     settings = overrides.apply(Settings())
-    return settings.model_copy(update=updates) if updates else settings
+    settings = settings.model_copy(update=updates) if updates else settings
+    if not settings.temporal_connection.uses_profile:
+        return settings
+    from signoff.client.connection import with_profile_endpoint  # loads the SDK: only now
+
+    return with_profile_endpoint(settings)
 
 
 def run(ctx: typer.Context, work: Callable[[Settings], Awaitable[T]], **updates: Any) -> T:

@@ -16,6 +16,7 @@ from signoff.app.cli.common import answered, run, signoff_client
 from signoff.app.cli.devserver import HOST
 from signoff.app.cli.samples import DemoResult, run_samples
 from signoff.core.settings import Settings
+from signoff.core.temporal_connection import TemporalConnection
 
 
 def dev(
@@ -46,7 +47,12 @@ def dev(
     from signoff.app.cli.bots import BotAddresses
     from signoff.app.cli.serving import serve_dev
 
-    updates: dict[str, Any] = {"temporal_address": f"{HOST}:{port}"}
+    # The embedded server speaks plain gRPC: TLS, credentials and a profile meant for
+    # `signoff worker` against a real cluster must not reach it.
+    updates: dict[str, Any] = {
+        "temporal_address": f"{HOST}:{port}",
+        "temporal_connection": TemporalConnection.local(),
+    }
     if data_dir is not None:
         updates["data_dir"] = data_dir
 

@@ -16,12 +16,24 @@ from rich.text import Text
 
 from signoff.app.cli.render import stderr_console
 from signoff.core.catalog import ConfigError
-from signoff.core.errors import ActionRefused, DecisionNotFound, InvalidPolicyError
+from signoff.core.errors import (
+    ActionRefused,
+    DecisionNotFound,
+    InvalidPolicyError,
+    SignoffError,
+)
 from signoff.core.settings import Settings
 
 USAGE = 2  # the exit code click uses for bad input, kept for invalid requests too
 
-_NOUNS = {"DecisionRequest": "request", "Action": "action", "Settings": "setting"}
+_NOUNS = {
+    "DecisionRequest": "request",
+    "Action": "action",
+    "Settings": "setting",
+    "TemporalConnection": "setting",
+}
+# The environment variables behind each settings model's fields.
+_ENV_PREFIXES = {"Settings": "SIGNOFF_", "TemporalConnection": "SIGNOFF_TEMPORAL_"}
 # Union members show up in pydantic locations as type names ("str", "ReviewPolicy");
 # they mean nothing to the person who wrote the field, so they are dropped.
 _TYPE_TAG = re.compile(r"^(str|int|float|bool|list\[.*\]|dict\[.*\]|[A-Z][A-Za-z0-9]*)$")
@@ -55,8 +67,8 @@ def describe_validation(error: ValidationError) -> str:
     for item in error.errors(include_url=False):
         parts = [str(p) for p in item["loc"] if not _TYPE_TAG.match(str(p))]
         field = ".".join(parts)
-        if error.title == "Settings" and parts:
-            field = "SIGNOFF_" + parts[0].upper()
+        if error.title in _ENV_PREFIXES and parts:
+            field = _ENV_PREFIXES[error.title] + parts[0].upper()
         message = str(item["msg"]).removeprefix("Value error, ")
         line = f"{field}: {message}" if field else message
         if line not in seen:
@@ -80,7 +92,7 @@ def explain(exc: BaseException, settings: Settings | None = None) -> tuple[str, 
         return f"Refused: {exc.message}", 1
     if isinstance(exc, InvalidPolicyError):
         return f"Cannot submit: {str(exc).rstrip('.')}.", 1
-    if isinstance(exc, DecisionNotFound | ConfigError):
+    if isinstance(exc, DecisionNotFound | ConfigError | SignoffError):
         return str(exc), 1
     address = settings.temporal_address if settings else "the configured address"
     if isinstance(exc, RPCError):

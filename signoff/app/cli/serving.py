@@ -16,7 +16,9 @@ from rich.text import Text
 from temporalio.client import Client
 
 from signoff.adapters.channels.console import ConsoleChannel
+from signoff.adapters.notary import AuditKeyring, Notary
 from signoff.adapters.slack import make_client, slack_settings
+from signoff.adapters.store import Store
 from signoff.adapters.store.migrate import upgrade
 from signoff.adapters.teams import teams_settings
 from signoff.app.cli.bots import BotAddresses, running_bots
@@ -50,6 +52,23 @@ async def prepare(settings: Settings) -> None:
     Catalog.load(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(upgrade, settings.store_url)
+
+
+async def local_audit_key(settings: Settings) -> None:
+    """``signoff dev`` signs like production: it makes a local audit key the first time
+    (and signs the heads of chains written before it)."""
+    keys = AuditKeyring(settings.audit_keys_path)
+    if keys.exists():
+        return
+    key_id = keys.create()
+    async with await Store.open(settings.store_url, notary=Notary.for_settings(settings)) as store:
+        signed, _ = await store.sign_existing()
+    stdout_console().print(
+        f"Created a local audit key {key_id} in {keys.path} (signed {signed} existing chain"
+        " heads). In production, create it with `signoff keys create` on a host the"
+        " database's administrators cannot reach.",
+        soft_wrap=True,
+    )
 
 
 async def worker_client(settings: Settings) -> Client:
@@ -121,6 +140,7 @@ async def serve_dev(
     console = stdout_console()
     reuse = reuse_server(port, ui_port, use_existing=use_existing)
     await prepare(settings)
+    await local_audit_key(settings)
     stop = stop_on_signals()
     server: DevServer | None = None
     if reuse:

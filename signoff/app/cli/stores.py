@@ -13,6 +13,7 @@ from signoff.app.cli.failures import CliError
 from signoff.core.settings import Settings
 
 if TYPE_CHECKING:
+    from signoff.adapters.notary import Notary
     from signoff.adapters.store import Store
 
 
@@ -23,20 +24,28 @@ def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-async def open_store(settings: Settings) -> Store:
-    """Open ``settings.store_url``. A SQLite file that does not exist is an error rather
-    than a fresh empty store: an auditor who mistypes the path must not be told that
-    nothing happened."""
+def missing_sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file ``settings`` name, when it does not exist."""
     from sqlalchemy.engine import make_url
-
-    from signoff.adapters.store import Store
 
     url = make_url(settings.store_url)
     if url.get_backend_name() == "sqlite" and url.database:
         path = Path(url.database).expanduser()
         if not path.exists():
-            raise CliError(
-                f"No audit store at {path} — set SIGNOFF_DATA_DIR or SIGNOFF_DATABASE_URL"
-                " (or --database-url) to the store your worker writes."
-            )
-    return await Store.open(settings.store_url)
+            return path
+    return None
+
+
+async def open_store(settings: Settings, *, notary: Notary | None = None) -> Store:
+    """Open ``settings.store_url``. A SQLite file that does not exist is an error rather
+    than a fresh empty store: an auditor who mistypes the path must not be told that
+    nothing happened."""
+    from signoff.adapters.store import Store
+
+    path = missing_sqlite_file(settings)
+    if path is not None:
+        raise CliError(
+            f"No audit store at {path} — set SIGNOFF_DATA_DIR or SIGNOFF_DATABASE_URL"
+            " (or --database-url) to the store your worker writes."
+        )
+    return await Store.open(settings.store_url, notary=notary)

@@ -9,6 +9,7 @@ from signoff.core.models.audit_event import (
     ChainedEvent,
     VerifyReport,
 )
+from signoff.core.models.checkpoint import SignedHead
 from signoff.core.models.directory import Directory, Principal, Role
 from signoff.core.models.policy import (
     AutoApproveRule,
@@ -72,6 +73,7 @@ __all__ = [
     "ReviewPolicy",
     "RiskTier",
     "Role",
+    "SignedHead",
     "Source",
     "Stage",
     "StageState",

@@ -65,7 +65,13 @@ class VerifyReport(BaseModel):
     decisions_checked: int
     events_checked: int
     breaks: list[ChainBreak] = Field(default_factory=list)
+    anchored: bool = False
+    """Whether chains were checked against the audit key's signatures and the checkpoint
+    logs; without that, a rewrite that recomputes every hash goes unseen."""
+    signed_heads_checked: int = 0
+    log_problems: list[str] = Field(default_factory=list)
+    """Lines of a checkpoint log that are not signed heads."""
 
     @property
     def ok(self) -> bool:
-        return not self.breaks
+        return not self.breaks and not self.log_problems

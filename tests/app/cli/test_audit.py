@@ -3,40 +3,30 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from signoff.core.settings import Settings
-from tests.app.cli.conftest import Cli, env_for, runner_for, write_request
+from tests.app.cli.conftest import Cli, approved_decision, env_for, runner_for
 from tests.conftest import Harness
 
 
-async def _approved_decision(cli: Cli, tmp_path: Path) -> str:
-    decision = f"cli-audit-{uuid.uuid4().hex[:10]}"
-    request = write_request(tmp_path / f"{decision}.yaml", id=decision)
-    assert (await cli("submit", str(request))).exit_code == 0
-    approved = await cli("approve", decision, "--as", "alice", "--reason", "Looks right.")
-    assert approved.exit_code == 0, approved.output
-    return decision
-
-
 async def test_verify_is_ok_after_a_whole_lifecycle(cli: Cli, tmp_path: Path) -> None:
-    decision = await _approved_decision(cli, tmp_path)
+    decision = await approved_decision(cli, tmp_path)
 
     result = await cli("audit", "verify", "--decision", decision)
 
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("OK: ")
-    assert result.stdout.strip().endswith("events in 1 decisions verified")
+    assert re.fullmatch(
+        r"OK: 5 events in 1 decisions, \d+ signed heads verified", result.stdout.strip()
+    )
 
 
 async def test_query_with_a_decision_lists_its_events_in_order(cli: Cli, tmp_path: Path) -> None:
-    decision = await _approved_decision(cli, tmp_path)
+    decision = await approved_decision(cli, tmp_path)
 
     result = await cli("audit", "query", "--decision", decision)
 
@@ -49,7 +39,7 @@ async def test_query_with_a_decision_lists_its_events_in_order(cli: Cli, tmp_pat
 
 
 async def test_export_as_jsonl_gives_one_parseable_event_per_line(cli: Cli, tmp_path: Path) -> None:
-    decision = await _approved_decision(cli, tmp_path)
+    decision = await approved_decision(cli, tmp_path)
 
     result = await cli("audit", "export", "--format", "jsonl", "--decision", decision)
 
@@ -62,7 +52,7 @@ async def test_export_as_jsonl_gives_one_parseable_event_per_line(cli: Cli, tmp_
 
 
 async def test_export_of_decisions_to_a_csv_file(cli: Cli, tmp_path: Path) -> None:
-    decision = await _approved_decision(cli, tmp_path)
+    decision = await approved_decision(cli, tmp_path)
     out = tmp_path / "decisions.csv"
 
     result = await cli(
@@ -75,25 +65,14 @@ async def test_export_of_decisions_to_a_csv_file(cli: Cli, tmp_path: Path) -> No
     assert any(row.startswith(f"{decision},refunds,") and ",approved," in row for row in rows)
 
 
-@pytest.fixture
-async def private(
-    dev_env: WorkflowEnvironment, settings: Settings, tmp_path: Path
-) -> AsyncIterator[Harness]:
-    """A worker with a store of its own, so altering a row cannot break other tests."""
-    own = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'own.db'}"})
-    harness = Harness(dev_env.client, own)
-    async with harness.worker():
-        yield harness
-
-
 async def test_verify_names_the_altered_event_and_exits_1(
     dev_env: WorkflowEnvironment, private: Harness, tmp_path: Path
 ) -> None:
     cli = runner_for(env_for(dev_env, private))
-    decision = await _approved_decision(cli, tmp_path)
+    decision = await approved_decision(cli, tmp_path)
     intact = await cli("audit", "verify")
     assert intact.exit_code == 0, intact.output
-    assert "in 1 decisions verified" in intact.stdout
+    assert "in 1 decisions, " in intact.stdout
 
     with sqlite3.connect(tmp_path / "own.db") as db:
         changed = db.execute(
