@@ -5,6 +5,7 @@ from signoff.activities.inputs import (
     AuditRecordInput,
     CardPublishInput,
     OutcomeDeliverInput,
+    PeopleInput,
     PlanResolveInput,
 )
 from signoff.activities.publish_cards import CardActivities
@@ -18,6 +19,7 @@ __all__ = [
     "CardPublishInput",
     "DeliveryActivities",
     "OutcomeDeliverInput",
+    "PeopleInput",
     "PlanResolveInput",
     "PlanningActivities",
 ]

@@ -12,6 +12,10 @@ class PlanResolveInput(BaseModel):
     request: DecisionRequest
 
 
+class PeopleInput(BaseModel):
+    ids: list[str]
+
+
 class AuditRecordInput(BaseModel):
     """``cards``: also queue the decision's cards (and ``notices``) in the card outbox;
     runs without the patch ``cards-from-store`` draw their cards with ``publish_cards``."""

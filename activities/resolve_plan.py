@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from signoff.activities.inputs import PlanResolveInput
+from signoff.activities.inputs import PeopleInput, PlanResolveInput
 from signoff.core.catalog import Catalog, ConfigError
 from signoff.core.contract import ErrorType
 from signoff.core.models import DecisionPlan
@@ -30,3 +30,11 @@ class PlanningActivities:
         return plan.model_copy(
             update={"search_salt": self._salt, "outcome_webhook": self._outcome_webhook}
         )
+
+    @activity.defn(name="signoff.unknown_people")
+    async def unknown_people(self, input: PeopleInput) -> list[str]:
+        """Which of ``input.ids`` the directory does not have. Only reads the worker's
+        directory, so it may run as a local activity: a discarded workflow task leaves
+        nothing behind."""
+        directory = self._catalog.directory
+        return [i for i in input.ids if directory.get(i) is None]

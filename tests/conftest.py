@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from signoff import SignoffClient, SignoffPlugin
-from signoff.adapters.notary import AuditKeyring
+from signoff.adapters.notary import AuditKeyring, create_surface, load_voucher
 from signoff.adapters.store import Store
 from signoff.app.worker import ensure_search_attributes
 from signoff.core.models import DecisionRequest, ModelInfo, Proposal, RiskTier
@@ -92,12 +92,20 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('store') / 'signoff.db'}"
 
 
+TEST_SURFACE = "tests"
+"""The surface the specs' clients vouch as, trusted to speak for anyone."""
+
+
 @pytest.fixture(scope="session")
 def settings(store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Every worker signs its chain heads, as in production: an audit keyring of the
-    session's own, and a checkpoint log beside it."""
+    """Every worker signs its chain heads and applies only vouched-for actions, as in
+    production: an audit keyring of the session's own with a checkpoint log beside it,
+    and trusted surfaces: ``tests`` (the harnesses' clients), ``cli``, and the bots'
+    ``slack`` and ``teams``."""
     data = tmp_path_factory.mktemp("signoff-data")
     AuditKeyring(data / "keys").create()
+    for surface in (TEST_SURFACE, "cli", "slack", "teams"):
+        create_surface(data / "keys", data / "surfaces.yaml", surface, "anyone")
     return Settings(
         database_url=store_url,
         policies_file=FIXTURES / "policies.yaml",
@@ -111,6 +119,17 @@ async def store(store_url: str) -> AsyncIterator[Store]:
     opened = await Store.open(store_url)
     yield opened
     await opened.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def each_store(
+    request: pytest.FixtureRequest, settings: Settings
+) -> AsyncIterator[tuple[Settings, Store]]:
+    """For specs that must hold on every store backend: settings whose worker writes to
+    one, and that store opened — the SQLite file, then PostgreSQL (``postgresql_url``)."""
+    url = request.getfixturevalue("store_url" if request.param == "sqlite" else "postgresql_url")
+    async with await Store.open(url) as opened:
+        yield settings.model_copy(update={"database_url": url}), opened
 
 
 @pytest.fixture
@@ -128,7 +147,16 @@ class Harness:
         self.settings = settings.model_copy(update={"task_queue": self.task_queue})
         self.client = client
         self.channel = RecordingChannel()
-        self.signoff = SignoffClient(client, task_queue=self.task_queue)
+        self.signoff = SignoffClient(
+            client,
+            task_queue=self.task_queue,
+            voucher=load_voucher(self.settings.keys_path, TEST_SURFACE),
+        )
+
+    def vouching_as(self, surface: str) -> SignoffClient:
+        """The harness's client vouching as ``surface`` (``slack``, ``teams``: what the
+        bots of a deployment do with their own keys)."""
+        return self.signoff.vouching_as(load_voucher(self.settings.keys_path, surface))
 
     def worker(self, **kwargs: Any) -> Worker:
         plugin = SignoffPlugin(settings=self.settings, channels={"console": self.channel})
@@ -157,11 +185,11 @@ async def live(dev_env: WorkflowEnvironment, harness_for: HarnessFactory) -> Asy
 
 
 @pytest.fixture
-async def skipping(
-    skipping_env: WorkflowEnvironment, harness_for: HarnessFactory
-) -> AsyncIterator[Harness]:
-    """A worker on the time-skipping server, for timer paths."""
-    async with harness_for(skipping_env) as harness:
+async def skipping(skipping_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Harness]:
+    """A worker on the time-skipping server, for timer paths. Its clock runs days ahead
+    of the wall clock the surfaces sign with, so the age of their word is not checked."""
+    harness = Harness(skipping_env.client, settings.model_copy(update={"vouch_fresh_for": None}))
+    async with harness.worker():
         yield harness
 
 

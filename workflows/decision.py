@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from signoff.activities import PlanningActivities, PlanResolveInput
+    from signoff.activities import PeopleInput, PlanningActivities, PlanResolveInput
     from signoff.core import messages
     from signoff.core.contract import (
         DECISION_WORKFLOW,
@@ -26,15 +26,37 @@ with workflow.unsafe.imports_passed_through():
         RefusalCode,
     )
     from signoff.core.models import Action, ActionKind, ActionResult, DecisionState, Outcome
-    from signoff.core.policy import check, is_repeat_vote, route
+    from signoff.core.policy import (
+        Refusal,
+        check,
+        is_repeat_vote,
+        people_outside_plan,
+        route,
+        unknown_people_refusal,
+    )
+    from signoff.core.vouching import vouch_record, vouch_refusal
     from signoff.workflows.effects import LOCAL, Effects
     from signoff.workflows.human_actions import apply
     from signoff.workflows.lifecycle import Lifecycle
-    from signoff.workflows.patches import SEARCH_ATTRIBUTES_ON_ACTION, TIMEOUT_KEEPS_EDIT, Patches
+    from signoff.workflows.patches import (
+        PEOPLE_FROM_DIRECTORY,
+        SEARCH_ATTRIBUTES_ON_ACTION,
+        TIMEOUT_KEEPS_EDIT,
+        Patches,
+    )
     from signoff.workflows.search_upserts import search_updates
     from signoff.workflows.timers import fire_due_timers, next_timer
 
 REFUSED = ErrorType.REFUSED
+
+
+def _taken_by_another(earlier: ActionResult, action: Action) -> Refusal | None:
+    """An action id names one person's action: someone else reusing it is refused rather
+    than told the first person's result (results kept before ``actor`` was recorded
+    cannot tell, and are answered as before)."""
+    if earlier.actor is None or earlier.actor == action.actor:
+        return None
+    return Refusal(code="action_id_taken", message=messages.ACTION_ID_TAKEN)
 
 
 def _human_action(kind: ActionKind) -> Any:
@@ -76,6 +98,11 @@ class DecisionWorkflow:
     @workflow.init
     def __init__(self, input: DecisionWorkflowInput) -> None:
         carry = input.carry
+        # A carried state is this decision's own past, handed over by continue-as-new;
+        # anyone can put one in a start request, so only a continued run may use it.
+        self._forged_carry = carry is not None and not workflow.info().continued_run_id
+        if self._forged_carry:
+            carry = None
         self._patches = Patches()
         self._life: Lifecycle | None = Lifecycle(carry.state, carry.next_seq) if carry else None
         self._applied: dict[str, ActionResult] = dict(carry.applied) if carry else {}
@@ -91,17 +118,24 @@ class DecisionWorkflow:
 
     @workflow.run
     async def run(self, input: DecisionWorkflowInput) -> Outcome:
+        if self._forged_carry:
+            raise ApplicationError(messages.FORGED_CARRY, type=ErrorType.FORGED_CARRY)
         if self._life is None:
             self._life = await self._begin(input)
         if self._effects is None:
             self._effects = Effects(self._life, self._patches, audited=0)
         self._effects.start()
         await self._review()
-        carry = await self._learn(input)
+        hand_over = await self._learn(input)
         self._closing = True
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._effects.close()
-        if carry is not None:
+        if hand_over:
+            # Taken only now: a handler that was still looking someone up in the
+            # directory has since applied its action and moved the audit's seq on.
+            carry = DecisionCarry(
+                state=self._life.state, next_seq=self._life.next_seq, applied=self._applied
+            )
             workflow.continue_as_new(input.model_copy(update={"carry": carry}))
         assert self._life.state.outcome is not None
         return self._life.state.outcome
@@ -142,9 +176,9 @@ class DecisionWorkflow:
             fire_due_timers(life, max(workflow.now(), due or now))
         self._upsert_search()
 
-    async def _learn(self, input: DecisionWorkflowInput) -> DecisionCarry | None:
-        """Accept feedback until the window closes; hand over to a fresh run when the
-        history grows long, carrying the applied action ids."""
+    async def _learn(self, input: DecisionWorkflowInput) -> bool:
+        """Accept feedback until the window closes; True when the history grew long
+        enough to hand over to a fresh run (carrying the applied action ids)."""
         life = self._require_life()
         until = life.state.feedback_until
         assert until is not None
@@ -157,15 +191,15 @@ class DecisionWorkflow:
             )
 
         if workflow.now() >= until:
-            return None
+            return False
         try:
             await workflow.wait_condition(
                 too_long, timeout=(until - workflow.now()).total_seconds()
             )
         except TimeoutError:
-            return None
+            return False
         self._handing_over = True
-        return DecisionCarry(state=life.state, next_seq=life.next_seq, applied=self._applied)
+        return True
 
     # -- human actions -----------------------------------------------------------------
 
@@ -174,6 +208,9 @@ class DecisionWorkflow:
         if workflow.current_update_info().name != action.kind.value:  # type: ignore[union-attr]
             raise ApplicationError("the action's kind does not match the update", type=REFUSED)
         if action.action_id in self._applied:
+            taken = _taken_by_another(self._applied[action.action_id], action)
+            if taken is not None:
+                raise ApplicationError(taken.message, taken.code, type=REFUSED)
             return
         if self._life is None:
             raise ApplicationError(messages.STILL_STARTING, RefusalCode.STARTING, type=REFUSED)
@@ -187,24 +224,66 @@ class DecisionWorkflow:
 
     async def _act(self, action: Action) -> ActionResult:
         life = self._require_life()
-        if action.action_id in self._applied:
-            return self._applied[action.action_id].model_copy(update={"duplicate": True})
+        refusal = self._vouch_refusal(action)
+        if refusal is None and action.action_id not in self._applied:
+            refusal = await self._unknown_people(action)
+        if refusal is None and action.action_id in self._applied:  # also one applied meanwhile
+            earlier = self._applied[action.action_id]
+            refusal = _taken_by_another(earlier, action)
+            if refusal is None:
+                return earlier.model_copy(update={"duplicate": True})
         now = workflow.now()
-        refusal = check(life.state, action)
+        refusal = refusal or check(life.state, action)
         if refusal is not None:
-            # Another update changed the decision after this one was validated.
+            # Not vouched for, someone the directory does not know, an action id that is
+            # someone else's, or another update changed the decision since validation.
             life.refused(action, refusal, now)
             await self._require_effects().audited_through(life.next_seq)
             raise ApplicationError(refusal.message, refusal.code, RefusalCode.AUDITED, type=REFUSED)
+        if action.vouch is not None and life.state.plan.surfaces is not None:
+            # The surface that vouched is where the action came from, whatever it said;
+            # the action as signed is kept with its events.
+            life.vouch = (action.actor, vouch_record(action))
+            action = action.model_copy(update={"via": action.vouch.surface})
         if is_repeat_vote(life.state, action):
             result = self._result(action, applied=False, message=messages.ALREADY_VOTED)
         else:
-            result = self._result(action, applied=True, message=apply(life, action, now))
+            try:
+                result = self._result(action, applied=True, message=apply(life, action, now))
+            finally:
+                life.vouch = None
             if self._patches.has(SEARCH_ATTRIBUTES_ON_ACTION):
                 self._upsert_search()
         self._applied[action.action_id] = result
         await self._require_effects().audited_through(life.next_seq)
         return result
+
+    def _vouch_refusal(self, action: Action) -> Refusal | None:
+        """Refuses an action no trusted surface vouched for. Decisions planned before
+        vouching (no ``surfaces`` in their plan, which history holds) accept any action
+        as they did, so decisions in flight replay unchanged without a patch."""
+        state = self._require_life().state
+        plan = state.plan
+        if plan.surfaces is None or (action.vouch is None and plan.unvouched_accepted):
+            return None
+        return vouch_refusal(
+            plan.surfaces, state.decision_id, action, workflow.now(), plan.vouch_fresh_for
+        )
+
+    async def _unknown_people(self, action: Action) -> Refusal | None:
+        """Refuses an actor or delegate the directory does not have (asking the worker's
+        directory only about people the plan does not already name)."""
+        if not self._patches.has(PEOPLE_FROM_DIRECTORY):
+            return None
+        outside = people_outside_plan(self._require_life().state, action)
+        if not outside:
+            return None
+        unknown = await workflow.execute_local_activity_method(
+            PlanningActivities.unknown_people,
+            PeopleInput(ids=outside),
+            start_to_close_timeout=LOCAL,
+        )
+        return unknown_people_refusal(unknown) if unknown else None
 
     def _result(self, action: Action, *, applied: bool, message: str) -> ActionResult:
         state = self._require_life().state
@@ -215,6 +294,7 @@ class DecisionWorkflow:
             duplicate=not applied,
             status=state.status.value,
             message=message,
+            actor=action.actor,
         )
 
     @workflow.update(

@@ -42,6 +42,9 @@ class Lifecycle:
         # Whether an approval by timeout keeps a reviewer's edit: patch
         # ``timeout-keeps-edit``, asked for by DecisionWorkflow._review.
         self.timeout_keeps_edit = False
+        # The signed word of the surface behind the action being applied, kept with the
+        # events its actor causes (DecisionWorkflow._act sets it, for vouched plans).
+        self.vouch: tuple[str, dict[str, Any]] | None = None
 
     # -- recording ---------------------------------------------------------------------
 
@@ -58,6 +61,8 @@ class Lifecycle:
         """Append an audit event and a history line; ``visible`` events change what a
         card shows, so they mark the state changed and cards are redrawn."""
         stage = self.state.stage.index if self.state.stage else None
+        if self.vouch is not None and actor == self.vouch[0]:
+            data = {**(data or {}), "vouch": self.vouch[1]}
         event = AuditEvent(
             event_id=f"{self.state.decision_id}/{self.next_seq:06d}",
             decision_id=self.state.decision_id,
@@ -87,6 +92,7 @@ class Lifecycle:
                 "action_id": action.action_id,
                 "code": refusal.code,
                 "via": action.via,
+                **({"vouch": action.vouch.model_dump(mode="json")} if action.vouch else {}),
             },
         )
 

@@ -25,10 +25,16 @@ AUDIT_FROM_HISTORY = "audit-from-history"
 runs, so the store never keeps what a discarded workflow task wrote; before it, by a
 local activity inside the workflow task (issue 10)."""
 
+PEOPLE_FROM_DIRECTORY = "people-from-directory"
+"""Whoever acts, and whoever is delegated to, must be a person in the worker's directory
+(asked by a local activity when the plan does not already name them); before it, any
+id was accepted for comments, feedback and delegation (issue 10)."""
+
 _NOVEMBER = frozenset(
     {CARDS_FROM_STORE, DELIVER_ONLY_WHERE_HEARD, SEARCH_ATTRIBUTES_ON_ACTION, TIMEOUT_KEEPS_EDIT}
 )
 GATHERINGS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("behaviours-2026-12b", _NOVEMBER | {AUDIT_FROM_HISTORY, PEOPLE_FROM_DIRECTORY}),
     ("behaviours-2026-12", _NOVEMBER | {AUDIT_FROM_HISTORY}),
     ("behaviours-2026-11", _NOVEMBER),
 )

@@ -4,6 +4,7 @@ chain head, and an append-only log of those signatures."""
 from signoff.adapters.notary.checkpoint_log import CheckpointLog, LogContents
 from signoff.adapters.notary.keyring import AuditKeyring, KeyringError, PublicKeys
 from signoff.adapters.notary.notary import Anchor, Notary
+from signoff.adapters.notary.surface_keys import create_surface, load_voucher
 
 __all__ = [
     "Anchor",
@@ -13,4 +14,6 @@ __all__ = [
     "LogContents",
     "Notary",
     "PublicKeys",
+    "create_surface",
+    "load_voucher",
 ]

@@ -12,14 +12,11 @@ key file cannot quietly pair another key with an existing id.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -29,25 +26,13 @@ from pydantic import BaseModel, ValidationError
 
 from signoff.core.errors import SignoffError
 from signoff.core.models import SignedHead
+from signoff.core.signing import b64, key_id_of, public_key, raw_public, verifies
 
 PUBLIC_FILE = "audit-public-keys.json"
 
 
 class KeyringError(SignoffError):
     """The keyring is missing, unreadable or inconsistent; the message says which."""
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def key_id_of(public: Ed25519PublicKey) -> str:
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 class PublicKeyEntry(BaseModel):
@@ -71,13 +56,7 @@ class PublicKeys:
     def verifies(self, head: SignedHead) -> bool:
         """Whether ``head``'s signature is valid under the key it names."""
         key = self.keys.get(head.key_id)
-        if key is None:
-            return False
-        try:
-            key.verify(unb64(head.signature), head.statement())
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return key is not None and verifies(key, head.signature, head.statement())
 
 
 @dataclass(frozen=True)
@@ -133,7 +112,7 @@ class AuditKeyring:
         """Every public key the keyring has held, each checked against its id."""
         keys: dict[str, Ed25519PublicKey] = {}
         for entry in self._read().keys:
-            public = Ed25519PublicKey.from_public_bytes(unb64(entry.public_key))
+            public = public_key(entry.public_key)
             if key_id_of(public) != entry.key_id:
                 raise KeyringError(
                     f"Audit key {entry.key_id} in {self.public_file} does not match its public"
@@ -202,5 +181,6 @@ class AuditKeyring:
         fd = os.open(self._private_file(key_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)
-        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return PublicKeyEntry(key_id=key_id, public_key=b64(raw), created_at=datetime.now(UTC))
+        return PublicKeyEntry(
+            key_id=key_id, public_key=b64(raw_public(public)), created_at=datetime.now(UTC)
+        )

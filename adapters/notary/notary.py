@@ -30,7 +30,7 @@ class Notary:
     def for_settings(cls, settings: Settings) -> Notary | None:
         """The notary of the configured keyring, or None when there is no keyring (the
         chains are then unsigned, which ``signoff audit verify`` says)."""
-        keys = AuditKeyring(settings.audit_keys_path)
+        keys = AuditKeyring(settings.keys_path)
         if not keys.exists():
             return None
         return cls(keys.signer(), CheckpointLog(settings.checkpoint_log_path))
@@ -58,7 +58,7 @@ class Anchor:
     def for_settings(cls, settings: Settings, logs: Sequence[Path] | None = None) -> Anchor | None:
         """The configured keyring's public keys and ``logs`` (the configured checkpoint
         log when None), or None when there is no keyring."""
-        keys = AuditKeyring(settings.audit_keys_path)
+        keys = AuditKeyring(settings.keys_path)
         if not keys.exists():
             return None
         paths = [settings.checkpoint_log_path] if logs is None else list(logs)

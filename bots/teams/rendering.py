@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from signoff.bots.teams.adaptive_card import approval_card
-from signoff.core.card_view import actions_for, card_view
+from signoff.core.card_view import NOBODY, actions_for, card_view
 from signoff.core.models import ActionKind, DecisionState, Directory
 
 __all__ = ["ADAPTIVE_CARD", "card_activity", "personal_card", "shared_card", "teams_id"]
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
-ANYONE = "\x00anyone"
+ANYONE = NOBODY
 """A viewer who is nobody in particular: not asked, not a manager, not the requester."""
 EDIT_CHARS = 15_000
 """The Edit input is prefilled with the whole proposal up to this length (Teams caps a

@@ -64,8 +64,10 @@ class SignoffPlugin(SimplePlugin):
         settings: Settings | None = None,
         channels: Mapping[str, Channel] | None = None,
         catalog: Catalog | None = None,
+        dev: bool = False,
     ) -> None:
         self.settings = settings or Settings()
+        self._dev = dev
         self._channels = dict(channels) if channels is not None else None
         self._catalog = catalog
         self._store: Store | None = None
@@ -82,14 +84,14 @@ class SignoffPlugin(SimplePlugin):
 
     def _add_activities(self, existing: Sequence[Callable] | None) -> list[Callable]:
         settings = self.settings
-        catalog = self._catalog or Catalog.load(settings)
+        catalog = self._catalog or Catalog.load(settings, dev=self._dev)
         notary = Notary.for_settings(settings)
         if notary is None:
             logger.warning(
                 "No audit keyring at %s: chain heads are not signed, so a database"
                 " administrator could rewrite the audit trail unseen. Create one with"
                 " `signoff keys create`.",
-                settings.audit_keys_path,
+                settings.keys_path,
             )
         self._store = Store(make_async_engine(settings.store_url), notary=notary)
         if self._channels is None:
@@ -111,6 +113,7 @@ class SignoffPlugin(SimplePlugin):
             cards.publish_cards,
             delivery.deliver_outcome,
             planning.resolve_plan,
+            planning.unknown_people,
         ]
 
     def configure_worker(self, config: WorkerConfig) -> WorkerConfig:

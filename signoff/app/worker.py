@@ -49,9 +49,12 @@ async def ensure_search_attributes(client: Client) -> None:
         )
 
 
-async def connect(settings: Settings, *, channels: Mapping[str, Channel] | None = None) -> Client:
-    """A client with Signoff's plugin: workers made from it run decisions."""
-    plugin = SignoffPlugin(settings=settings, channels=channels)
+async def connect(
+    settings: Settings, *, channels: Mapping[str, Channel] | None = None, dev: bool = False
+) -> Client:
+    """A client with Signoff's plugin: workers made from it run decisions (``dev``:
+    ``signoff dev``'s, which alone may accept unvouched actions)."""
+    plugin = SignoffPlugin(settings=settings, channels=channels, dev=dev)
     return await connect_temporal(settings, plugins=[plugin])
 
 

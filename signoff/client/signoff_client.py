@@ -23,6 +23,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from signoff.adapters.notary import load_voucher
 from signoff.client.connection import connect_temporal
 from signoff.client.decision_search import DecisionListing, search_query
 from signoff.core import messages
@@ -50,6 +51,7 @@ from signoff.core.models import (
     Outcome,
 )
 from signoff.core.settings import Settings
+from signoff.core.vouching import Voucher
 
 
 class SignoffClient:
@@ -63,11 +65,27 @@ class SignoffClient:
     """
 
     def __init__(
-        self, client: Client, *, task_queue: str = "signoff", search_salt: str = "signoff"
+        self,
+        client: Client,
+        *,
+        task_queue: str = "signoff",
+        search_salt: str = "signoff",
+        voucher: Voucher | None = None,
     ) -> None:
         self.temporal = client
         self.task_queue = task_queue
         self.search_salt = search_salt
+        self.voucher = voucher
+
+    def vouching_as(self, voucher: Voucher | None) -> SignoffClient:
+        """This client, vouching for the actors of its actions with ``voucher``'s key
+        (a bot: the people it authenticated; the CLI: its operator)."""
+        return SignoffClient(
+            self.temporal,
+            task_queue=self.task_queue,
+            search_salt=self.search_salt,
+            voucher=voucher,
+        )
 
     # -- decisions ---------------------------------------------------------------------
 
@@ -151,6 +169,8 @@ class SignoffClient:
             ActionRefused: the person may not do this now; the refusal is audited.
         """
         handle = self._handle(decision_id)
+        if self.voucher is not None and action.vouch is None:
+            action = self.voucher.vouch(decision_id, action)
         # Sending the same update id again is always safe: the server and the workflow's
         # own applied ids make a repeat count once. So every failure that leaves the
         # action unapplied or unknown is retried, a bounded number of times.
@@ -158,7 +178,7 @@ class SignoffClient:
         for attempt in range(20):
             try:
                 return await handle.execute_update(
-                    action.kind.value, action, id=action.action_id, result_type=ActionResult
+                    action.kind.value, action, id=update_id_for(action), result_type=ActionResult
                 )
             except WorkflowUpdateRPCTimeoutOrCancelledError as err:
                 if _being_cancelled():  # the SDK reports our own cancellation so
@@ -298,6 +318,14 @@ UNKNOWN_OUTCOME = frozenset({RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANC
 """The call ended before the server said what became of the update."""
 
 
+def update_id_for(action: Action) -> str:
+    """The Temporal update id of ``action``: the server answers a repeated update id with
+    the first update's result without asking the workflow, so the id names the actor too,
+    and someone reusing another person's action id reaches the workflow (which refuses)
+    instead of being told that person's result."""
+    return f"{action.actor}/{action.action_id}"
+
+
 def _being_cancelled() -> bool:
     """Whether the running task was asked to stop (the SDK turns that into its own errors)."""
     task = asyncio.current_task()
@@ -313,4 +341,9 @@ async def connect_client(settings: Settings | None = None) -> SignoffClient:
     and with credentials when they say so (see :mod:`signoff.client.connection`)."""
     settings = settings or Settings()
     client = await connect_temporal(settings, data_converter=pydantic_data_converter)
-    return SignoffClient(client, task_queue=settings.task_queue, search_salt=settings.search_salt)
+    return SignoffClient(
+        client,
+        task_queue=settings.task_queue,
+        search_salt=settings.search_salt,
+        voucher=load_voucher(settings.keys_path, settings.surface),
+    )

@@ -192,9 +192,13 @@ def card_view(state: DecisionState, *, proposal_chars: int = 600) -> CardView:
     )
 
 
+NOBODY = "signoff.nobody-in-particular"
+"""A person no directory names (ids are visible text; this one is reserved): the viewer of
+a card drawn for nobody in particular, and the delegate of a probe."""
+
 # Fields that make a probe action complete, so only who-may-act-when decides.
 _PROBE_FIELDS: dict[ActionKind, dict[str, Any]] = {
-    ActionKind.DELEGATE: {"delegate_to": "\x00someone-else"},
+    ActionKind.DELEGATE: {"delegate_to": NOBODY},
     ActionKind.OVERRIDE: {"verdict": "approve"},
     ActionKind.THUMB: {"thumb": "up"},
 }

@@ -9,15 +9,25 @@ hours later when a stage turns out to have nobody to ask.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from signoff.core.models import DecisionPlan, DecisionRequest, Directory, PlannedStage, ReviewPolicy
+from signoff.core.models import (
+    DecisionPlan,
+    DecisionRequest,
+    Directory,
+    PlannedStage,
+    ReviewPolicy,
+    Stage,
+    TrustedSurface,
+)
 from signoff.core.models.directory import Principal
 from signoff.core.settings import Settings
+from signoff.core.signing import key_id_of, public_key
 
 __all__ = [
     "Catalog",
@@ -82,6 +92,36 @@ def load_directory(path: Path) -> Directory:
     return Directory(people=_load_entries(path, "people", Principal, "id", "principal id"))
 
 
+class _SurfaceEntry(BaseModel):
+    name: str
+    public_key: str
+    vouches_for: list[str] | Literal["anyone"] = "anyone"
+
+
+def load_surfaces(path: Path) -> list[TrustedSurface]:
+    """Read a ``surfaces:`` file (none yet: no surface is trusted, and every action not
+    vouched for is refused).
+
+    Raises:
+        ConfigError: the file is not YAML, or an entry is invalid or its key unreadable.
+    """
+    if not path.exists():
+        return []
+    entries = _load_entries(path, "surfaces", _SurfaceEntry, "name", "surface name")
+    trusted = []
+    for index, entry in enumerate(entries):
+        try:
+            key_id = key_id_of(public_key(entry.public_key))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{path}: surfaces[{index}].public_key is not an Ed25519 public key ({exc})",
+                path=path,
+                field=f"surfaces[{index}].public_key",
+            ) from exc
+        trusted.append(TrustedSurface(key_id=key_id, **entry.model_dump()))
+    return trusted
+
+
 def check_policies_against(
     directory: Directory, policies: dict[str, ReviewPolicy], *, source: Path | None = None
 ) -> None:
@@ -98,18 +138,36 @@ def check_policies_against(
 
 
 class Catalog(BaseModel):
-    """The policies and people a worker plans decisions with."""
+    """The policies, people and trusted surfaces a worker plans decisions with."""
 
     policies: dict[str, ReviewPolicy]
     directory: Directory
+    surfaces: list[TrustedSurface] = []
+    vouch_fresh_for: timedelta | None = timedelta(minutes=10)
+    accept_unvouched: bool = False
 
     @classmethod
-    def load(cls, settings: Settings) -> Catalog:
-        """Load and cross-check ``settings.policies_file`` and ``settings.directory_file``."""
+    def load(cls, settings: Settings, *, dev: bool = False) -> Catalog:
+        """Load and cross-check ``settings.policies_file``, ``settings.directory_file`` and
+        the surfaces file. ``dev`` (``signoff dev`` alone sets it; no setting can) is what
+        allows ``accept_unvouched_actions``."""
+        if settings.accept_unvouched_actions and not dev:
+            raise ConfigError(
+                "SIGNOFF_ACCEPT_UNVOUCHED_ACTIONS lets anyone with access to Temporal act as"
+                " anyone; only `signoff dev` accepts it. Give each surface a key instead"
+                " (`signoff keys surface`).",
+                field="accept_unvouched_actions",
+            )
         policies = load_policies(settings.policies_file)
         directory = load_directory(settings.directory_file)
         check_policies_against(directory, policies, source=settings.policies_file)
-        return cls(policies=policies, directory=directory)
+        return cls(
+            policies=policies,
+            directory=directory,
+            surfaces=load_surfaces(settings.surfaces_path),
+            vouch_fresh_for=settings.vouch_fresh_for,
+            accept_unvouched=settings.accept_unvouched_actions,
+        )
 
     def policy(self, name: str) -> ReviewPolicy:
         try:
@@ -132,17 +190,35 @@ class Catalog(BaseModel):
         else:
             policy = self.policy(request.policy)
         check_policies_against(self.directory, {policy.name: policy})
+        requester = request.requester
+        if self.directory.get(requester) is None:
+            raise ConfigError(
+                f"the requester {requester!r} is not in the directory", field="requester"
+            )
         resolve = self.directory.resolve
         return DecisionPlan(
             policy=policy,
-            stages=[
-                PlannedStage(name=s.name, approvers=resolve(s.approvers), quorum=s.quorum)
-                for s in policy.stages
-            ],
+            stages=[self._stage(s, requester) for s in policy.stages],
             overriders=resolve(policy.overriders),
             experts=resolve(policy.ground_truth.experts),
             adjudicators=resolve(policy.ground_truth.adjudicators),
+            surfaces=self.surfaces,
+            vouch_fresh_for=self.vouch_fresh_for,
+            unvouched_accepted=self.accept_unvouched,
         )
+
+    def _stage(self, stage: Stage, requester: str) -> PlannedStage:
+        """The stage's people, the requester left out: they are never asked about their
+        own decision, so they can neither be waited for nor count toward a quorum."""
+        people = [p for p in self.directory.resolve(stage.approvers) if p != requester]
+        needed = stage.quorum.n if stage.quorum.kind == "n_of_m" else 1
+        if len(people) < (needed or 1):
+            raise ConfigError(
+                f"stage {stage.name!r} needs {needed or 1} approver(s) besides the requester"
+                f" {requester!r}, but asks only {', '.join(people) or 'the requester'}",
+                field="policy",
+            )
+        return PlannedStage(name=stage.name, approvers=people, quorum=stage.quorum)
 
 
 def _unresolved(directory: Directory, policy: ReviewPolicy) -> Iterator[_Problem]:

@@ -34,6 +34,8 @@ class ErrorType(StrEnum):
     policy's refusal code, and ``details[1:]`` may hold :attr:`RefusalCode.AUDITED`."""
     INVALID_POLICY = "InvalidPolicy"
     """The decision's policy is unknown or names nobody the directory knows."""
+    FORGED_CARRY = "ForgedCarry"
+    """A start request brought a carried state, which only continue-as-new may."""
 
 
 class RefusalCode(StrEnum):

@@ -89,6 +89,26 @@ DECISION_BUSY = "The decision is busy; try again."
 ACTION_FAILED = "Signoff could not record your action just now; please try again."
 BEING_RECORDED = "Signoff is still recording your action; the card will show it once it is done."
 ALREADY_VOTED = "Your vote was already recorded."
+NOT_VOUCHED = (
+    "This action carries no word from a Slack, Teams or CLI surface that authenticated"
+    " {actor}, so it was not applied."
+)
+UNKNOWN_SURFACE = (
+    "The action is vouched for by '{surface}' (key {key_id}), which this decision does not"
+    " trust, so it was not applied."
+)
+FORGED_VOUCH = (
+    "The signature of '{surface}' does not match this action: it was altered or forged,"
+    " so it was not applied."
+)
+STALE_VOUCH = "The word of '{surface}' on this action is too old or from the future; send it again."
+NOT_VOUCHED_FOR = "'{surface}' may act only for {people}, not for {actor}."
+ACTION_ID_TAKEN = "That action id is another person's action; send yours with an id of its own."
+FORGED_CARRY = (
+    "A carried decision state is accepted only from a continued run of the same decision;"
+    " this start brought one, so nothing was decided."
+)
+UNKNOWN_PEOPLE = "{people} {verb} not in the directory: only people it knows can act or be asked."
 VOTE_RECORDED = "Your vote to {verdict} is recorded; waiting on {waiting}."
 DECIDED = "Decision {status}."
 CHANGES_REQUESTED = "Changes requested; the application has your instructions."

@@ -3,6 +3,7 @@ a whole local setup: the dev Temporal server and a SQLite file under ``data_dir`
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field
@@ -32,10 +33,11 @@ class Settings(BaseSettings):
         description="Mixed into the pseudonymous approver tokens kept in search attributes",
     )
 
-    audit_keys_dir: Path | None = Field(
+    keys_dir: Path | None = Field(
         default=None,
-        description="The audit keyring (`signoff keys create`); data_dir/keys when unset."
-        " Keep it off the database host: whoever holds the private key can re-sign.",
+        description="This host's keys: the audit keyring (`signoff keys create`) and the"
+        " surfaces' signing keys (`signoff keys surface`); data_dir/keys when unset. Keep it"
+        " off the database host: whoever holds a private key can sign with it.",
     )
     audit_checkpoint_log: Path | None = Field(
         default=None,
@@ -43,9 +45,34 @@ class Settings(BaseSettings):
         " storage); data_dir/audit-checkpoints.jsonl when unset",
     )
 
+    surfaces_file: Path | None = Field(
+        default=None,
+        description="The surfaces trusted to vouch for who acts (`signoff keys surface`);"
+        " data_dir/surfaces.yaml when unset",
+    )
+    surface: str = Field(
+        default="cli",
+        description="The surface this process vouches for actions as (its key:"
+        " keys_dir/surface-<name>.pem): `cli` for an operator's shell",
+    )
+    vouch_fresh_for: timedelta | None = Field(
+        default=timedelta(minutes=10),
+        description="How old a surface's word on an action may be when it arrives; None"
+        " for no limit (a time-skipping test server, whose clock runs ahead)",
+    )
+    accept_unvouched_actions: bool = Field(
+        default=False,
+        description="Also apply actions no surface vouched for: `signoff dev` only; any"
+        " other worker refuses to start with it",
+    )
+
     @property
-    def audit_keys_path(self) -> Path:
-        return self.audit_keys_dir or self.data_dir / "keys"
+    def surfaces_path(self) -> Path:
+        return self.surfaces_file or self.data_dir / "surfaces.yaml"
+
+    @property
+    def keys_path(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
 
     @property
     def checkpoint_log_path(self) -> Path:

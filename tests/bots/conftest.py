@@ -35,7 +35,7 @@ async def api() -> AsyncIterator[SlackApi]:
 
 @pytest.fixture
 async def bot(live: Harness, api: SlackApi) -> AsyncIterator[Bot]:
-    async with slack_bot(live.signoff, api) as running:
+    async with slack_bot(live.vouching_as("slack"), api) as running:
         yield running
 
 
@@ -51,7 +51,7 @@ async def teams(
             TeamsConnector(token_source(config), backoff=0.01), DIRECTORY, store, config
         )
         plugin = SignoffPlugin(settings=harness.settings, channels={"teams": channel})
-        bot = SignoffTeamsBot(harness.signoff, DIRECTORY, store)
+        bot = SignoffTeamsBot(harness.vouching_as("teams"), DIRECTORY, store)
         runner, port = await serve(web_app(make_adapter(config), bot))
         async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]):
             yield Teams(

@@ -247,7 +247,7 @@ async def test_the_whole_loop_runs_in_slack(
         channels={"slack": SlackChannel(make_client(slack_settings(api)), DIRECTORY)},
     )
     async with (
-        slack_bot(harness.signoff, api) as bot,
+        slack_bot(harness.vouching_as("slack"), api) as bot,
         Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]),
     ):
         decision_id = await submit(harness, "slack-leads")
@@ -283,10 +283,10 @@ async def test_the_whole_loop_runs_in_slack(
 async def test_a_restarted_bot_applies_a_click_on_a_card_posted_before_the_restart(
     live: Harness, api: SlackApi
 ) -> None:
-    async with slack_bot(live.signoff, api):
+    async with slack_bot(live.vouching_as("slack"), api):
         decision_id = await submit(live)
     # The bot keeps nothing: the decision lives in its workflow, cards in the store.
-    async with slack_bot(live.signoff, api) as restarted:
+    async with slack_bot(live.vouching_as("slack"), api) as restarted:
         response = await restarted.send(click(decision_id, "approve"))
 
     assert response.status == 200

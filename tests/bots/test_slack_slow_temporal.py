@@ -40,7 +40,7 @@ def harness(dev_env: WorkflowEnvironment, settings: Settings) -> Harness:
 @pytest.fixture
 async def bot(harness: Harness, api: SlackApi) -> AsyncIterator[Bot]:
     """The Bolt app over HTTP; it runs whether or not a worker does."""
-    async with slack_bot(harness.signoff, api) as running:
+    async with slack_bot(harness.vouching_as("slack"), api) as running:
         yield running
 
 

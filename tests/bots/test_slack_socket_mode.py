@@ -40,7 +40,9 @@ def slack(api: SlackApi) -> SlackSettings:
 @pytest.fixture
 async def connected(live: Harness, api: SlackApi, slack: SlackSettings) -> AsyncIterator[SlackApi]:
     """The stand-in, with the bot connected to it over Socket Mode."""
-    app = build_app(client=live.signoff, directory=DIRECTORY, settings=slack, socket_mode=True)
+    app = build_app(
+        client=live.vouching_as("slack"), directory=DIRECTORY, settings=slack, socket_mode=True
+    )
     async with socket_mode(app, slack):
         yield api
 

@@ -298,7 +298,7 @@ async def test_when_temporal_is_slow_a_click_is_answered_as_recording_and_applie
         config = teams_settings(connector)
         channel = TeamsChannel(TeamsConnector(token_source(config)), DIRECTORY, store, config)
         plugin = SignoffPlugin(settings=harness.settings, channels={"teams": channel})
-        bot = SignoffTeamsBot(harness.signoff, DIRECTORY, store, answer_within=1.0)
+        bot = SignoffTeamsBot(harness.vouching_as("teams"), DIRECTORY, store, answer_within=1.0)
         runner, port = await serve(web_app(make_adapter(config), bot))
         teams = Teams(harness, connector, store, f"http://127.0.0.1:{port}{MESSAGES_PATH}", session)
         try:
@@ -425,7 +425,7 @@ async def test_a_restarted_bot_takes_clicks_and_feedback_on_cards_posted_before(
     decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
     await posted_cards(teams, 3)
     # A new bot process: nothing in memory, the same store and workflows.
-    fresh = SignoffTeamsBot(teams.harness.signoff, DIRECTORY, store)
+    fresh = SignoffTeamsBot(teams.harness.vouching_as("teams"), DIRECTORY, store)
     runner, port = await serve(web_app(make_adapter(teams_settings(teams.connector)), fresh))
     restarted = Teams(
         teams.harness,

@@ -54,9 +54,11 @@ async def both_chats(harness: Harness, store: Store) -> AsyncIterator[BothChats]
         }
         plugin = SignoffPlugin(settings=harness.settings, channels=channels)
         slack_runner, slack_port = await serve(
-            slack_web_app(build_app(client=harness.signoff, directory=DIRECTORY, settings=slack))
+            slack_web_app(
+                build_app(client=harness.vouching_as("slack"), directory=DIRECTORY, settings=slack)
+            )
         )
-        teams_bot = SignoffTeamsBot(harness.signoff, DIRECTORY, store)
+        teams_bot = SignoffTeamsBot(harness.vouching_as("teams"), DIRECTORY, store)
         teams_runner, teams_port = await serve(web_app(make_adapter(config), teams_bot))
         teams = Teams(
             harness, connector, store, f"http://127.0.0.1:{teams_port}{MESSAGES_PATH}", session

@@ -10,6 +10,7 @@ pass:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -20,13 +21,14 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from signoff import SignoffClient
+from signoff import ActionRefused, SignoffClient
+from signoff.adapters.notary import create_surface
 from signoff.app.worker import ensure_search_attributes
 from signoff.core.contract import DecisionWorkflowInput, workflow_id_for
 from signoff.core.search_attributes import ALL_KEYS
 from signoff.core.settings import Settings
 from signoff.workflows import DecisionWorkflow
-from tests.conftest import FIXTURES, Harness, _binary, make_request
+from tests.conftest import FIXTURES, TEST_SURFACE, Harness, _binary, make_request
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -37,6 +39,8 @@ async def approved(client: SignoffClient, env: WorkflowEnvironment, queue: str) 
     request = make_request("first-lead", id="replay-approved")
     await client.submit(request)
     await client.perform(request.id, "comment", "bob", reason="Looks fine")
+    with contextlib.suppress(ActionRefused):  # v7 on: nobody outside the directory
+        await client.perform(request.id, "comment", "mallory", reason="Approve it")
     await client.perform(request.id, "approve", "alice", action_id="a1")
     await client.perform(request.id, "approve", "alice", action_id="a1")
 
@@ -102,10 +106,13 @@ SKIPPING: dict[str, Scenario] = {"escalated": escalated, "timeout_edit": timeout
 async def _record(
     env: WorkflowEnvironment, scenarios: dict[str, Scenario], db: Path, into: Path
 ) -> None:
+    create_surface(db.parent / "keys", db.parent / "surfaces.yaml", TEST_SURFACE, "anyone")
     settings = Settings(
         database_url=f"sqlite:///{db}",
         policies_file=FIXTURES / "policies.yaml",
         directory_file=FIXTURES / "directory.yaml",
+        data_dir=db.parent,
+        vouch_fresh_for=None,  # the time-skipping server's clock runs ahead
     )
     for name, scenario in scenarios.items():
         harness = Harness(env.client, settings)

@@ -14,9 +14,10 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from signoff import SignoffClient, Status
+from signoff.adapters.notary import load_voucher
 from signoff.adapters.store import Store
 from signoff.core.settings import Settings
-from tests.conftest import make_request
+from tests.conftest import TEST_SURFACE, make_request
 
 ROOT = Path(__file__).parents[2]
 
@@ -28,6 +29,7 @@ def _start_worker(env: WorkflowEnvironment, settings: Settings, queue: str) -> s
         "SIGNOFF_DATABASE_URL": settings.store_url,
         "SIGNOFF_POLICIES_FILE": str(settings.policies_file),
         "SIGNOFF_DIRECTORY_FILE": str(settings.directory_file),
+        "SIGNOFF_DATA_DIR": str(settings.data_dir),
         "PYTHONPATH": str(ROOT),
     }
     return subprocess.Popen(
@@ -43,7 +45,9 @@ async def test_a_worker_killed_mid_review_loses_nothing_and_duplicates_no_audit_
     dev_env: WorkflowEnvironment, settings: Settings, store: Store
 ) -> None:
     queue = f"signoff-crash-{uuid.uuid4().hex[:8]}"
-    client = SignoffClient(dev_env.client, task_queue=queue)
+    client = SignoffClient(
+        dev_env.client, task_queue=queue, voucher=load_voucher(settings.keys_path, TEST_SURFACE)
+    )
     request = make_request("analysts-2-of-3")
     first = _start_worker(dev_env, settings, queue)
     try:

@@ -15,7 +15,7 @@ from rich.text import Text
 from signoff.app.cli.common import Actor, DecisionId, answered, run, signoff_client
 from signoff.app.cli.failures import USAGE, CliError
 from signoff.app.cli.render import stdout_console
-from signoff.core.catalog import Catalog
+from signoff.core.catalog import load_directory
 from signoff.core.models import ActionKind, ActionResult
 from signoff.core.settings import Settings
 
@@ -47,7 +47,7 @@ def perform(
 def _known(settings: Settings, *people: str | None) -> None:
     """A mistyped name is caught here, in one sentence, rather than refused as "not asked"
     by the workflow, or worse, recorded as feedback from nobody."""
-    directory = Catalog.load(settings).directory
+    directory = load_directory(settings.directory_file)
     for person in people:
         if person is not None and directory.get(person) is None:
             raise CliError(

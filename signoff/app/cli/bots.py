@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from signoff.adapters.notary import load_voucher
 from signoff.adapters.slack import slack_settings
 from signoff.adapters.teams import teams_settings
 from signoff.app.cli.failures import CliError
 from signoff.client.signoff_client import SignoffClient
-from signoff.core.catalog import Catalog
+from signoff.core.catalog import load_directory
 from signoff.core.settings import Settings
+from signoff.core.vouching import Voucher
 
 __all__ = ["NO_SLACK_BOT", "BotAddresses", "running_bots"]
 
@@ -49,7 +51,7 @@ async def running_bots(
 ) -> AsyncIterator[list[str]]:
     """Run every bot asked for whose settings exist, for the duration of the block;
     yields one line per bot saying where it listens."""
-    directory = Catalog.load(settings).directory
+    directory = load_directory(settings.directory_file)
     lines: list[str] = []
     async with AsyncExitStack() as stack:
         slack_config = slack_settings() if slack else None
@@ -63,7 +65,10 @@ async def running_bots(
 
             socket = slack_config.app_token is not None
             app = build_app(
-                client=client, directory=directory, settings=slack_config, socket_mode=socket
+                client=client.vouching_as(surface_voucher(settings, "slack")),
+                directory=directory,
+                settings=slack_config,
+                socket_mode=socket,
             )
             if socket:
                 try:
@@ -83,7 +88,9 @@ async def running_bots(
 
             store = await Store.open(settings.store_url)
             stack.push_async_callback(store.close)
-            bot = SignoffTeamsBot(client, directory, store)
+            bot = SignoffTeamsBot(
+                client.vouching_as(surface_voucher(settings, "teams")), directory, store
+            )
             await _serve(
                 stack,
                 web_app(make_adapter(teams_config), bot),
@@ -94,6 +101,19 @@ async def running_bots(
             mode = " (anonymous: local development only)" if teams_config.anonymous else ""
             lines.append(f"Teams bot listening on {url}{mode}.")
         yield lines
+
+
+def surface_voucher(settings: Settings, surface: str) -> Voucher:
+    """The bot's own key, to vouch for the people it authenticated; a bot without one
+    would have every click refused, so it does not start."""
+    voucher = load_voucher(settings.keys_path, surface)
+    if voucher is None:
+        raise CliError(
+            f"The {surface} bot has no key to vouch for the people who click"
+            f" ({settings.keys_path}/surface-{surface}.pem): create it with"
+            f" `signoff keys surface {surface}`."
+        )
+    return voucher
 
 
 async def _serve(stack: AsyncExitStack, app: web.Application, host: str, port: int) -> None:

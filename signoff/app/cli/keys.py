@@ -6,7 +6,7 @@ its chain verifies), so an existing store is anchored from then on.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -26,7 +26,7 @@ keys_app = typer.Typer(help="Create, rotate and list the audit signing keys.", n
 def _keyring(settings: Settings) -> AuditKeyring:
     from signoff.adapters.notary import AuditKeyring
 
-    return AuditKeyring(settings.audit_keys_path)
+    return AuditKeyring(settings.keys_path)
 
 
 async def _sign_existing(settings: Settings) -> tuple[int, list[str]]:
@@ -40,7 +40,7 @@ async def _sign_existing(settings: Settings) -> tuple[int, list[str]]:
 
 @keys_app.command()
 def create(ctx: typer.Context) -> None:
-    """Create the audit keyring (SIGNOFF_AUDIT_KEYS_DIR) and sign existing chain heads."""
+    """Create the audit keyring (SIGNOFF_KEYS_DIR) and sign existing chain heads."""
 
     async def work(settings: Settings) -> tuple[str, str, int, list[str]]:
         keyring = _keyring(settings)
@@ -91,3 +91,39 @@ def list_keys(ctx: typer.Context) -> None:
         return table
 
     stdout_console().print(run(ctx, work))
+
+
+@keys_app.command()
+def surface(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="slack, teams, or cli-<operator>, say.")],
+    vouches_for: Annotated[
+        str,
+        typer.Option(
+            help="Whom it may speak for: 'anyone' (a bot that authenticates people itself;"
+            " for a CLI key, an explicit admin grant) or comma-separated people."
+        ),
+    ] = "anyone",
+) -> None:
+    """Create a surface's key: the private half in SIGNOFF_KEYS_DIR (for that surface's
+    host only), the public half in SIGNOFF_SURFACES_FILE, which workers trust. A CLI
+    key names its operator (--vouches-for alice) and then acts as alice alone."""
+
+    async def work(settings: Settings) -> tuple[str, str, str]:
+        from signoff.adapters.notary import create_surface
+
+        people = vouches_for.strip()
+        whom: list[str] | Literal["anyone"] = (
+            "anyone" if people == "anyone" else [p.strip() for p in people.split(",") if p.strip()]
+        )
+        key_id = create_surface(settings.keys_path, settings.surfaces_path, name, whom)
+        return key_id, str(settings.keys_path), str(settings.surfaces_path)
+
+    key_id, keys, surfaces = run(ctx, work)
+    stdout_console().print(
+        Text(
+            f"Created the key of surface '{name}' ({key_id}) in {keys}, and trusted it in"
+            f" {surfaces}. Workers read the surfaces file when they start."
+        ),
+        soft_wrap=True,
+    )

@@ -16,7 +16,7 @@ from rich.text import Text
 from temporalio.client import Client
 
 from signoff.adapters.channels.console import ConsoleChannel
-from signoff.adapters.notary import AuditKeyring, Notary
+from signoff.adapters.notary import AuditKeyring, Notary, create_surface, load_voucher
 from signoff.adapters.slack import make_client, slack_settings
 from signoff.adapters.store import Store
 from signoff.adapters.store.migrate import upgrade
@@ -29,7 +29,7 @@ from signoff.app.cli.samples import DemoResult, run_samples
 from signoff.app.cli.stores import shown_url
 from signoff.app.worker import connect, ensure_search_attributes, run_worker
 from signoff.client.signoff_client import SignoffClient
-from signoff.core.catalog import Catalog
+from signoff.core.catalog import Catalog, load_directory
 from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
 
@@ -46,18 +46,39 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def prepare(settings: Settings) -> None:
+async def prepare(settings: Settings, *, dev: bool = False) -> None:
     """Refuse bad policy files and an unusable store before anything starts."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    Catalog.load(settings)
+    Catalog.load(settings, dev=dev)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(upgrade, settings.store_url)
 
 
-async def local_audit_key(settings: Settings) -> None:
-    """``signoff dev`` signs like production: it makes a local audit key the first time
-    (and signs the heads of chains written before it)."""
-    keys = AuditKeyring(settings.audit_keys_path)
+DEV_SURFACES = ("slack", "teams", "cli")
+
+
+async def local_keys(settings: Settings) -> None:
+    """``signoff dev`` signs and vouches as production does: the first time, it makes a
+    local audit key (and signs the heads of chains written before it), and keys for the
+    Slack bot, the Teams bot and this shell's CLI, each trusted to speak for anyone."""
+    console = stdout_console()
+    if not settings.surfaces_path.exists():
+        for surface in DEV_SURFACES:
+            create_surface(settings.keys_path, settings.surfaces_path, surface, "anyone")
+        console.print(
+            f"Created local keys for the surfaces {', '.join(DEV_SURFACES)} in"
+            f" {settings.keys_path}, each trusted to act for anyone (dev only: in"
+            " production a CLI key names its operator, `signoff keys surface`).",
+            soft_wrap=True,
+        )
+    if settings.accept_unvouched_actions:
+        console.print(
+            "WARNING: SIGNOFF_ACCEPT_UNVOUCHED_ACTIONS is on: anyone who can reach this"
+            " Temporal server can act as anyone. Development only.",
+            style="bold red",
+            soft_wrap=True,
+        )
+    keys = AuditKeyring(settings.keys_path)
     if keys.exists():
         return
     key_id = keys.create()
@@ -71,12 +92,12 @@ async def local_audit_key(settings: Settings) -> None:
     )
 
 
-async def worker_client(settings: Settings) -> Client:
+async def worker_client(settings: Settings, *, dev: bool = False) -> Client:
     """A client whose workers draw cards in this terminal, in Slack when
     ``SIGNOFF_SLACK_BOT_TOKEN`` is set, and in Teams when ``SIGNOFF_TEAMS_APP_ID`` (or
     anonymous mode) is."""
     channels: dict[str, Channel] = {"console": ConsoleChannel(stdout_console())}
-    directory = Catalog.load(settings).directory
+    directory = load_directory(settings.directory_file)
     slack = slack_settings()
     if slack is not None:
         from signoff.bots.slack import SlackChannel
@@ -87,7 +108,7 @@ async def worker_client(settings: Settings) -> Client:
         from signoff.bots.teams import TeamsChannel
 
         channels["teams"] = TeamsChannel.open(teams, directory, settings.store_url)
-    return await connect(settings, channels=channels)
+    return await connect(settings, channels=channels, dev=dev)
 
 
 def print_demo(results: list[DemoResult], ui_url: str) -> None:
@@ -139,8 +160,8 @@ async def serve_dev(
     """Start (or reuse) the dev server, run a worker until stopped, stop the server."""
     console = stdout_console()
     reuse = reuse_server(port, ui_port, use_existing=use_existing)
-    await prepare(settings)
-    await local_audit_key(settings)
+    await prepare(settings, dev=True)
+    await local_keys(settings)
     stop = stop_on_signals()
     server: DevServer | None = None
     if reuse:
@@ -170,7 +191,7 @@ async def _serve_until_stopped(
     addresses: BotAddresses,
 ) -> None:
     async def ready_client() -> Client:
-        client = await worker_client(settings)
+        client = await worker_client(settings, dev=True)
         await ensure_search_attributes(client)
         return client
 
@@ -179,7 +200,10 @@ async def _serve_until_stopped(
     if client is None:
         return
     signoff = SignoffClient(
-        client, task_queue=settings.task_queue, search_salt=settings.search_salt
+        client,
+        task_queue=settings.task_queue,
+        search_salt=settings.search_salt,
+        voucher=load_voucher(settings.keys_path, settings.surface),
     )
     async with running_bots(settings, signoff, addresses) as bots:
         await _run_until_stopped(settings, server, stop, client, signoff, ui_url, demo, bots)

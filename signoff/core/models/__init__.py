@@ -1,7 +1,7 @@
 """Pydantic models at every boundary of Signoff."""
 
 from signoff.core.models._types import Duration, RiskTier
-from signoff.core.models.actions import STAGE_KINDS, Action, ActionKind, ActionResult
+from signoff.core.models.actions import STAGE_KINDS, Action, ActionKind, ActionResult, Vouch
 from signoff.core.models.audit_event import (
     AuditEvent,
     AuditKind,
@@ -36,6 +36,7 @@ from signoff.core.models.state import (
     PlannedStage,
     StageState,
     Status,
+    TrustedSurface,
     Vote,
 )
 
@@ -79,6 +80,8 @@ __all__ = [
     "StageState",
     "Status",
     "TimeoutAction",
+    "TrustedSurface",
     "VerifyReport",
     "Vote",
+    "Vouch",
 ]

@@ -7,6 +7,7 @@ Policies are written by people in YAML, so durations accept ``90s``, ``30m``, ``
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -29,7 +30,33 @@ Duration = Annotated[timedelta, BeforeValidator(_parse_duration), Field(ge=timed
 """A positive-or-zero time span, written ``4h`` or ``PT4H`` or seconds."""
 
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=500)]
-PrincipalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")]
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp", "Zs"})
+"""Unicode categories a person cannot see or type on purpose in an id: controls, format
+characters (zero-width spaces and joiners, bidi marks), unassigned code points, spaces."""
+
+
+def _principal_id(value: Any) -> Any:
+    """One spelling per person: NFKC-normalised (full-width and compatibility forms fold
+    to plain ones), and refused when it holds anything invisible. Without this,
+    ``rita`` followed by a zero-width space is someone else than ``rita`` to every
+    comparison, separation of duties included."""
+    if not isinstance(value, str):
+        return value
+    folded = unicodedata.normalize("NFKC", value)
+    hidden = sorted({f"U+{ord(c):04X}" for c in folded if unicodedata.category(c) in _INVISIBLE})
+    if hidden:
+        raise ValueError(
+            f"a person's id may not contain invisible or space characters ({', '.join(hidden)})"
+        )
+    return folded
+
+
+PrincipalId = Annotated[
+    str,
+    BeforeValidator(_principal_id),
+    Field(min_length=1, max_length=200, pattern=r"^[^\s]+$"),
+]
+"""A person's id as the directory knows it (see :func:`_principal_id`)."""
 
 
 class RiskTier(StrEnum):

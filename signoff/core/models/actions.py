@@ -7,12 +7,27 @@ out-of-date card is refused instead of acting on a decision that has moved on.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from signoff.core.models._types import NonEmptyStr, PrincipalId
+
+
+class Vouch(BaseModel):
+    """A surface's signed word that it authenticated the action's actor (issue 10): the
+    Slack bot (request signature and Slack user id), the Teams bot (Bot Framework token
+    and Entra id), an operator's CLI key. What it signs:
+    :func:`signoff.core.vouching.statement`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    surface: str = Field(min_length=1, max_length=100)
+    key_id: str = Field(min_length=1, max_length=64)
+    issued_at: datetime
+    signature: str = Field(min_length=1, max_length=200)
 
 
 class ActionKind(StrEnum):
@@ -61,6 +76,7 @@ class Action(BaseModel):
     thumb: Literal["up", "down"] | None = None
     label: str | None = Field(default=None, max_length=500)
     via: str = "api"
+    vouch: Vouch | None = None
 
     @classmethod
     def from_card(cls, kind: ActionKind, *, card_stage: int | None, **fields: Any) -> Action:
@@ -97,3 +113,5 @@ class ActionResult(BaseModel):
     duplicate: bool = False
     status: str
     message: NonEmptyStr
+    actor: str | None = None
+    """Who acted; None in results kept from before it was recorded."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -42,6 +42,16 @@ class PlannedStage(BaseModel):
     quorum: Quorum
 
 
+class TrustedSurface(BaseModel):
+    """A surface the operator trusts to say who acts: its public key and whom it may
+    speak for (``anyone``, or named people: an operator's CLI key names its operator)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    key_id: str
+    public_key: str
+    vouches_for: list[str] | Literal["anyone"] = "anyone"
+
+
 class DecisionPlan(BaseModel):
     """The policy and the people it names, fixed when the decision starts."""
 
@@ -52,6 +62,15 @@ class DecisionPlan(BaseModel):
     adjudicators: list[str]
     search_salt: str = "signoff"
     outcome_webhook: bool = False
+    surfaces: list[TrustedSurface] | None = None
+    """The surfaces whose word about who acts this decision accepts (the operator's,
+    public keys only); None for decisions planned before actions were vouched for, which
+    accept any action as before."""
+    vouch_fresh_for: timedelta | None = None
+    """How old a surface's word may be when its action arrives (None: any age)."""
+    unvouched_accepted: bool = False
+    """Actions without a surface's word are accepted too: ``signoff dev`` with
+    ``--accept-unvouched`` only, and said on every such event."""
 
 
 class Vote(BaseModel):

@@ -1,6 +1,14 @@
 """Policy evaluation as pure functions: routing, quorum and permissions."""
 
-from signoff.core.policy.permissions import Refusal, check, is_repeat_vote, needs_reason, verdict_of
+from signoff.core.policy.permissions import (
+    Refusal,
+    check,
+    is_repeat_vote,
+    needs_reason,
+    people_outside_plan,
+    unknown_people_refusal,
+    verdict_of,
+)
 from signoff.core.policy.quorum import required_approvals, stage_verdict
 from signoff.core.policy.routing import Route, qa_sampled, route
 
@@ -10,9 +18,11 @@ __all__ = [
     "check",
     "is_repeat_vote",
     "needs_reason",
+    "people_outside_plan",
     "qa_sampled",
     "required_approvals",
     "route",
     "stage_verdict",
+    "unknown_people_refusal",
     "verdict_of",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from signoff.core import messages
 from signoff.core.models import Action, ActionKind, DecisionState, Status
 
 REVIEW_KINDS = {
@@ -195,3 +196,25 @@ def _check_feedback(state: DecisionState, action: Action) -> Refusal | None:
             message=f"Only experts can label ground truth; they are: {_names(state.plan.experts)}.",
         )
     return None
+
+
+def people_outside_plan(state: DecisionState, action: Action) -> list[str]:
+    """The people ``action`` names (who acts, and a delegate) whom the decision's plan
+    does not already know from the directory: those the directory must be asked about."""
+    plan = state.plan
+    known = {state.request.requester, *plan.overriders, *plan.experts, *plan.adjudicators}
+    for planned in plan.stages:
+        known.update(planned.approvers)
+    for stage in [*state.past_stages, *([state.stage] if state.stage else [])]:
+        known.update(stage.asked)
+    named = [action.actor, *([action.delegate_to] if action.delegate_to else [])]
+    return [person for person in dict.fromkeys(named) if person not in known]
+
+
+def unknown_people_refusal(unknown: list[str]) -> Refusal:
+    return Refusal(
+        code="unknown_person",
+        message=messages.UNKNOWN_PEOPLE.format(
+            people=", ".join(unknown), verb="is" if len(unknown) == 1 else "are"
+        ),
+    )

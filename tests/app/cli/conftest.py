@@ -31,6 +31,8 @@ def env_for(dev_env: WorkflowEnvironment, harness: Harness) -> dict[str, str]:
         "SIGNOFF_DATABASE_URL": settings.store_url,
         "SIGNOFF_DATA_DIR": str(settings.data_dir),
         "SIGNOFF_AUDIT_CHECKPOINT_LOG": str(settings.checkpoint_log_path),
+        "SIGNOFF_KEYS_DIR": str(settings.keys_path),
+        "SIGNOFF_SURFACES_FILE": str(settings.surfaces_path),
         "SIGNOFF_POLICIES_FILE": str(FIXTURES / "policies.yaml"),
         "SIGNOFF_DIRECTORY_FILE": str(FIXTURES / "directory.yaml"),
         # Wide enough that ids and sentences are never wrapped in the middle.

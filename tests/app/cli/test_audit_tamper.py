@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from signoff.adapters.notary import create_surface
 from signoff.adapters.store import Store
 from signoff.core.settings import Settings
 from tests.app.cli.conftest import Cli, approved_decision, env_for, own_store, runner_for
-from tests.conftest import Harness
+from tests.conftest import TEST_SURFACE, Harness
 from tests.helpers import tamper
 
 
@@ -153,13 +154,16 @@ async def test_an_edited_decisions_row_is_caught_and_not_trusted_by_audit_query(
 def own_keys(
     dev_env: WorkflowEnvironment, settings: Settings, tmp_path: Path
 ) -> tuple[Harness, Cli]:
-    """A worker with its own store, checkpoint log and keyring folder (tmp/keys), and
-    the CLI pointed at them."""
-    keys = tmp_path / "keys"
-    harness = Harness(
-        dev_env.client, own_store(settings, tmp_path).model_copy(update={"audit_keys_dir": keys})
+    """A worker with its own store, checkpoint log and keys folder (tmp/keys, with no
+    audit keyring yet), and the CLI pointed at them."""
+    keys, surfaces = tmp_path / "keys", tmp_path / "surfaces.yaml"
+    for surface in (TEST_SURFACE, "cli"):
+        create_surface(keys, surfaces, surface, "anyone")
+    own = own_store(settings, tmp_path).model_copy(
+        update={"keys_dir": keys, "surfaces_file": surfaces}
     )
-    return harness, runner_for(env_for(dev_env, harness) | {"SIGNOFF_AUDIT_KEYS_DIR": str(keys)})
+    harness = Harness(dev_env.client, own)
+    return harness, runner_for(env_for(dev_env, harness))
 
 
 async def test_heads_signed_before_a_key_rotation_still_verify_after_it(

@@ -86,12 +86,15 @@ class DevProcess:
             self.process.wait()
 
 
-def _signoff(port: int, *args: str) -> subprocess.CompletedProcess[str]:
+def _signoff(
+    port: int, *args: str, data_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A command in another terminal; with ``data_dir``, beside that dev's store and keys."""
     return subprocess.run(
         [sys.executable, "-m", "signoff.app.cli", "--address", f"127.0.0.1:{port}", *args],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=_env(data_dir),
         timeout=60,
     )
 
@@ -159,6 +162,16 @@ def test_dev_serves_the_demo_stops_on_ctrl_c_and_keeps_decisions_across_restarts
     shown = _signoff(port, "show", approved.group(1))
     assert shown.returncode == 0, shown.stderr
     assert "approved by alice" in shown.stdout
+    # The README's tour: a person approves from another terminal, vouched for by the
+    # local CLI key dev made, and the audit verifies against its key, log and Temporal.
+    waiting = re.search(r"(demo-\S+-refund-pending)", first.output)
+    assert waiting, first.output
+    tour = _signoff(port, "approve", waiting.group(1), "--as", "bob", data_dir=tmp_path / "data")
+    assert tour.returncode == 0, tour.stderr
+    verified = _signoff(port, "audit", "verify", "--against-temporal", data_dir=tmp_path / "data")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "WARNING" not in verified.stdout
+    assert "Created local keys for the surfaces slack, teams, cli" in first.output
     assert second.interrupt() == 0, second.output[-3000:]
     assert _gone(second.server_pid)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -20,12 +21,17 @@ import signoff
 import workflows
 from activities import issue_refund
 from signoff import DecisionRequest, ModelInfo, Proposal, SignoffClient, SignoffPlugin
+from signoff.adapters.notary import create_surface, load_voucher
 from signoff.core.settings import Settings
 from workflows import RefundFlow
 
 
 async def main(address: str, task_queue: str, store_url: str, fixtures: Path) -> None:
+    # The application's people act through a surface of its own, which the worker trusts.
+    data = Path(tempfile.mkdtemp())
+    create_surface(data / "keys", data / "surfaces.yaml", "refund-app", "anyone")
     settings = Settings(
+        data_dir=data,
         temporal_address=address,
         task_queue=task_queue,
         database_url=store_url,
@@ -50,7 +56,9 @@ async def main(address: str, task_queue: str, store_url: str, fixtures: Path) ->
         handle = await client.start_workflow(
             RefundFlow.run, request, id=f"app-{request.id}", task_queue=task_queue
         )
-        decisions = SignoffClient(client, task_queue=task_queue)
+        decisions = SignoffClient(
+            client, task_queue=task_queue, voucher=load_voucher(data / "keys", "refund-app")
+        )
         while True:
             try:
                 await decisions.perform(request.id, "approve", "alice")

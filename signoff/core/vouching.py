@@ -1,0 +1,152 @@
+"""Actions vouched for by the surface that authenticated the person.
+
+Anyone who can reach Temporal can send a decision an Update naming any actor. So a
+human action is applied only with a surface's signed word that it authenticated that
+actor (the Slack bot, the Teams bot, an operator's CLI key): the surface signs the whole
+action for one decision (:func:`statement`), and the workflow checks the signature
+against the public keys the operator trusts, which the decision's plan holds, and that
+the surface may speak for that actor (:func:`vouch_refusal`). Private keys never reach
+Temporal; the signed word is kept with the audit event, so an auditor can check it
+again offline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from signoff.core import messages
+from signoff.core.models import Action, TrustedSurface, Vouch
+from signoff.core.policy import Refusal
+from signoff.core.signing import b64, key_id_of, public_key, verifies
+
+STATEMENT_VERSION = "signoff-action/v1"
+
+
+def statement(decision_id: str, action: Action, vouch: Vouch) -> bytes:
+    """The exact bytes a surface signs: the decision, every field of the action but the
+    signature itself, and who signs when."""
+    return json.dumps(
+        {
+            "v": STATEMENT_VERSION,
+            "decision_id": decision_id,
+            "action": action.model_dump(mode="json", exclude={"vouch"}),
+            "surface": vouch.surface,
+            "key_id": vouch.key_id,
+            "issued_at": vouch.issued_at.astimezone(UTC).isoformat(),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Voucher:
+    """A surface's private key, to vouch for the people that surface authenticated."""
+
+    surface: str
+    private: Ed25519PrivateKey
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.private.public_key())
+
+    def vouch(self, decision_id: str, action: Action, now: datetime | None = None) -> Action:
+        """``action`` with this surface's signed word attached."""
+        unsigned = Vouch(
+            surface=self.surface,
+            key_id=self.key_id,
+            issued_at=now or datetime.now(UTC),
+            signature="-",
+        )
+        bare = action.model_copy(update={"vouch": None})
+        signature = b64(self.private.sign(statement(decision_id, bare, unsigned)))
+        return bare.model_copy(
+            update={"vouch": unsigned.model_copy(update={"signature": signature})}
+        )
+
+
+def vouch_refusal(
+    surfaces: Sequence[TrustedSurface],
+    decision_id: str,
+    action: Action,
+    now: datetime,
+    fresh_for: timedelta | None,
+) -> Refusal | None:
+    """Why ``action`` is not vouched for by a trusted surface, or None when it is.
+
+    ``fresh_for`` bounds the age of the word (settings: ``vouch_fresh_for``), so a word
+    captured on its way and held back cannot be used later; replaying it at once gains
+    nothing, as an action id is applied once per decision."""
+    vouch = action.vouch
+    if vouch is None:
+        return Refusal(code="not_vouched", message=messages.NOT_VOUCHED.format(actor=action.actor))
+    surface = next(
+        (s for s in surfaces if s.name == vouch.surface and s.key_id == vouch.key_id), None
+    )
+    key = _key(surface)
+    if surface is None or key is None:
+        return Refusal(
+            code="unknown_surface",
+            message=messages.UNKNOWN_SURFACE.format(surface=vouch.surface, key_id=vouch.key_id),
+        )
+    bare = action.model_copy(update={"vouch": None})
+    if not verifies(key, vouch.signature, statement(decision_id, bare, vouch)):
+        return Refusal(
+            code="forged_vouch", message=messages.FORGED_VOUCH.format(surface=vouch.surface)
+        )
+    if fresh_for is not None and abs(now - vouch.issued_at) > fresh_for:
+        return Refusal(
+            code="stale_vouch", message=messages.STALE_VOUCH.format(surface=vouch.surface)
+        )
+    if surface.vouches_for != "anyone" and action.actor not in surface.vouches_for:
+        return Refusal(
+            code="not_vouched_for",
+            message=messages.NOT_VOUCHED_FOR.format(
+                surface=surface.name, actor=action.actor, people=", ".join(surface.vouches_for)
+            ),
+        )
+    return None
+
+
+def _key(surface: TrustedSurface | None) -> Ed25519PublicKey | None:
+    if surface is None:
+        return None
+    try:
+        return public_key(surface.public_key)
+    except ValueError:
+        return None
+
+
+def vouch_record(action: Action) -> dict[str, object]:
+    """What the audit keeps of a vouched action: the surface's signed word and the action
+    exactly as signed, so an auditor can check the signature offline
+    (:func:`record_verifies`) long after the decision."""
+    assert action.vouch is not None
+    return {
+        **action.vouch.model_dump(mode="json"),
+        "action": action.model_dump(mode="json", exclude={"vouch"}),
+    }
+
+
+def record_verifies(
+    record: dict[str, object], decision_id: str, surfaces: Sequence[TrustedSurface]
+) -> bool:
+    """Whether an audit event's ``vouch`` record is a trusted surface's genuine word on
+    that action for ``decision_id``: whose key is in ``surfaces``, whoever signed when."""
+    fields = dict(record)
+    signed = Action.model_validate(fields.pop("action"))
+    vouch = Vouch.model_validate(fields)
+    surface = next(
+        (s for s in surfaces if s.name == vouch.surface and s.key_id == vouch.key_id), None
+    )
+    key = _key(surface)
+    return key is not None and verifies(key, vouch.signature, statement(decision_id, signed, vouch))
