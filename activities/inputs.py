@@ -5,11 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from signoff.core.channel_protocol import Notice
-from signoff.core.models import AuditEvent, DecisionRequest, DecisionState, Outcome
+from signoff.core.models import AuditEvent, DecisionRequest, DecisionState, Outcome, Vouch
 
 
 class PlanResolveInput(BaseModel):
     request: DecisionRequest
+    submission: Vouch | None = None
 
 
 class PeopleInput(BaseModel):

@@ -22,7 +22,7 @@ class PlanningActivities:
         """Raises a non-retryable error for an unknown policy or unresolvable approvers:
         retrying cannot make a missing policy appear."""
         try:
-            plan = self._catalog.plan(input.request)
+            plan = self._catalog.plan(input.request, submission=input.submission)
         except (ConfigError, ValueError) as err:
             raise ApplicationError(
                 str(err), type=ErrorType.INVALID_POLICY, non_retryable=True

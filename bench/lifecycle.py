@@ -48,6 +48,7 @@ from temporalio.worker import (
     Worker,
 )
 
+from signoff.adapters.notary import AuditKeyring, create_surface, load_voucher
 from signoff.app.plugin import SignoffPlugin
 from signoff.client.signoff_client import SignoffClient
 from signoff.core.channel_protocol import CardRef, Notice
@@ -64,6 +65,7 @@ from signoff.core.search_attributes import ALL_KEYS
 from signoff.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_SURFACE = "bench"
 APPROVERS = ["a1", "a2", "a3", "a4", "a5"]
 # One stage, decided by the first approver who answers. The manager and expert exist
 # because the default policy settings name role:manager and role:expert.
@@ -320,7 +322,9 @@ async def signoff_phase(
     task_queue = f"bench-signoff-{uuid.uuid4().hex[:8]}"
     channel = NoopChannel()
     timer = TimeActivities()
-    signoff = SignoffClient(client, task_queue=task_queue)
+    signoff = SignoffClient(
+        client, task_queue=task_queue, voucher=load_voucher(settings.keys_path, BENCH_SURFACE)
+    )
     approved_at: dict[str, float] = {}
     plugin = SignoffPlugin(settings=settings, channels={"console": channel})
 
@@ -605,6 +609,9 @@ async def main(args: argparse.Namespace) -> None:
         directory_file=workdir / "directory.yaml",
         data_dir=workdir,
     )
+    # As in production: chain heads signed with an audit key, actions vouched for.
+    AuditKeyring(settings.keys_path).create()
+    create_surface(settings.keys_path, settings.surfaces_path, BENCH_SURFACE, "anyone")
     print(f"starting dev server; store {args.store} ({workdir})", flush=True)
     core_logs = CoreLogs()
     env = await WorkflowEnvironment.start_local(

@@ -144,7 +144,7 @@ class DecisionWorkflow:
         try:
             plan = await workflow.execute_local_activity_method(
                 PlanningActivities.resolve_plan,
-                PlanResolveInput(request=input.request),
+                PlanResolveInput(request=input.request, submission=input.submission),
                 start_to_close_timeout=LOCAL,
             )
         except ActivityError as err:

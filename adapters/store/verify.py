@@ -18,6 +18,7 @@ from signoff.adapters.store import checkpoints
 from signoff.adapters.store.chain import GENESIS, seal
 from signoff.adapters.store.row_check import row_problem
 from signoff.adapters.store.tables import AuditEventRow, AuditHeadRow, DecisionRow
+from signoff.adapters.store.vouch_check import vouch_problem
 from signoff.core.models import ChainBreak, SignedHead, VerifyReport
 
 
@@ -196,6 +197,10 @@ async def verify_chains(
             problem = row_problem(rows[d], chains[d])
             if problem:
                 found = ChainBreak(decision_id=d, seq=0, event_id="", problem=problem)
+        if found is None and (unvouched := vouch_problem(d, chains[d])) is not None:
+            seq, problem = unvouched
+            event_id = next((r.event_id for r in chains[d] if r.seq == seq), "")
+            found = ChainBreak(decision_id=d, seq=seq, event_id=event_id, problem=problem)
         if found is not None:
             breaks.append(found)
     return VerifyReport(

@@ -113,7 +113,8 @@ class SignoffClient:
     async def _start_and_wait_routed(self, request: DecisionRequest) -> DecisionState:
         """Start and ask for the routed state in one call (one round trip, one workflow
         task); servers without update-with-start get the two calls instead."""
-        workflow_input = DecisionWorkflowInput(request=request)
+        submission = self.voucher.vouch_submission(request) if self.voucher else None
+        workflow_input = DecisionWorkflowInput(request=request, submission=submission)
         options: dict[str, Any] = {
             "id": workflow_id_for(request.id),
             "task_queue": self.task_queue,

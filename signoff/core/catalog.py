@@ -8,8 +8,9 @@ hours later when a stage turns out to have nobody to ask.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -21,13 +22,17 @@ from signoff.core.models import (
     DecisionRequest,
     Directory,
     PlannedStage,
+    PolicyFloor,
     ReviewPolicy,
+    Role,
     Stage,
     TrustedSurface,
+    Vouch,
 )
 from signoff.core.models.directory import Principal
 from signoff.core.settings import Settings
 from signoff.core.signing import key_id_of, public_key
+from signoff.core.vouching import submission_refusal
 
 __all__ = [
     "Catalog",
@@ -79,8 +84,23 @@ def load_policies(path: Path) -> dict[str, ReviewPolicy]:
     Raises:
         ConfigError: the file is missing, not YAML, or a policy is invalid or repeated.
     """
-    policies = _load_entries(path, "policies", ReviewPolicy, "name", "policy name")
+    policies = _load_entries(path, "policies", ReviewPolicy, "name", "policy name", ("floor",))
     return {policy.name: policy for policy in policies}
+
+
+def load_floor(path: Path) -> PolicyFloor:
+    """Read the ``floor:`` beside the policies (none: separation of duties only).
+
+    Raises:
+        ConfigError: the floor is not a valid :class:`PolicyFloor`.
+    """
+    _read_list(path, "policies", ("floor",))  # the file's own problems, reported as ever
+    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("floor") or {}
+    problems: list[_Problem] = []
+    floor = _validate(PolicyFloor, raw, "floor", ("floor",), problems)
+    _raise(path, problems, {})
+    assert floor is not None
+    return floor
 
 
 def load_directory(path: Path) -> Directory:
@@ -142,6 +162,9 @@ class Catalog(BaseModel):
 
     policies: dict[str, ReviewPolicy]
     directory: Directory
+    floor: PolicyFloor = PolicyFloor()
+    inline_policies_from_anyone: bool = False
+    """``signoff dev``: any requester may submit an inline policy (within the floor)."""
     surfaces: list[TrustedSurface] = []
     vouch_fresh_for: timedelta | None = timedelta(minutes=10)
     accept_unvouched: bool = False
@@ -161,9 +184,12 @@ class Catalog(BaseModel):
         policies = load_policies(settings.policies_file)
         directory = load_directory(settings.directory_file)
         check_policies_against(directory, policies, source=settings.policies_file)
+        floor = load_floor(settings.policies_file)
         return cls(
             policies=policies,
             directory=directory,
+            floor=floor,
+            inline_policies_from_anyone=dev,
             surfaces=load_surfaces(settings.surfaces_path),
             vouch_fresh_for=settings.vouch_fresh_for,
             accept_unvouched=settings.accept_unvouched_actions,
@@ -175,7 +201,7 @@ class Catalog(BaseModel):
         except KeyError:
             raise UnknownPolicyError(name, list(self.policies)) from None
 
-    def plan(self, request: DecisionRequest) -> DecisionPlan:
+    def plan(self, request: DecisionRequest, *, submission: Vouch | None = None) -> DecisionPlan:
         """Fix the policy and the people it names for one decision.
 
         Resolution happens once, when the decision starts, so a later directory edit
@@ -185,16 +211,22 @@ class Catalog(BaseModel):
             UnknownPolicyError: the request names a policy the catalog does not have.
             ConfigError: the policy names people the directory does not have.
         """
-        if isinstance(request.policy, ReviewPolicy):
-            policy = request.policy
-        else:
-            policy = self.policy(request.policy)
-        check_policies_against(self.directory, {policy.name: policy})
         requester = request.requester
         if self.directory.get(requester) is None:
             raise ConfigError(
                 f"the requester {requester!r} is not in the directory", field="requester"
             )
+        inline = isinstance(request.policy, ReviewPolicy)
+        if isinstance(request.policy, ReviewPolicy):
+            self._allow_inline(request, submission)
+            policy = request.policy
+        else:
+            policy = self.policy(request.policy)
+        below = self.floor.violation(policy, request.risk_tier)
+        if below is not None:
+            raise ConfigError(f"{below}; the operator's floor cannot be lowered", field="policy")
+        check_policies_against(self.directory, {policy.name: policy})
+        digest = hashlib.sha256(policy.model_dump_json().encode("utf-8")).hexdigest()[:12]
         resolve = self.directory.resolve
         return DecisionPlan(
             policy=policy,
@@ -202,10 +234,35 @@ class Catalog(BaseModel):
             overriders=resolve(policy.overriders),
             experts=resolve(policy.ground_truth.experts),
             adjudicators=resolve(policy.ground_truth.adjudicators),
+            policy_version=f"{'inline' if inline else 'catalog'}:{digest}",
             surfaces=self.surfaces,
             vouch_fresh_for=self.vouch_fresh_for,
             unvouched_accepted=self.accept_unvouched,
         )
+
+    def _allow_inline(self, request: DecisionRequest, submission: Vouch | None) -> None:
+        """Policies are the operator's: a request may bring its own only from a policy
+        author whose submission a trusted surface vouched for (or in ``signoff dev``)."""
+        if self.inline_policies_from_anyone:
+            return
+        author = self.directory.get(request.requester)
+        named = ", ".join(repr(name) for name in sorted(self.policies)) or "none"
+        if author is None or Role.POLICY_AUTHOR not in author.roles:
+            raise ConfigError(
+                f"an inline policy needs a requester with the policy_author role, which"
+                f" {request.requester!r} does not have; name a policy from the catalog"
+                f" ({named})",
+                field="policy",
+            )
+        refusal = submission_refusal(
+            self.surfaces, request, submission, datetime.now(UTC), self.vouch_fresh_for
+        )
+        if refusal is not None:
+            raise ConfigError(
+                f"an inline policy needs its submission vouched for by a trusted surface:"
+                f" {refusal.message}",
+                field="policy",
+            )
 
     def _stage(self, stage: Stage, requester: str) -> PlannedStage:
         """The stage's people, the requester left out: they are never asked about their
@@ -252,9 +309,11 @@ def _unresolved(directory: Directory, policy: ReviewPolicy) -> Iterator[_Problem
             )
 
 
-def _load_entries(path: Path, key: str, model: type[_M], name_field: str, noun: str) -> list[_M]:
+def _load_entries(
+    path: Path, key: str, model: type[_M], name_field: str, noun: str, others: tuple[str, ...] = ()
+) -> list[_M]:
     """Validate each entry on its own, so every bad entry is reported, named if possible."""
-    entries, lines = _read_list(path, key)
+    entries, lines = _read_list(path, key, others)
     loaded: list[_M] = []
     seen: set[str] = set()
     problems: list[_Problem] = []
@@ -275,8 +334,11 @@ def _load_entries(path: Path, key: str, model: type[_M], name_field: str, noun: 
     return loaded
 
 
-def _read_list(path: Path, key: str) -> tuple[list[Any], dict[_Loc, int]]:
-    """Parse the file, insisting on ``{key: [...]}``; also map each node to its line."""
+def _read_list(
+    path: Path, key: str, others: tuple[str, ...] = ()
+) -> tuple[list[Any], dict[_Loc, int]]:
+    """Parse the file, insisting on ``{key: [...]}`` (beside the top-level ``others``);
+    also map each node to its line."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -295,9 +357,11 @@ def _read_list(path: Path, key: str) -> tuple[list[Any], dict[_Loc, int]]:
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         message = f"{path}: top level: expected a mapping with a {key!r} list, got {got}"
         raise ConfigError(message, path=path)
-    extra = [str(k) for k in data if k != key]
+    extra = [str(k) for k in data if k != key and k not in others]
     if extra:
-        message = f"unknown top-level key; the file holds only {key!r}"
+        message = (
+            f"unknown top-level key; the file holds only {', '.join(map(repr, (key, *others)))}"
+        )
         _raise(path, [_Problem(extra[0], message, (extra[0],))], lines)
     if not isinstance(data.get(key), list):
         got = "nothing" if data.get(key) is None else f"a {type(data[key]).__name__}"

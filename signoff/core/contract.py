@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from signoff.core.models import ActionResult, AuditEvent, DecisionRequest, DecisionState
+from signoff.core.models import ActionResult, AuditEvent, DecisionRequest, DecisionState, Vouch
 
 DECISION_WORKFLOW = "signoff.Decision"
 REFUSAL_AUDIT_WORKFLOW = "signoff.RefusalAudit"
@@ -93,6 +93,9 @@ class DecisionCarry(BaseModel):
 
 class DecisionWorkflowInput(BaseModel):
     request: DecisionRequest
+    submission: Vouch | None = None
+    """A surface's word that the requester submitted the request: what lets a
+    policy author's inline policy through (:func:`signoff.core.vouching.submission_refusal`)."""
     carry: DecisionCarry | None = None
     continue_as_new_after_events: int = 4_000
 

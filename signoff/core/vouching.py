@@ -13,7 +13,7 @@ again offline.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,11 +23,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from signoff.core import messages
-from signoff.core.models import Action, TrustedSurface, Vouch
+from signoff.core.models import Action, DecisionRequest, TrustedSurface, Vouch
 from signoff.core.policy import Refusal
 from signoff.core.signing import b64, key_id_of, public_key, verifies
 
 STATEMENT_VERSION = "signoff-action/v1"
+SUBMISSION_VERSION = "signoff-submission/v1"
 
 
 def statement(decision_id: str, action: Action, vouch: Vouch) -> bytes:
@@ -38,6 +39,23 @@ def statement(decision_id: str, action: Action, vouch: Vouch) -> bytes:
             "v": STATEMENT_VERSION,
             "decision_id": decision_id,
             "action": action.model_dump(mode="json", exclude={"vouch"}),
+            "surface": vouch.surface,
+            "key_id": vouch.key_id,
+            "issued_at": vouch.issued_at.astimezone(UTC).isoformat(),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8")
+
+
+def submission_statement(request: DecisionRequest, vouch: Vouch) -> bytes:
+    """What a surface signs to vouch that the requester submitted ``request``: needed
+    only for what the requester's word unlocks (an inline policy)."""
+    return json.dumps(
+        {
+            "v": SUBMISSION_VERSION,
+            "request": request.model_dump(mode="json"),
             "surface": vouch.surface,
             "key_id": vouch.key_id,
             "issued_at": vouch.issued_at.astimezone(UTC).isoformat(),
@@ -61,17 +79,23 @@ class Voucher:
 
     def vouch(self, decision_id: str, action: Action, now: datetime | None = None) -> Action:
         """``action`` with this surface's signed word attached."""
+        bare = action.model_copy(update={"vouch": None})
+        word = self._word(now, lambda unsigned: statement(decision_id, bare, unsigned))
+        return bare.model_copy(update={"vouch": word})
+
+    def vouch_submission(self, request: DecisionRequest, now: datetime | None = None) -> Vouch:
+        """This surface's signed word that ``request.requester`` submitted ``request``."""
+        return self._word(now, lambda unsigned: submission_statement(request, unsigned))
+
+    def _word(self, now: datetime | None, signed: Callable[[Vouch], bytes]) -> Vouch:
         unsigned = Vouch(
             surface=self.surface,
             key_id=self.key_id,
             issued_at=now or datetime.now(UTC),
             signature="-",
         )
-        bare = action.model_copy(update={"vouch": None})
-        signature = b64(self.private.sign(statement(decision_id, bare, unsigned)))
-        return bare.model_copy(
-            update={"vouch": unsigned.model_copy(update={"signature": signature})}
-        )
+        signature = b64(self.private.sign(signed(unsigned)))
+        return unsigned.model_copy(update={"signature": signature})
 
 
 def vouch_refusal(
@@ -89,17 +113,42 @@ def vouch_refusal(
     vouch = action.vouch
     if vouch is None:
         return Refusal(code="not_vouched", message=messages.NOT_VOUCHED.format(actor=action.actor))
-    surface = next(
-        (s for s in surfaces if s.name == vouch.surface and s.key_id == vouch.key_id), None
-    )
-    key = _key(surface)
+    signed = statement(decision_id, action.model_copy(update={"vouch": None}), vouch)
+    return _word_refusal(surfaces, vouch, signed, action.actor, now, fresh_for)
+
+
+def submission_refusal(
+    surfaces: Sequence[TrustedSurface],
+    request: DecisionRequest,
+    vouch: Vouch | None,
+    now: datetime,
+    fresh_for: timedelta | None,
+) -> Refusal | None:
+    """Why ``vouch`` is not a trusted surface's word that the requester submitted
+    ``request``, or None when it is."""
+    if vouch is None:
+        return Refusal(
+            code="not_vouched", message=messages.NOT_VOUCHED.format(actor=request.requester)
+        )
+    signed = submission_statement(request, vouch)
+    return _word_refusal(surfaces, vouch, signed, request.requester, now, fresh_for)
+
+
+def _word_refusal(
+    surfaces: Sequence[TrustedSurface],
+    vouch: Vouch,
+    signed: bytes,
+    actor: str,
+    now: datetime,
+    fresh_for: timedelta | None,
+) -> Refusal | None:
+    surface, key = _trusted(surfaces, vouch)
     if surface is None or key is None:
         return Refusal(
             code="unknown_surface",
             message=messages.UNKNOWN_SURFACE.format(surface=vouch.surface, key_id=vouch.key_id),
         )
-    bare = action.model_copy(update={"vouch": None})
-    if not verifies(key, vouch.signature, statement(decision_id, bare, vouch)):
+    if not verifies(key, vouch.signature, signed):
         return Refusal(
             code="forged_vouch", message=messages.FORGED_VOUCH.format(surface=vouch.surface)
         )
@@ -107,23 +156,14 @@ def vouch_refusal(
         return Refusal(
             code="stale_vouch", message=messages.STALE_VOUCH.format(surface=vouch.surface)
         )
-    if surface.vouches_for != "anyone" and action.actor not in surface.vouches_for:
+    if surface.vouches_for != "anyone" and actor not in surface.vouches_for:
         return Refusal(
             code="not_vouched_for",
             message=messages.NOT_VOUCHED_FOR.format(
-                surface=surface.name, actor=action.actor, people=", ".join(surface.vouches_for)
+                surface=surface.name, actor=actor, people=", ".join(surface.vouches_for)
             ),
         )
     return None
-
-
-def _key(surface: TrustedSurface | None) -> Ed25519PublicKey | None:
-    if surface is None:
-        return None
-    try:
-        return public_key(surface.public_key)
-    except ValueError:
-        return None
 
 
 def vouch_record(action: Action) -> dict[str, object]:
@@ -145,8 +185,20 @@ def record_verifies(
     fields = dict(record)
     signed = Action.model_validate(fields.pop("action"))
     vouch = Vouch.model_validate(fields)
+    _, key = _trusted(surfaces, vouch)
+    return key is not None and verifies(key, vouch.signature, statement(decision_id, signed, vouch))
+
+
+def _trusted(
+    surfaces: Sequence[TrustedSurface], vouch: Vouch
+) -> tuple[TrustedSurface | None, Ed25519PublicKey | None]:
+    """The trusted surface ``vouch`` names (by name and key id) and its public key."""
     surface = next(
         (s for s in surfaces if s.name == vouch.surface and s.key_id == vouch.key_id), None
     )
-    key = _key(surface)
-    return key is not None and verifies(key, vouch.signature, statement(decision_id, signed, vouch))
+    if surface is None:
+        return None, None
+    try:
+        return surface, public_key(surface.public_key)
+    except ValueError:
+        return surface, None

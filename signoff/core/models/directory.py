@@ -16,6 +16,8 @@ class Role(StrEnum):
     EXPERT = "expert"
     AUDITOR = "auditor"
     REQUESTER = "requester"
+    POLICY_AUTHOR = "policy_author"
+    """May submit a decision with an inline policy (within the operator's floor)."""
 
 
 class Principal(BaseModel):

@@ -30,6 +30,11 @@ class AutonomyLevel(StrEnum):
     AUTO_LOW_RISK = "auto_low_risk"
     AUTONOMOUS = "autonomous"
 
+    @property
+    def rank(self) -> int:
+        """Least to most the AI may do alone."""
+        return list(AutonomyLevel).index(self)
+
 
 class TimeoutAction(StrEnum):
     ESCALATE = "escalate"
@@ -153,3 +158,29 @@ class ReviewPolicy(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError("stage names must be unique")
         return self
+
+
+class PolicyFloor(BaseModel):
+    """What no policy may go below, set by the operator beside the catalog's policies
+    (``floor:`` in the policies file): inline policies included, whoever submits them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    separation_of_duties: bool = True
+    """Every policy keeps requesters from signing off their own decisions."""
+    max_autonomy: dict[RiskTier, AutonomyLevel] = Field(default_factory=dict)
+    """The most autonomy a policy may give the AI, per risk tier of the decision."""
+
+    def violation(self, policy: ReviewPolicy, risk_tier: RiskTier) -> str | None:
+        """Why ``policy`` goes below the floor for a decision of ``risk_tier``, or None."""
+        if self.separation_of_duties and not policy.separation_of_duties:
+            return (
+                f"policy {policy.name!r} turns off separation of duties, which the floor requires"
+            )
+        ceiling = self.max_autonomy.get(risk_tier)
+        if ceiling is not None and policy.autonomy.rank > ceiling.rank:
+            return (
+                f"policy {policy.name!r} gives the AI {policy.autonomy.value} autonomy; the floor"
+                f" allows at most {ceiling.value} for {risk_tier.value}-risk decisions"
+            )
+        return None

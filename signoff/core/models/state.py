@@ -62,6 +62,9 @@ class DecisionPlan(BaseModel):
     adjudicators: list[str]
     search_salt: str = "signoff"
     outcome_webhook: bool = False
+    policy_version: str = ""
+    """Which policy decided: ``catalog:<sha256 prefix>`` or ``inline:<sha256 prefix>`` of
+    the policy as resolved (empty for decisions planned before it was recorded)."""
     surfaces: list[TrustedSurface] | None = None
     """The surfaces whose word about who acts this decision accepts (the operator's,
     public keys only); None for decisions planned before actions were vouched for, which
