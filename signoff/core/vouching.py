@@ -34,28 +34,22 @@ SUBMISSION_VERSION = "signoff-submission/v1"
 def statement(decision_id: str, action: Action, vouch: Vouch) -> bytes:
     """The exact bytes a surface signs: the decision, every field of the action but the
     signature itself, and who signs when."""
-    return json.dumps(
-        {
-            "v": STATEMENT_VERSION,
-            "decision_id": decision_id,
-            "action": action.model_dump(mode="json", exclude={"vouch"}),
-            "surface": vouch.surface,
-            "key_id": vouch.key_id,
-            "issued_at": vouch.issued_at.astimezone(UTC).isoformat(),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode("utf-8")
+    body = {"decision_id": decision_id, "action": action.model_dump(mode="json", exclude={"vouch"})}
+    return _signed_bytes(STATEMENT_VERSION, body, vouch)
 
 
 def submission_statement(request: DecisionRequest, vouch: Vouch) -> bytes:
     """What a surface signs to vouch that the requester submitted ``request``: needed
     only for what the requester's word unlocks (an inline policy)."""
+    return _signed_bytes(SUBMISSION_VERSION, {"request": request.model_dump(mode="json")}, vouch)
+
+
+def _signed_bytes(version: str, body: dict[str, object], vouch: Vouch) -> bytes:
+    """Canonical JSON of ``body`` with the statement's version and who signs when."""
     return json.dumps(
         {
-            "v": SUBMISSION_VERSION,
-            "request": request.model_dump(mode="json"),
+            "v": version,
+            **body,
             "surface": vouch.surface,
             "key_id": vouch.key_id,
             "issued_at": vouch.issued_at.astimezone(UTC).isoformat(),
