@@ -182,11 +182,11 @@ def answered_cards(answers: list[Answer]) -> list[Drawn]:
 
 async def test_twenty_people_clicking_in_slack_and_teams_at_once_leave_store_cards_and_workflow_agreeing_on_twenty_decisions(  # noqa: E501
     dev_env: WorkflowEnvironment,
-    settings: Settings,
-    store: Store,
+    each_store: tuple[Settings, Store],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
+    settings, store = each_store
     harness = Harness(dev_env.client, settings)
     await forget_conversations(store)
     problems: dict[str, list[str]] = {}
