@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         route,
         unknown_people_refusal,
     )
-    from signoff.core.vouching import vouch_record, vouch_refusal
+    from signoff.core.vouching import UNVOUCHED, vouch_record, vouch_refusal
     from signoff.workflows.effects import LOCAL, Effects
     from signoff.workflows.human_actions import apply
     from signoff.workflows.lifecycle import Lifecycle
@@ -245,6 +245,8 @@ class DecisionWorkflow:
             # the action as signed is kept with its events.
             life.vouch = (action.actor, vouch_record(action))
             action = action.model_copy(update={"via": action.vouch.surface})
+        elif life.state.plan.surfaces is not None:  # signoff dev, accepting unvouched ones
+            life.vouch = (action.actor, UNVOUCHED)
         if is_repeat_vote(life.state, action):
             result = self._result(action, applied=False, message=messages.ALREADY_VOTED)
         else:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from signoff.adapters.store.tables import AuditEventRow
 from signoff.core.models import AuditKind, TrustedSurface
-from signoff.core.vouching import record_verifies
+from signoff.core.vouching import UNVOUCHED, record_verifies
 
 PERSONS_ACTIONS = frozenset(
     {
@@ -50,7 +50,7 @@ def vouch_problem(decision_id: str, events: Sequence[AuditEventRow]) -> tuple[in
         if event.kind not in PERSONS_ACTIONS or (event.actor or "").startswith(SYSTEM_ACTORS):
             continue
         record = event.data.get("vouch")
-        if record is None:
+        if record is None or record == UNVOUCHED:
             if plan.get("unvouched_accepted"):
                 continue
             return event.seq, f"{event.kind} by {event.actor} carries no surface's word for it"

@@ -160,6 +160,11 @@ def _word_refusal(
     return None
 
 
+UNVOUCHED: dict[str, object] = {"unvouched": True}
+"""What the audit keeps on an action applied without any surface's word (``signoff dev``
+with ``accept_unvouched_actions`` only): said on every such event."""
+
+
 def vouch_record(action: Action) -> dict[str, object]:
     """What the audit keeps of a vouched action: the surface's signed word and the action
     exactly as signed, so an auditor can check the signature offline

@@ -16,13 +16,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
-from signoff import ActionRefused, Status
+from signoff import ActionRefused, SignoffPlugin, Status
 from signoff.adapters.notary import create_surface, load_voucher
 from signoff.adapters.store import Store
 from signoff.core.catalog import Catalog, ConfigError, load_surfaces
 from signoff.core.contract import workflow_id_for
-from signoff.core.models import Action, AuditKind, ChainedEvent
+from signoff.core.models import Action, ActionResult, AuditKind, ChainedEvent
 from signoff.core.settings import Settings
 from signoff.core.vouching import Voucher, record_verifies
 from tests.conftest import TEST_SURFACE, Harness, make_request
@@ -197,3 +198,26 @@ def test_accepting_unvouched_actions_is_refused_outside_signoff_dev(settings: Se
     with pytest.raises(ConfigError, match="only `signoff dev` accepts it"):
         Catalog.load(loose)
     assert Catalog.load(loose, dev=True).accept_unvouched
+
+
+async def test_signoff_dev_with_the_switch_on_applies_an_unvouched_action_and_says_so(
+    dev_env: WorkflowEnvironment, settings: Settings, store: Store
+) -> None:
+    loose = settings.model_copy(update={"accept_unvouched_actions": True})
+    harness = Harness(dev_env.client, loose)
+    plugin = SignoffPlugin(
+        settings=harness.settings, channels={"console": harness.channel}, dev=True
+    )
+    request = make_request("first-lead")
+    async with Worker(dev_env.client, task_queue=harness.task_queue, plugins=[plugin]):
+        state = await harness.signoff.submit(request)
+        assert state.plan.unvouched_accepted
+        handle = harness.client.get_workflow_handle(workflow_id_for(request.id))
+        unvouched = Action(kind="approve", action_id="a-1", actor="alice")
+
+        result = await handle.execute_update("approve", unvouched, result_type=ActionResult)
+
+    assert result.applied and result.status == Status.APPROVED.value
+    voted = next(e for e in await store.events(request.id) if e.kind is AuditKind.VOTED)
+    assert voted.data["vouch"] == {"unvouched": True}
+    assert (await store.verify(request.id)).ok

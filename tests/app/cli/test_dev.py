@@ -214,3 +214,20 @@ def test_dev_refuses_a_port_that_is_taken(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"Something already listens on 127.0.0.1:{port}" in result.stderr
     assert "--use-existing" in result.stderr
+
+
+def test_a_worker_outside_dev_refuses_to_accept_unvouched_actions(tmp_path: Path) -> None:
+    env = _env(tmp_path / "data") | {"SIGNOFF_ACCEPT_UNVOUCHED_ACTIONS": "true"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "signoff.app.cli", "worker"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "SIGNOFF_ACCEPT_UNVOUCHED_ACTIONS lets anyone with access to Temporal act as" in (
+        result.stderr
+    )
