@@ -171,6 +171,27 @@ async def test_a_refused_click_returns_the_reason_on_that_persons_card(
     assert await eventually(refusal_audited)
 
 
+async def test_a_delegation_to_someone_the_directory_does_not_know_is_refused_on_the_card_and_audited(  # noqa: E501
+    teams: Teams, store: Store
+) -> None:
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+
+    status, body = await teams.send(
+        teams.execute(
+            decision_id, "delegate", **{"delegate.to": "nobody-x", "delegate.reason": "x"}
+        )
+    )
+
+    assert status == 200
+    assert "nobody-x is not in the directory" in str(answered_card(body)["body"])
+    state = await teams.harness.signoff.state(decision_id)
+    assert state.stage is not None and "nobody-x" not in state.stage.asked
+    refusals = [e for e in await store.events(decision_id) if e.kind is AuditKind.REFUSED]
+    assert [(e.actor, e.data["code"], e.data["via"]) for e in refusals] == [
+        ("alice", "unknown_person", "teams")
+    ]
+
+
 async def test_a_refresh_shows_approvers_their_buttons_and_others_the_status(teams: Teams) -> None:
     decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
 
