@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from types import TracebackType
 from typing import Self
 
@@ -13,11 +14,27 @@ HOST = "127.0.0.1"
 
 
 class TcpProxy:
-    def __init__(self, target_host: str, target_port: int) -> None:
+    """With ``ssl_context`` it terminates TLS and relays the plaintext; with ``tap``, it
+    keeps every byte clients sent there."""
+
+    def __init__(
+        self,
+        target_host: str,
+        target_port: int,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        tap: bytearray | None = None,
+    ) -> None:
         self._target = (target_host, target_port)
+        self._ssl = ssl_context
+        self._tap = tap
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0
+
+    @property
+    def address(self) -> str:
+        return f"{HOST}:{self.port}"
 
     async def __aenter__(self) -> Self:
         await self.restore()
@@ -33,7 +50,9 @@ class TcpProxy:
 
     async def restore(self) -> None:
         """Accept connections again, on the same port as before."""
-        self._server = await asyncio.start_server(self._relay, HOST, self.port, reuse_address=True)
+        self._server = await asyncio.start_server(
+            self._relay, HOST, self.port, reuse_address=True, ssl=self._ssl
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def cut(self) -> None:
@@ -54,14 +73,20 @@ class TcpProxy:
             return
         self._writers |= {writer, upstream_writer}
         await asyncio.gather(
-            _pipe(reader, upstream_writer), _pipe(upstream_reader, writer), return_exceptions=True
+            _pipe(reader, upstream_writer, self._tap),
+            _pipe(upstream_reader, writer),
+            return_exceptions=True,
         )
         self._writers -= {writer, upstream_writer}
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, tap: bytearray | None = None
+) -> None:
     try:
         while data := await reader.read(65536):
+            if tap is not None:
+                tap.extend(data)
             writer.write(data)
             await writer.drain()
     finally:

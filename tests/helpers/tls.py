@@ -4,14 +4,10 @@ signed) in front of the plaintext dev server, as a Temporal Cloud endpoint would
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -20,8 +16,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from signoff.core.settings import Settings
 from signoff.core.temporal_connection import TemporalConnection
+from tests.helpers.tcp_proxy import TcpProxy
 
-HOST = "127.0.0.1"
 SERVER_NAME = "temporal.signoff.test"  # the only name in the server's certificate
 
 
@@ -147,7 +143,7 @@ def _write(folder: Path, name: str, key: ec.EllipticCurvePrivateKey, cert: x509.
     return pem
 
 
-class TlsProxy:
+class TlsProxy(TcpProxy):
     """Terminates TLS (HTTP/2 by ALPN, a client certificate required unless told) and
     relays the plaintext to ``target``; keeps what clients sent in ``received``."""
 
@@ -155,69 +151,20 @@ class TlsProxy:
         self, target: str, certificates: Certificates, *, client_cert_required: bool = True
     ) -> None:
         host, _, port = target.rpartition(":")
-        self._target = (host, int(port))
-        self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self._context.load_cert_chain(certificates.server.cert, certificates.server.key)
-        self._context.load_verify_locations(certificates.ca.cert)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certificates.server.cert, certificates.server.key)
+        context.load_verify_locations(certificates.ca.cert)
         if client_cert_required:
-            self._context.verify_mode = ssl.CERT_REQUIRED
-        self._context.set_alpn_protocols(["h2"])
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+            context.verify_mode = ssl.CERT_REQUIRED
+        context.set_alpn_protocols(["h2"])
         self.received = bytearray()
-        self.address = ""
-
-    async def __aenter__(self) -> Self:
-        self._server = await asyncio.start_server(self._relay, HOST, 0, ssl=self._context)
-        self.address = f"{HOST}:{self._server.sockets[0].getsockname()[1]}"
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):  # ends both pipes of every open connection
-            writer.close()
-        await self._server.wait_closed()
+        super().__init__(host, int(port), ssl_context=context, tap=self.received)
 
     def received_header_value(self, value: str) -> bool:
         """Whether a client sent an HTTP/2 header with this value, as HPACK writes it:
         Huffman-coded when that is shorter (it always is for :data:`HUFFMAN_CODES`' text),
         else as it is."""
         return hpack_huffman(value) in self.received or value.encode() in self.received
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(*self._target)
-        except OSError:
-            writer.close()
-            return
-        self._writers |= {writer, upstream_writer}
-        await asyncio.gather(
-            self._pipe(reader, upstream_writer, self.received),
-            self._pipe(upstream_reader, writer, None),
-            return_exceptions=True,
-        )
-        self._writers -= {writer, upstream_writer}
-
-    @staticmethod
-    async def _pipe(
-        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, tap: bytearray | None
-    ) -> None:
-        try:
-            while data := await reader.read(65536):
-                if tap is not None:
-                    tap.extend(data)
-                writer.write(data)
-                await writer.drain()
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
 
 
 # RFC 7541 Appendix B: the HPACK Huffman code (code, length in bits) of the few characters
