@@ -28,6 +28,7 @@ from signoff.core.search_attributes import ALL_KEYS
 from signoff.core.settings import Settings
 from tests.helpers.http_recorder import HttpRecorder
 from tests.helpers.recording_channel import RecordingChannel
+from tests.helpers.tls import Certificates, TlsProxy, make_certificates
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BIN = Path(sys.executable).parent
@@ -191,6 +192,21 @@ async def skipping(skipping_env: WorkflowEnvironment, settings: Settings) -> Asy
     harness = Harness(skipping_env.client, settings.model_copy(update={"vouch_fresh_for": None}))
     async with harness.worker():
         yield harness
+
+
+@pytest.fixture(scope="session")
+def tls_certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    """A throwaway CA, with a server certificate for the TLS proxy and client ones."""
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+async def tls_proxy(
+    dev_env: WorkflowEnvironment, tls_certificates: Certificates
+) -> AsyncIterator[TlsProxy]:
+    """The dev server behind TLS (Temporal's dev server speaks plain gRPC only)."""
+    async with TlsProxy(dev_env.client.service_client.config.target_host, tls_certificates) as p:
+        yield p
 
 
 def make_request(policy: str, **overrides: Any) -> DecisionRequest:

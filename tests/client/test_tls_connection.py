@@ -1,9 +1,8 @@
-"""Real connections over TLS: ``connect_client`` through a proxy that terminates TLS the
+"""Real connections over TLS: ``connect_client`` through a tls_proxy that terminates TLS the
 way a Temporal Cloud or self-hosted TLS endpoint does, in front of the dev server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from signoff.client import connect_client
 from signoff.core.errors import TemporalConnectionError
 from signoff.core.settings import Settings
-from tests.helpers.tls import Certificates, TlsProxy, make_certificates, over_tls
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return make_certificates(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-async def proxy(dev_env: WorkflowEnvironment, certs: Certificates) -> AsyncIterator[TlsProxy]:
-    async with TlsProxy(dev_env.client.service_client.config.target_host, certs) as running:
-        yield running
+from tests.helpers.tls import Certificates, TlsProxy, over_tls
 
 
 async def refusal(settings: Settings) -> str:
@@ -33,68 +21,80 @@ async def refusal(settings: Settings) -> str:
 
 
 async def test_with_the_right_client_certificate_connect_client_reaches_temporal(
-    proxy: TlsProxy, certs: Certificates, settings: Settings
+    tls_proxy: TlsProxy, tls_certificates: Certificates, settings: Settings
 ) -> None:
-    client = await connect_client(over_tls(settings, proxy.address, certs, certs.client))
+    client = await connect_client(
+        over_tls(settings, tls_proxy.address, tls_certificates, tls_certificates.client)
+    )
 
     assert await client.pending("nobody-at-all") == []
 
 
 async def test_without_a_client_certificate_the_refusal_is_one_sentence(
-    proxy: TlsProxy, certs: Certificates, settings: Settings
+    tls_proxy: TlsProxy, tls_certificates: Certificates, settings: Settings
 ) -> None:
-    said = await refusal(over_tls(settings, proxy.address, certs, None))
+    said = await refusal(over_tls(settings, tls_proxy.address, tls_certificates, None))
 
     assert said == (
-        f"Temporal at {proxy.address} ended the TLS handshake: it may require a client"
+        f"Temporal at {tls_proxy.address} ended the TLS handshake: it may require a client"
         " certificate (SIGNOFF_TEMPORAL_TLS_CLIENT_CERT_PATH and"
         " SIGNOFF_TEMPORAL_TLS_CLIENT_KEY_PATH)."
     )
 
 
 async def test_a_client_certificate_from_another_ca_is_refused_in_one_sentence(
-    proxy: TlsProxy, certs: Certificates, settings: Settings
+    tls_proxy: TlsProxy, tls_certificates: Certificates, settings: Settings
 ) -> None:
-    said = await refusal(over_tls(settings, proxy.address, certs, certs.stranger))
+    said = await refusal(
+        over_tls(settings, tls_proxy.address, tls_certificates, tls_certificates.stranger)
+    )
 
     assert said == (
-        f"Temporal at {proxy.address} ended the TLS handshake:"
+        f"Temporal at {tls_proxy.address} ended the TLS handshake:"
         " it may not accept the client certificate Signoff sent."
     )
 
 
 async def test_a_server_certificate_for_another_name_says_which_setting_fixes_it(
-    proxy: TlsProxy, certs: Certificates, settings: Settings
+    tls_proxy: TlsProxy, tls_certificates: Certificates, settings: Settings
 ) -> None:
-    wrong_name = over_tls(settings, proxy.address, certs, certs.client, tls_server_name=None)
+    wrong_name = over_tls(
+        settings, tls_proxy.address, tls_certificates, tls_certificates.client, tls_server_name=None
+    )
 
     said = await refusal(wrong_name)
 
     assert said == (
-        f"Temporal at {proxy.address} presented a certificate made out to another name;"
+        f"Temporal at {tls_proxy.address} presented a certificate made out to another name;"
         " set SIGNOFF_TEMPORAL_TLS_SERVER_NAME to the name in its certificate."
     )
 
 
 async def test_a_server_certificate_from_an_unknown_ca_says_which_setting_fixes_it(
-    proxy: TlsProxy, certs: Certificates, settings: Settings
+    tls_proxy: TlsProxy, tls_certificates: Certificates, settings: Settings
 ) -> None:
-    untrusted = over_tls(settings, proxy.address, certs, certs.client, tls_server_ca_cert_path=None)
+    untrusted = over_tls(
+        settings,
+        tls_proxy.address,
+        tls_certificates,
+        tls_certificates.client,
+        tls_server_ca_cert_path=None,
+    )
 
     said = await refusal(untrusted)
 
     assert said == (
-        f"Temporal at {proxy.address} presented a certificate that no CA Signoff trusts"
+        f"Temporal at {tls_proxy.address} presented a certificate that no CA Signoff trusts"
         " has signed; set SIGNOFF_TEMPORAL_TLS_SERVER_CA_CERT_PATH to the CA that signed it."
     )
 
 
 async def test_tls_to_a_plaintext_server_says_so(
-    dev_env: WorkflowEnvironment, certs: Certificates, settings: Settings
+    dev_env: WorkflowEnvironment, tls_certificates: Certificates, settings: Settings
 ) -> None:
     plaintext = dev_env.client.service_client.config.target_host
 
-    said = await refusal(over_tls(settings, plaintext, certs, certs.client))
+    said = await refusal(over_tls(settings, plaintext, tls_certificates, tls_certificates.client))
 
     assert said == (
         f"Temporal at {plaintext} does not speak TLS;"
@@ -103,15 +103,15 @@ async def test_tls_to_a_plaintext_server_says_so(
 
 
 async def test_the_api_key_reaches_the_server_as_a_bearer_authorization_header(
-    dev_env: WorkflowEnvironment, certs: Certificates, settings: Settings, tmp_path: Path
+    dev_env: WorkflowEnvironment, tls_certificates: Certificates, settings: Settings, tmp_path: Path
 ) -> None:
     target = dev_env.client.service_client.config.target_host
     key = "test1secret0coast2"  # spelled from characters tests.helpers.tls can Huffman-code
-    async with TlsProxy(target, certs, client_cert_required=False) as proxy:
-        with_key = over_tls(settings, proxy.address, certs, None, api_key=key)
+    async with TlsProxy(target, tls_certificates, client_cert_required=False) as keyed:
+        with_key = over_tls(settings, keyed.address, tls_certificates, None, api_key=key)
 
         client = await connect_client(with_key)
         await client.pending("nobody-at-all")
 
-    assert proxy.received_header_value(f"Bearer {key}")
-    assert not proxy.received_header_value("Bearer test1secret0coast0")  # the check can fail
+    assert keyed.received_header_value(f"Bearer {key}")
+    assert not keyed.received_header_value("Bearer test1secret0coast0")  # the check can fail

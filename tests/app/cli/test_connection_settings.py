@@ -1,44 +1,31 @@
 """The CLI's connection to Temporal as configured by ``SIGNOFF_TEMPORAL_*``: over mutual
-TLS through a TLS-terminating proxy, and one sentence when the settings are wrong."""
+TLS through a TLS-terminating tls_proxy, and one sentence when the settings are wrong."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-from temporalio.testing import WorkflowEnvironment
-
 from tests.app.cli.conftest import runner_for
-from tests.helpers.tls import Certificates, TlsProxy, make_certificates
+from tests.helpers.tls import Certificates, TlsProxy
 
 
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return make_certificates(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-async def proxy(dev_env: WorkflowEnvironment, certs: Certificates) -> AsyncIterator[TlsProxy]:
-    async with TlsProxy(dev_env.client.service_client.config.target_host, certs) as running:
-        yield running
-
-
-def tls_env(proxy: TlsProxy, certs: Certificates) -> dict[str, str]:
+def tls_env(tls_proxy: TlsProxy, tls_certificates: Certificates) -> dict[str, str]:
     return {
-        "SIGNOFF_TEMPORAL_ADDRESS": proxy.address,
-        "SIGNOFF_TEMPORAL_TLS_SERVER_CA_CERT_PATH": str(certs.ca.cert),
+        "SIGNOFF_TEMPORAL_ADDRESS": tls_proxy.address,
+        "SIGNOFF_TEMPORAL_TLS_SERVER_CA_CERT_PATH": str(tls_certificates.ca.cert),
         "SIGNOFF_TEMPORAL_TLS_SERVER_NAME": "temporal.signoff.test",
         "COLUMNS": "200",
     }
 
 
-async def test_pending_over_mutual_tls_answers(proxy: TlsProxy, certs: Certificates) -> None:
+async def test_pending_over_mutual_tls_answers(
+    tls_proxy: TlsProxy, tls_certificates: Certificates
+) -> None:
     cli = runner_for(
-        tls_env(proxy, certs)
+        tls_env(tls_proxy, tls_certificates)
         | {
-            "SIGNOFF_TEMPORAL_TLS_CLIENT_CERT_PATH": str(certs.client.cert),
-            "SIGNOFF_TEMPORAL_TLS_CLIENT_KEY_PATH": str(certs.client.key),
+            "SIGNOFF_TEMPORAL_TLS_CLIENT_CERT_PATH": str(tls_certificates.client.cert),
+            "SIGNOFF_TEMPORAL_TLS_CLIENT_KEY_PATH": str(tls_certificates.client.key),
         }
     )
 
@@ -49,13 +36,13 @@ async def test_pending_over_mutual_tls_answers(proxy: TlsProxy, certs: Certifica
 
 
 async def test_pending_without_the_client_certificate_says_what_is_missing(
-    proxy: TlsProxy, certs: Certificates
+    tls_proxy: TlsProxy, tls_certificates: Certificates
 ) -> None:
-    refused = await runner_for(tls_env(proxy, certs))("pending")
+    refused = await runner_for(tls_env(tls_proxy, tls_certificates))("pending")
 
     assert refused.exit_code == 1
     assert refused.stderr.strip() == (
-        f"Temporal at {proxy.address} ended the TLS handshake: it may require a client"
+        f"Temporal at {tls_proxy.address} ended the TLS handshake: it may require a client"
         " certificate (SIGNOFF_TEMPORAL_TLS_CLIENT_CERT_PATH and"
         " SIGNOFF_TEMPORAL_TLS_CLIENT_KEY_PATH)."
     )
