@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from signoff.core.models._types import Duration
 from signoff.core.temporal_connection import TemporalConnection
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -55,7 +56,7 @@ class Settings(BaseSettings):
         description="The surface this process vouches for actions as (its key:"
         " keys_dir/surface-<name>.pem): `cli` for an operator's shell",
     )
-    vouch_fresh_for: timedelta | None = Field(
+    vouch_fresh_for: Duration | None = Field(
         default=timedelta(minutes=10),
         description="How old a surface's word on an action may be when it arrives; None"
         " for no limit (a time-skipping test server, whose clock runs ahead)",
