@@ -108,6 +108,8 @@ FORGED_CARRY = (
     "A carried decision state is accepted only from a continued run of the same decision;"
     " this start brought one, so nothing was decided."
 )
+SLACK_UNSIGNED = "This request is not signed by Slack with this app's signing secret."
+SLACK_UNREADABLE = "Slack's request could not be read: its payload is not one Signoff understands."
 UNKNOWN_PEOPLE = "{people} {verb} not in the directory: only people it knows can act or be asked."
 VOTE_RECORDED = "Your vote to {verdict} is recorded; waiting on {waiting}."
 DECIDED = "Decision {status}."

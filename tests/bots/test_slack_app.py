@@ -7,8 +7,9 @@ import asyncio
 import json
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -292,3 +293,47 @@ async def test_a_restarted_bot_applies_a_click_on_a_card_posted_before_the_resta
     assert response.status == 200
     state = await final_state(live, decision_id)
     assert [(v.actor, v.verdict) for v in votes(state)] == [("alice", "approve")]
+
+
+MALFORMED = [
+    "payload=%7Bnot-json",
+    "payload=%5B%5D",
+    "payload=",
+    "payload=null",
+    'payload={"type": "block_actions", "actions": [',
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+async def test_an_unsigned_malformed_request_is_refused_as_unsigned_before_it_is_read(
+    bot: Bot, body: str
+) -> None:
+    async with bot.session.post(
+        bot.url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    ) as response:
+        assert response.status == 401
+        assert (await response.json())["error"] == shared.SLACK_UNSIGNED
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        *MALFORMED,
+        "payload=" + quote(json.dumps({"type": "block_actions", "actions": []})),
+        "payload=" + quote(json.dumps({"type": "block_actions", "actions": None})),
+        "payload=" + quote(json.dumps({"type": "block_actions", "actions": ["approve"]})),
+    ],
+)
+async def test_a_signed_request_whose_payload_cannot_be_read_is_a_400_in_one_sentence(
+    bot: Bot, body: str
+) -> None:
+    response = await bot.send(body)
+
+    assert response.status == 400
+    assert (await response.json())["error"] == shared.SLACK_UNREADABLE
+
+
+async def test_a_signed_modal_submission_without_its_view_is_not_a_server_error(bot: Bot) -> None:
+    response = await bot.send("payload=" + quote(json.dumps({"type": "view_submission"})))
+
+    assert response.status == 404  # nothing here handles a submission of no view

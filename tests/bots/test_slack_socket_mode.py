@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs
@@ -174,7 +175,8 @@ async def test_a_socket_mode_app_refuses_http_requests(
     dev_env: WorkflowEnvironment, slack: SlackSettings
 ) -> None:
     """Without a configured signing secret, no one holds the one the app checks against."""
-    runner, port = await serve(web_app(idle_app(dev_env, slack, socket_mode=True)))
+    unknown_secret = secrets.token_urlsafe(32)  # as the Socket Mode app holds: nobody's
+    runner, port = await serve(web_app(idle_app(dev_env, slack, socket_mode=True), unknown_secret))
     url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
     body = click("any-decision", "approve")
     try:

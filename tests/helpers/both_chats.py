@@ -25,7 +25,7 @@ from tests.helpers.bot_connector import BotConnector
 from tests.helpers.decisions import DIRECTORY
 from tests.helpers.serving import serve
 from tests.helpers.slack_api import SlackApi
-from tests.helpers.slack_requests import Bot, slack_settings
+from tests.helpers.slack_requests import SECRET, Bot, slack_settings
 from tests.helpers.teams_requests import Teams, teams_settings
 
 
@@ -55,7 +55,8 @@ async def both_chats(harness: Harness, store: Store) -> AsyncIterator[BothChats]
         plugin = SignoffPlugin(settings=harness.settings, channels=channels)
         slack_runner, slack_port = await serve(
             slack_web_app(
-                build_app(client=harness.vouching_as("slack"), directory=DIRECTORY, settings=slack)
+                build_app(client=harness.vouching_as("slack"), directory=DIRECTORY, settings=slack),
+                SECRET,
             )
         )
         teams_bot = SignoffTeamsBot(harness.vouching_as("teams"), DIRECTORY, store)

@@ -74,7 +74,7 @@ class Bot:
 async def slack_bot(signoff: SignoffClient, api: SlackApi) -> AsyncIterator[Bot]:
     """The real Bolt app over HTTP, acting through ``signoff`` and calling ``api``."""
     app = build_app(client=signoff, directory=DIRECTORY, settings=slack_settings(api))
-    runner, port = await serve(web_app(app))
+    runner, port = await serve(web_app(app, SECRET))
     try:
         async with aiohttp.ClientSession() as session:
             yield Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", api, session)

@@ -77,7 +77,11 @@ async def running_bots(
                     raise CliError(str(refused)) from None
                 lines.append("Slack bot connected over Socket Mode.")
             else:
-                await _serve(stack, slack_web_app(app), addresses.host, addresses.slack_port)
+                assert slack_config.signing_secret is not None  # HTTP mode needs it
+                secret = slack_config.signing_secret.get_secret_value()
+                await _serve(
+                    stack, slack_web_app(app, secret), addresses.host, addresses.slack_port
+                )
                 url = f"http://{addresses.host}:{addresses.slack_port}{EVENTS_PATH}"
                 lines.append(f"Slack bot listening on {url}.")
         teams_config = teams_settings() if teams else None
