@@ -176,10 +176,11 @@ class SignoffClient:
         # own applied ids make a repeat count once. So every failure that leaves the
         # action unapplied or unknown is retried, a bounded number of times.
         unknown = False
+        update_id = update_id_for(action)
         for attempt in range(20):
             try:
                 return await handle.execute_update(
-                    action.kind.value, action, id=update_id_for(action), result_type=ActionResult
+                    action.kind.value, action, id=update_id, result_type=ActionResult
                 )
             except WorkflowUpdateRPCTimeoutOrCancelledError as err:
                 if _being_cancelled():  # the SDK reports our own cancellation so
@@ -320,11 +321,12 @@ UNKNOWN_OUTCOME = frozenset({RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANC
 
 
 def update_id_for(action: Action) -> str:
-    """The Temporal update id of ``action``: the server answers a repeated update id with
-    the first update's result without asking the workflow, so the id names the actor too,
-    and someone reusing another person's action id reaches the workflow (which refuses)
-    instead of being told that person's result."""
-    return f"{action.actor}/{action.action_id}"
+    """A Temporal update id for one call of :meth:`SignoffClient.act` (kept while the call
+    resends). The server answers a repeated update id with the first update's result
+    without asking the workflow; a fresh id per call lets the workflow, which applies an
+    action id once, answer a later call as a duplicate (``duplicate=True``) and refuse
+    someone reusing another person's action id."""
+    return f"{action.actor}/{action.action_id}/{uuid.uuid4().hex[:12]}"
 
 
 def _being_cancelled() -> bool:

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 
 from signoff import ActionRefused, InvalidPolicyError, SignoffPlugin, Status
 from signoff.adapters.store import Store
+from signoff.core.models import AuditKind
 from signoff.core.settings import Settings
 from tests.conftest import Harness, make_request
 from tests.helpers.recording_channel import RecordingChannel
@@ -205,3 +206,18 @@ async def test_two_workers_on_one_queue_post_each_card_once(
     for request in requests:
         posts = [p for p in [*harness.channel.posts, *other.posts] if p[0] == request.id]
         assert len(posts) == 1, posts
+
+
+async def test_sending_the_same_action_again_is_answered_as_a_duplicate_and_counts_once(
+    live: Harness, store: Store
+) -> None:
+    request = make_request("analysts-2-of-3")
+    await live.signoff.submit(request)
+
+    first = await live.signoff.perform(request.id, "approve", "alice", action_id="click-7")
+    again = await live.signoff.perform(request.id, "approve", "alice", action_id="click-7")
+
+    assert (first.applied, first.duplicate) == (True, False)
+    assert (again.applied, again.duplicate) == (True, True)
+    votes = [e for e in await store.events(request.id) if e.kind is AuditKind.VOTED]
+    assert [v.actor for v in votes] == ["alice"]
