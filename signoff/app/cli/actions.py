@@ -12,10 +12,15 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from signoff.app.cli.common import Actor, DecisionId, answered, run, signoff_client
-from signoff.app.cli.failures import USAGE, CliError
+from signoff.app.cli.common import (
+    Actor,
+    DecisionId,
+    answered,
+    known_people,
+    run,
+    signoff_client,
+)
 from signoff.app.cli.render import stdout_console
-from signoff.core.catalog import load_directory
 from signoff.core.models import ActionKind, ActionResult
 from signoff.core.settings import Settings
 
@@ -34,7 +39,7 @@ def perform(
     """Apply one action and print what the person is told."""
 
     async def work(settings: Settings) -> ActionResult:
-        _known(settings, actor, fields.get("delegate_to"))
+        known_people(settings, actor, fields.get("delegate_to"))
         client = await signoff_client(settings)
         action = client.perform(decision_id, kind, actor, via="cli", **fields)
         return await answered(action, settings)
@@ -42,18 +47,6 @@ def perform(
     result = run(ctx, work)
     note = " (already applied)" if result.duplicate else ""
     stdout_console().print(Text(f"{result.message}{note} Status: {result.status}."), soft_wrap=True)
-
-
-def _known(settings: Settings, *people: str | None) -> None:
-    """A mistyped name is caught here, in one sentence, rather than refused as "not asked"
-    by the workflow, or worse, recorded as feedback from nobody."""
-    directory = load_directory(settings.directory_file)
-    for person in people:
-        if person is not None and directory.get(person) is None:
-            raise CliError(
-                f"Nobody called '{person}' is in the directory ({settings.directory_file}).",
-                USAGE,
-            )
 
 
 def approve(

@@ -31,6 +31,7 @@ from signoff.app.cli.audit_options import (
     View,
     choose_view,
     parse_kinds,
+    parse_status,
     parse_time,
 )
 from signoff.app.cli.audit_tables import decisions_table, events_table
@@ -78,6 +79,7 @@ def query(
 
     async def work(settings: Settings) -> dict[str, str]:
         start, end = parse_time(since, "--since"), parse_time(until, "--until")
+        parse_status(status)
         from signoff.adapters.notary import Anchor
 
         async with await open_store(settings) as store:
@@ -155,6 +157,7 @@ def export(
 
     async def work(settings: Settings) -> int:
         start, end = parse_time(since, "--since"), parse_time(until, "--until")
+        parse_status(status)
         async with await open_store(settings) as store:
             with _output(out) as target:
                 if what is Records.EVENTS:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import typer
 
 from signoff.app.cli.failures import USAGE, CliError
-from signoff.core.models import AuditKind
+from signoff.core.models import AuditKind, Status
 
 
 class View(StrEnum):
@@ -87,3 +87,14 @@ def choose_view(
     if event_filters or (actor and not decision_filters):
         return "events"
     return "decisions"
+
+
+def parse_status(status: str | None) -> str | None:
+    """A status the store knows, or one sentence (exit 2) naming the ones it does: a
+    mistyped status must not look like a store with no such decisions."""
+    if status is None:
+        return None
+    known = [s.value for s in Status]
+    if status not in known:
+        raise CliError(f"Unknown status '{status}'; known statuses: {', '.join(known)}.", USAGE)
+    return status

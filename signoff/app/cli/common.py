@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from signoff.app.cli.failures import no_worker, reported, unreachable
+from signoff.app.cli.failures import USAGE, CliError, no_worker, reported, unreachable
 from signoff.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -95,3 +95,18 @@ async def answered(work: Awaitable[T], settings: Settings) -> T:
         return await asyncio.wait_for(work, WORKER_TIMEOUT)
     except TimeoutError as exc:
         raise no_worker(settings.task_queue, WORKER_TIMEOUT) from exc
+
+
+def known_people(settings: Settings, *people: str | None) -> None:
+    """A mistyped name is caught here, in one sentence (exit 2), wherever a command names
+    a person: rather than refused as "not asked" by the workflow, recorded as feedback
+    from nobody, or answered with an empty list as if nothing waited for them."""
+    from signoff.core.catalog import load_directory
+
+    directory = load_directory(settings.directory_file)
+    for person in people:
+        if person is not None and directory.get(person) is None:
+            raise CliError(
+                f"Nobody called '{person}' is in the directory ({settings.directory_file}).",
+                USAGE,
+            )

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from signoff.app.cli.common import DecisionId, answered, run, signoff_client
+from signoff.app.cli.common import DecisionId, answered, known_people, run, signoff_client
 from signoff.app.cli.render import routed_lines, state_panel, status_text, stdout_console
 from signoff.app.cli.submission import build_request, parse_payload, read_request_file
 from signoff.core.models import DecisionState, RiskTier
@@ -110,6 +110,7 @@ def pending(
     may lag a moment behind the newest decision)."""
 
     async def work(settings: Settings) -> list[DecisionListing]:
+        known_people(settings, person)
         client = await signoff_client(settings)
         return await client.pending(person)
 

@@ -29,10 +29,10 @@ async def test_pending_over_mutual_tls_answers(
         }
     )
 
-    listed = await cli("pending", "--for", "nobody-at-all")
+    listed = await cli("pending", "--for", "refund-bot")
 
     assert listed.exit_code == 0, listed.output
-    assert listed.stdout.strip() == "No pending decisions for nobody-at-all."
+    assert listed.stdout.strip() == "No pending decisions for refund-bot."
 
 
 async def test_pending_without_the_client_certificate_says_what_is_missing(

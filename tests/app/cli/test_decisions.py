@@ -129,3 +129,22 @@ async def test_an_unreachable_server_is_named_with_exit_1(cli: Cli) -> None:
     assert result.stderr.strip() == (
         f"Cannot reach Temporal at 127.0.0.1:{port} — is `signoff dev` running?"
     )
+
+
+async def test_pending_for_someone_the_directory_does_not_know_is_named_with_exit_2(
+    cli: Cli,
+) -> None:
+    result = await cli("pending", "--for", "zed")
+
+    assert result.exit_code == 2
+    assert "Nobody called 'zed' is in the directory" in result.stderr
+
+
+async def test_an_audit_query_for_a_status_that_does_not_exist_names_the_known_ones(
+    cli: Cli,
+) -> None:
+    for command in (("audit", "query"), ("audit", "export", "--what", "decisions")):
+        result = await cli(*command, "--status", "bogus")
+
+        assert result.exit_code == 2, command
+        assert "Unknown status 'bogus'; known statuses: pending, approved," in result.stderr
