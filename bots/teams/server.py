@@ -12,6 +12,7 @@ import logging
 from types import SimpleNamespace
 
 import jwt
+import requests
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import (
@@ -48,6 +49,16 @@ def make_adapter(settings: TeamsSettings) -> CloudAdapter:
     return adapter
 
 
+FORGED_TOKEN_ERRORS: tuple[type[Exception], ...] = (
+    KeyError,
+    IndexError,
+    requests.RequestException,
+)
+"""What botframework's token check raises besides its own errors (PITFALLS: a token
+without ``iss``, an unknown key id, its blocking key fetch failing). Only the token check
+can raise out of ``process_activity``: the bot's own failures go to ``on_turn_error``."""
+
+
 def web_app(adapter: CloudAdapter, bot: Bot) -> web.Application:
     async def messages(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -62,10 +73,11 @@ def web_app(adapter: CloudAdapter, bot: Bot) -> web.Application:
         auth_header = request.headers.get("Authorization", "")
         try:
             response = await adapter.process_activity(auth_header, activity, bot.on_turn)
-        except (PermissionError, jwt.PyJWTError) as err:
-            # No token where one is required, or one that is malformed or not signed by
-            # the Bot Framework: the activity never reaches the bot.
-            raise web.HTTPUnauthorized(text=f"unauthorized: {err}") from None
+        except (PermissionError, jwt.PyJWTError, *FORGED_TOKEN_ERRORS) as err:
+            # No token where one is required, or one that is malformed, not signed by the
+            # Bot Framework, or not checkable now (its key endpoint unreachable): the
+            # activity never reaches the bot.
+            raise web.HTTPUnauthorized(text=f"unauthorized: {type(err).__name__}") from None
         if response is None:
             if activity.type == "invoke":  # the bot failed; on_error has logged why
                 raise web.HTTPInternalServerError(text="the bot could not answer this invoke")

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import aiohttp
+import jwt
 import pytest
 from botbuilder.core import ActivityHandler
+from cryptography.hazmat.primitives.asymmetric import rsa
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -342,7 +345,24 @@ async def test_when_temporal_is_slow_a_click_is_answered_as_recording_and_applie
     assert [v.actor for v in votes(state)] == ["alice"]
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token"])
+def _forged_tokens() -> list[str]:
+    """Bearer tokens a forger might send: no issuer; ``alg: none``; signed with a key the
+    Bot Framework never published (its key endpoint is unreachable here, as in an outage)."""
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    claims = {"aud": APP_ID, "exp": int(time.time()) + 600}
+    issued = claims | {"iss": "https://api.botframework.com"}
+    return [
+        "Bearer "
+        + jwt.encode(claims, "a-secret-the-bot-framework-never-signed-with", algorithm="HS256"),
+        "Bearer " + jwt.encode(issued, None, algorithm="none"),
+        "Bearer " + jwt.encode(issued, rsa_key, algorithm="RS256", headers={"kid": "nobody"}),
+    ]
+
+
+APP_ID = "11111111-2222-3333-4444-555555555555"
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", *_forged_tokens()])
 async def test_a_bot_with_an_app_id_refuses_requests_without_a_valid_token(
     authorization: str | None,
 ) -> None:
@@ -352,7 +372,7 @@ async def test_a_bot_with_an_app_id_refuses_requests_without_a_valid_token(
         async def on_turn(self, turn_context: Any) -> None:
             received.append(turn_context.activity)
 
-    config = TeamsSettings(app_id="11111111-2222-3333-4444-555555555555", app_password="pw")
+    config = TeamsSettings(app_id=APP_ID, app_password="pw")
     runner, port = await serve(web_app(make_adapter(config), Recorder()))
     activity = {
         "type": "message",
