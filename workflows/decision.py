@@ -240,20 +240,19 @@ class DecisionWorkflow:
             life.refused(action, refusal, now)
             await self._require_effects().audited_through(life.next_seq)
             raise ApplicationError(refusal.message, refusal.code, RefusalCode.AUDITED, type=REFUSED)
-        if action.vouch is not None and life.state.plan.surfaces is not None:
-            # The surface that vouched is where the action came from, whatever it said;
-            # the action as signed is kept with its events.
-            life.vouch = (action.actor, vouch_record(action))
-            action = action.model_copy(update={"via": action.vouch.surface})
-        elif life.state.plan.surfaces is not None:  # signoff dev, accepting unvouched ones
-            life.vouch = (action.actor, UNVOUCHED)
+        record = None
+        if life.state.plan.surfaces is not None:
+            # The action as signed is kept with its events (signoff dev accepting unvouched
+            # ones says so instead); the surface that vouched is where it came from,
+            # whatever it said.
+            record = vouch_record(action) if action.vouch is not None else UNVOUCHED
+            if action.vouch is not None:
+                action = action.model_copy(update={"via": action.vouch.surface})
         if is_repeat_vote(life.state, action):
             result = self._result(action, applied=False, message=messages.ALREADY_VOTED)
         else:
-            try:
+            with life.vouched(action.actor, record):
                 result = self._result(action, applied=True, message=apply(life, action, now))
-            finally:
-                life.vouch = None
             if self._patches.has(SEARCH_ATTRIBUTES_ON_ACTION):
                 self._upsert_search()
         self._applied[action.action_id] = result

@@ -8,6 +8,8 @@ notices to outboxes that the workflow drains through activities.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -43,10 +45,20 @@ class Lifecycle:
         # ``timeout-keeps-edit``, asked for by DecisionWorkflow._review.
         self.timeout_keeps_edit = False
         # The signed word of the surface behind the action being applied, kept with the
-        # events its actor causes (DecisionWorkflow._act sets it, for vouched plans).
+        # events its actor causes: see :meth:`vouched`.
         self.vouch: tuple[str, dict[str, Any]] | None = None
 
     # -- recording ---------------------------------------------------------------------
+
+    @contextmanager
+    def vouched(self, actor: str, record: dict[str, Any] | None) -> Iterator[None]:
+        """While applying ``actor``'s action, keep ``record`` (what its surface signed)
+        with every event ``actor`` causes; nothing when ``record`` is None."""
+        self.vouch = None if record is None else (actor, record)
+        try:
+            yield
+        finally:
+            self.vouch = None
 
     def record(
         self,
