@@ -185,6 +185,10 @@ class Catalog(BaseModel):
         directory = load_directory(settings.directory_file)
         check_policies_against(directory, policies, source=settings.policies_file)
         floor = load_floor(settings.policies_file)
+        for policy in policies.values():
+            below = floor.standing_violation(policy)
+            if below is not None:
+                raise ConfigError(f"{settings.policies_file}: {below}", path=settings.policies_file)
         return cls(
             policies=policies,
             directory=directory,
@@ -216,12 +220,11 @@ class Catalog(BaseModel):
             raise ConfigError(
                 f"the requester {requester!r} is not in the directory", field="requester"
             )
-        inline = isinstance(request.policy, ReviewPolicy)
         if isinstance(request.policy, ReviewPolicy):
             self._allow_inline(request, submission)
-            policy = request.policy
+            policy, source = request.policy, "inline"
         else:
-            policy = self.policy(request.policy)
+            policy, source = self.policy(request.policy), "catalog"
         below = self.floor.violation(policy, request.risk_tier)
         if below is not None:
             raise ConfigError(f"{below}; the operator's floor cannot be lowered", field="policy")
@@ -234,7 +237,7 @@ class Catalog(BaseModel):
             overriders=resolve(policy.overriders),
             experts=resolve(policy.ground_truth.experts),
             adjudicators=resolve(policy.ground_truth.adjudicators),
-            policy_version=f"{'inline' if inline else 'catalog'}:{digest}",
+            policy_version=f"{source}:{digest}",
             surfaces=self.surfaces,
             vouch_fresh_for=self.vouch_fresh_for,
             unvouched_accepted=self.accept_unvouched,
@@ -268,10 +271,10 @@ class Catalog(BaseModel):
         """The stage's people, the requester left out: they are never asked about their
         own decision, so they can neither be waited for nor count toward a quorum."""
         people = [p for p in self.directory.resolve(stage.approvers) if p != requester]
-        needed = stage.quorum.n if stage.quorum.kind == "n_of_m" else 1
-        if len(people) < (needed or 1):
+        needed = (stage.quorum.n or 1) if stage.quorum.kind == "n_of_m" else 1
+        if len(people) < needed:
             raise ConfigError(
-                f"stage {stage.name!r} needs {needed or 1} approver(s) besides the requester"
+                f"stage {stage.name!r} needs {needed} approver(s) besides the requester"
                 f" {requester!r}, but asks only {', '.join(people) or 'the requester'}",
                 field="policy",
             )

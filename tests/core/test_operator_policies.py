@@ -23,6 +23,7 @@ from signoff.core.models import (
     Stage,
     TrustedSurface,
 )
+from signoff.core.settings import Settings
 from signoff.core.signing import b64, raw_public
 from signoff.core.vouching import Voucher
 from tests.helpers.builders import make_request
@@ -123,3 +124,19 @@ def test_the_floor_is_read_beside_the_policies_and_a_bad_one_is_named(tmp_path: 
     path.write_text(yaml.safe_dump({"floor": {"max_autonomy": {"x": "y"}}, "policies": policies}))
     with pytest.raises(ConfigError, match="floor"):
         load_floor(path)
+
+
+def test_a_catalog_policy_below_the_floor_stops_the_worker_from_loading(tmp_path: Path) -> None:
+    path = tmp_path / "policies.yaml"
+    lax = CATALOG_POLICY.model_copy(update={"separation_of_duties": False})
+    path.write_text(yaml.safe_dump({"policies": [lax.model_dump(mode="json")]}))
+    directory = tmp_path / "directory.yaml"
+    directory.write_text(
+        yaml.safe_dump({"people": [p.model_dump(mode="json") for p in PEOPLE.people]})
+    )
+    settings = Settings(
+        _env_file=None, policies_file=path, directory_file=directory, data_dir=tmp_path
+    )
+
+    with pytest.raises(ConfigError, match="turns off separation of duties"):
+        Catalog.load(settings)

@@ -173,14 +173,22 @@ class PolicyFloor(BaseModel):
 
     def violation(self, policy: ReviewPolicy, risk_tier: RiskTier) -> str | None:
         """Why ``policy`` goes below the floor for a decision of ``risk_tier``, or None."""
-        if self.separation_of_duties and not policy.separation_of_duties:
-            return (
-                f"policy {policy.name!r} turns off separation of duties, which the floor requires"
-            )
+        standing = self.standing_violation(policy)
+        if standing is not None:
+            return standing
         ceiling = self.max_autonomy.get(risk_tier)
         if ceiling is not None and policy.autonomy.rank > ceiling.rank:
             return (
                 f"policy {policy.name!r} gives the AI {policy.autonomy.value} autonomy; the floor"
                 f" allows at most {ceiling.value} for {risk_tier.value}-risk decisions"
+            )
+        return None
+
+    def standing_violation(self, policy: ReviewPolicy) -> str | None:
+        """Why ``policy`` goes below the floor whatever the decision (checked when the
+        catalog loads), or None."""
+        if self.separation_of_duties and not policy.separation_of_duties:
+            return (
+                f"policy {policy.name!r} turns off separation of duties, which the floor requires"
             )
         return None
