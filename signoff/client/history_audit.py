@@ -12,6 +12,7 @@ as are decisions whose history Temporal no longer holds (retention).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,7 +91,7 @@ async def recorded_by(client: Client, decision_id: str) -> Recorded | None:
 async def _record_of(client: Client, events: Sequence[Any]) -> tuple[Recorded, str]:
     scheduled: dict[int, list[AuditEvent]] = {}
     completed: set[int] = set()
-    markers = 0
+    audited_locally = False
     previous = ""
     for event in events:
         kind = event.event_type
@@ -106,12 +107,25 @@ async def _record_of(client: Client, events: Sequence[Any]) -> tuple[Recorded, s
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             completed.add(event.activity_task_completed_event_attributes.scheduled_event_id)
         elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
-            markers += 1
-    run = Recorded(comparable=bool(scheduled) or not markers)
+            audited_locally |= _is_local_audit(event.marker_recorded_event_attributes)
+    run = Recorded(comparable=not audited_locally)
     for event_id in sorted(scheduled):
         target = run.written if event_id in completed else run.in_flight
         target += scheduled[event_id]
     return run, previous
+
+
+def _is_local_audit(marker: Any) -> bool:
+    """Whether a marker is a ``record_audit`` local activity (before ``audit-from-history``),
+    whose input history does not keep. Its ``data`` payload names the activity type."""
+    data = marker.details.get("data")
+    if data is None or not data.payloads:
+        return False
+    try:
+        described = json.loads(data.payloads[0].data)
+    except ValueError:
+        return False
+    return isinstance(described, dict) and described.get("activity_type") == RECORD_AUDIT_ACTIVITY
 
 
 async def refusals_in(client: Client, decision_id: str) -> list[AuditEvent]:
