@@ -59,6 +59,12 @@ def _taken_by_another(earlier: ActionResult, action: Action) -> Refusal | None:
     return Refusal(code="action_id_taken", message=messages.ACTION_ID_TAKEN)
 
 
+def _continued_as_new(info: workflow.Info) -> bool:
+    """Whether this run was started by continue-as-new: a previous run, and neither a
+    retry of one (``attempt`` > 1) nor a cron schedule's next run, which also name it."""
+    return bool(info.continued_run_id) and info.attempt == 1 and not info.cron_schedule
+
+
 def _human_action(kind: ActionKind) -> Any:
     """The Update named for ``kind``: validated before anything reaches history, then
     applied by :meth:`DecisionWorkflow._act`."""
@@ -99,8 +105,9 @@ class DecisionWorkflow:
     def __init__(self, input: DecisionWorkflowInput) -> None:
         carry = input.carry
         # A carried state is this decision's own past, handed over by continue-as-new;
-        # anyone can put one in a start request, so only a continued run may use it.
-        self._forged_carry = carry is not None and not workflow.info().continued_run_id
+        # anyone can put one in a start request, so only a continued run may use it. A
+        # retry or a cron run also names the run before it, with the starter's input.
+        self._forged_carry = carry is not None and not _continued_as_new(workflow.info())
         if self._forged_carry:
             carry = None
         self._patches = Patches()
@@ -119,7 +126,9 @@ class DecisionWorkflow:
     @workflow.run
     async def run(self, input: DecisionWorkflowInput) -> Outcome:
         if self._forged_carry:
-            raise ApplicationError(messages.FORGED_CARRY, type=ErrorType.FORGED_CARRY)
+            raise ApplicationError(
+                messages.FORGED_CARRY, type=ErrorType.FORGED_CARRY, non_retryable=True
+            )
         if self._life is None:
             self._life = await self._begin(input)
         if self._effects is None:

@@ -8,10 +8,16 @@ each is now refused, and where a decision exists the refusal is in its audit tra
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
-from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.client import (
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import RetryPolicy
 
 from signoff import ActionRefused, InvalidPolicyError, Status
 from signoff.adapters.store import Store
@@ -139,9 +145,13 @@ async def test_a_requester_the_directory_does_not_know_is_refused_at_submission(
         await live.signoff.submit(request)
 
 
-async def test_a_start_that_brings_a_made_up_past_decides_nothing(
-    live: Harness, store: Store
+@pytest.mark.parametrize(
+    "retry", [None, RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=0.1))]
+)
+async def test_a_start_that_brings_a_made_up_past_decides_nothing_even_when_retried(
+    live: Harness, store: Store, retry: RetryPolicy | None
 ) -> None:
+    """A retried run names the run before it, as a continued one does: still refused."""
     genuine = make_request("first-lead")
     state = await live.signoff.submit(genuine)
     forged_id = f"forged-{uuid.uuid4().hex[:8]}"
@@ -165,9 +175,11 @@ async def test_a_start_that_brings_a_made_up_past_decides_nothing(
         DecisionWorkflowInput(request=forged_state.request, carry=carry),
         id=workflow_id_for(forged_id),
         task_queue=live.task_queue,
+        retry_policy=retry,
     )
 
     with pytest.raises(WorkflowFailureError) as failed:
         await handle.result()
     assert "accepted only from a continued run" in str(failed.value.cause)
     assert await store.events(forged_id) == []
+    assert (await handle.describe()).status == WorkflowExecutionStatus.FAILED
