@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -11,7 +12,8 @@ from contextlib import asynccontextmanager
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultPayloadConverter
 from temporalio.plugin import SimplePlugin
-from temporalio.worker import WorkerConfig
+from temporalio.worker import WorkerConfig, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from signoff.activities import (
     AuditActivities,
@@ -41,6 +43,21 @@ def _with_pydantic(converter: DataConverter | None) -> DataConverter:
 
 
 logger = logging.getLogger(__name__)
+
+
+def with_crypto_passed_through(runner: WorkflowRunner | None) -> WorkflowRunner:
+    """The worker's sandbox, with ``cryptography`` passed through: decisions verify the
+    surfaces' Ed25519 signatures, and cryptography's Rust core aborts the whole process
+    when the sandbox imports its modules afresh (as it does on the first signature that
+    fails to verify). Any other runner is left as the worker has it."""
+    if runner is None:
+        return SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules("cryptography")
+        )
+    if isinstance(runner, SandboxedWorkflowRunner):
+        restrictions = runner.restrictions.with_passthrough_modules("cryptography")
+        return dataclasses.replace(runner, restrictions=restrictions)
+    return runner
 
 
 class SignoffPlugin(SimplePlugin):
@@ -79,6 +96,7 @@ class SignoffPlugin(SimplePlugin):
             data_converter=_with_pydantic,
             activities=self._add_activities,
             workflows=[DecisionWorkflow, RefusalAuditWorkflow],
+            workflow_runner=with_crypto_passed_through,
             run_context=self._run_context,
         )
 

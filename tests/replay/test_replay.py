@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from signoff.app.plugin import with_crypto_passed_through
 from signoff.workflows import DecisionWorkflow, RefusalAuditWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").rglob("*.json"))
@@ -21,6 +22,7 @@ async def test_a_recorded_decision_replays_on_the_current_code(path: Path) -> No
     replayer = Replayer(
         workflows=[DecisionWorkflow, RefusalAuditWorkflow],
         data_converter=pydantic_data_converter,
+        workflow_runner=with_crypto_passed_through(None),  # as the plugin's workers run
     )
     history = WorkflowHistory.from_json(f"signoff-{path.stem}", path.read_text())
 
