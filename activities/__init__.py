@@ -7,6 +7,7 @@ from signoff.activities.inputs import (
     OutcomeDeliverInput,
     PeopleInput,
     PlanResolveInput,
+    PreviousRunInput,
 )
 from signoff.activities.publish_cards import CardActivities
 from signoff.activities.record_audit import AuditActivities
@@ -22,4 +23,5 @@ __all__ = [
     "PeopleInput",
     "PlanResolveInput",
     "PlanningActivities",
+    "PreviousRunInput",
 ]

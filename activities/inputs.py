@@ -17,6 +17,11 @@ class PeopleInput(BaseModel):
     ids: list[str]
 
 
+class PreviousRunInput(BaseModel):
+    workflow_id: str
+    run_id: str
+
+
 class AuditRecordInput(BaseModel):
     """``cards``: also queue the decision's cards (and ``notices``) in the card outbox;
     runs without the patch ``cards-from-store`` draw their cards with ``publish_cards``."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from temporalio import activity
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
-from signoff.activities.inputs import PeopleInput, PlanResolveInput
+from signoff.activities.inputs import PeopleInput, PlanResolveInput, PreviousRunInput
 from signoff.core.catalog import Catalog, ConfigError
-from signoff.core.contract import ErrorType
+from signoff.core.contract import DECISION_WORKFLOW, ErrorType
 from signoff.core.models import DecisionPlan
 
 
@@ -38,3 +40,22 @@ class PlanningActivities:
         nothing behind."""
         directory = self._catalog.directory
         return [i for i in input.ids if directory.get(i) is None]
+
+    @activity.defn(name="signoff.check_previous_run")
+    async def check_previous_run(self, input: PreviousRunInput) -> str | None:
+        """Why the run before a continued decision run is not that decision's own run
+        continued as new (None when it is): a workflow of another type can continue as
+        new into a decision with a forged carried state. Only reads Temporal."""
+        try:
+            described = await (
+                activity.client().get_workflow_handle(input.workflow_id, run_id=input.run_id)
+            ).describe()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return "the run before it is unknown to Temporal"
+            raise
+        if described.workflow_type != DECISION_WORKFLOW:
+            return f"the run before it was a {described.workflow_type!r} workflow"
+        if described.status != WorkflowExecutionStatus.CONTINUED_AS_NEW:
+            return "the run before it did not continue as new"
+        return None

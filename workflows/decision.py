@@ -14,7 +14,12 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from signoff.activities import PeopleInput, PlanningActivities, PlanResolveInput
+    from signoff.activities import (
+        PeopleInput,
+        PlanningActivities,
+        PlanResolveInput,
+        PreviousRunInput,
+    )
     from signoff.core import messages
     from signoff.core.contract import (
         DECISION_WORKFLOW,
@@ -39,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from signoff.workflows.human_actions import apply
     from signoff.workflows.lifecycle import Lifecycle
     from signoff.workflows.patches import (
+        CARRY_CHECKED,
         PEOPLE_FROM_DIRECTORY,
         SEARCH_ATTRIBUTES_ON_ACTION,
         TIMEOUT_KEEPS_EDIT,
@@ -111,11 +117,17 @@ class DecisionWorkflow:
         if self._forged_carry:
             carry = None
         self._patches = Patches()
-        self._life: Lifecycle | None = Lifecycle(carry.state, carry.next_seq) if carry else None
-        self._applied: dict[str, ActionResult] = dict(carry.applied) if carry else {}
-        self._effects = (
-            Effects(self._life, self._patches, audited=carry.next_seq) if self._life else None
-        )
+        # Even a continued run may have been continued by someone else's workflow: its
+        # carry is taken up only once run() has checked the run before it (patch
+        # carry-checked); until then, actions are asked to try again in a moment.
+        self._unchecked_carry: DecisionCarry | None = None
+        if carry is not None and self._patches.has(CARRY_CHECKED):
+            self._unchecked_carry, carry = carry, None
+        self._life: Lifecycle | None = None
+        self._applied: dict[str, ActionResult] = {}
+        self._effects: Effects | None = None
+        if carry is not None:
+            self._take_up(carry)
         self._startup_error: str | None = None
         self._closing = False
         self._handing_over = False
@@ -125,6 +137,19 @@ class DecisionWorkflow:
 
     @workflow.run
     async def run(self, input: DecisionWorkflowInput) -> Outcome:
+        if self._unchecked_carry is not None:
+            problem = await workflow.execute_local_activity_method(
+                PlanningActivities.check_previous_run,
+                PreviousRunInput(
+                    workflow_id=workflow.info().workflow_id,
+                    run_id=workflow.info().continued_run_id or "",
+                ),
+                start_to_close_timeout=LOCAL,
+            )
+            self._forged_carry = problem is not None
+            if problem is None:
+                self._take_up(self._unchecked_carry)
+            self._unchecked_carry = None
         if self._forged_carry:
             raise ApplicationError(
                 messages.FORGED_CARRY, type=ErrorType.FORGED_CARRY, non_retryable=True
@@ -209,6 +234,11 @@ class DecisionWorkflow:
             return False
         self._handing_over = True
         return True
+
+    def _take_up(self, carry: DecisionCarry) -> None:
+        self._life = Lifecycle(carry.state, carry.next_seq)
+        self._applied = dict(carry.applied)
+        self._effects = Effects(self._life, self._patches, audited=carry.next_seq)
 
     # -- human actions -----------------------------------------------------------------
 

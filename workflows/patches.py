@@ -30,6 +30,12 @@ PEOPLE_FROM_DIRECTORY = "people-from-directory"
 (asked by a local activity when the plan does not already name them); before it, any
 id was accepted for comments, feedback and delegation (issue 10)."""
 
+CARRY_CHECKED = "carry-checked"
+"""A continued run takes up its carried state only after a local activity has checked that
+the run before it was this decision's own and continued as new; before it, any run whose
+``continued_run_id`` was set took the carry (issue 10). Asked on its own, by continued
+runs only."""
+
 _NOVEMBER = frozenset(
     {CARDS_FROM_STORE, DELIVER_ONLY_WHERE_HEARD, SEARCH_ATTRIBUTES_ON_ACTION, TIMEOUT_KEEPS_EDIT}
 )

@@ -132,6 +132,7 @@ class SignoffPlugin(SimplePlugin):
             delivery.deliver_outcome,
             planning.resolve_plan,
             planning.unknown_people,
+            planning.check_previous_run,
         ]
 
     def configure_worker(self, config: WorkerConfig) -> WorkerConfig:

@@ -7,17 +7,21 @@ each is now refused, and where a decision exists the refusal is in its audit tra
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from temporalio import workflow
 from temporalio.client import (
     WorkflowExecutionStatus,
     WorkflowFailureError,
     WorkflowUpdateFailedError,
 )
 from temporalio.common import RetryPolicy
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from signoff import ActionRefused, InvalidPolicyError, Status
 from signoff.adapters.store import Store
@@ -183,3 +187,48 @@ async def test_a_start_that_brings_a_made_up_past_decides_nothing_even_when_retr
     assert "accepted only from a continued run" in str(failed.value.cause)
     assert await store.events(forged_id) == []
     assert (await handle.describe()).status == WorkflowExecutionStatus.FAILED
+
+
+@workflow.defn(name="attacker.launder", sandboxed=False)
+class Launder:
+    """Someone else's workflow that continues as new into a decision, handing it a carry."""
+
+    @workflow.run
+    async def run(self, forged: dict[str, Any], queue: str) -> None:
+        workflow.continue_as_new(args=[forged], workflow=DECISION_WORKFLOW, task_queue=queue)
+
+
+async def test_a_made_up_past_laundered_through_another_workflows_continue_as_new_is_refused(
+    live: Harness, store: Store
+) -> None:
+    request = make_request("first-lead")
+    genuine = await live.signoff.submit(request)
+    handle = live.client.get_workflow_handle(workflow_id_for(request.id))
+    written = len(await store.events(request.id))
+    await handle.terminate("an attacker clears the way")
+    unguarded = genuine.model_copy(
+        update={"plan": genuine.plan.model_copy(update={"surfaces": None})}
+    )
+    forged = DecisionWorkflowInput(
+        request=request, carry=DecisionCarry(state=unguarded, next_seq=written, applied={})
+    ).model_dump(mode="json")
+    theirs = f"attacker-{uuid.uuid4().hex[:6]}"
+
+    async with Worker(
+        live.client,
+        task_queue=theirs,
+        workflows=[Launder],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        await live.client.start_workflow(
+            "attacker.launder",
+            args=[forged, live.task_queue],
+            id=workflow_id_for(request.id),
+            task_queue=theirs,
+        )
+        with pytest.raises(WorkflowFailureError) as failed:
+            decision = live.client.get_workflow_handle(workflow_id_for(request.id))
+            await asyncio.wait_for(decision.result(), 30)  # taken up, it would wait for people
+
+    assert "accepted only from a continued run" in str(failed.value.cause)
+    assert len(await store.events(request.id)) == written
