@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from signoff.client.signoff_client import SignoffClient
 from signoff.core import messages
-from signoff.core.errors import ActionPending, ActionRefused, DecisionNotFound
+from signoff.core.errors import ActionPending, ActionRefused, DecisionFailed, DecisionNotFound
 from signoff.core.models import Action
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ async def act(
         return answer.message
     except DecisionNotFound:
         return not_found.format(decision_id=decision_id)
+    except DecisionFailed as failed:
+        return str(failed)
     except Exception:  # Temporal failed in a way nobody foresaw: tell them, never crash
         log.exception("an action on %s from chat could not be applied", decision_id)
         return messages.ACTION_FAILED

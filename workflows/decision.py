@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from temporalio import workflow
+from temporalio.common import RawValue
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -71,6 +73,29 @@ def _continued_as_new(info: workflow.Info) -> bool:
     return bool(info.continued_run_id) and info.attempt == 1 and not info.cron_schedule
 
 
+def _decision_input(raw: RawValue) -> DecisionWorkflowInput:
+    """The start input, decoded here rather than by the SDK: an input the SDK cannot
+    decode fails the workflow *task*, which Temporal retries forever, so a raw start with
+    ``confidence: 1.5`` would sit RUNNING and broken. Decoded here, it fails the workflow
+    at once, non-retryably, with the reason. (No patch: such a start never completed a
+    workflow task, so no history of one can replay differently.)"""
+    try:
+        return workflow.payload_converter().from_payload(raw.payload, DecisionWorkflowInput)
+    except ValidationError as err:
+        problems = [
+            ".".join(str(part) for part in item["loc"]) + ": " + item["msg"]
+            for item in err.errors(include_url=False)[:3]
+        ]
+        shown = "; ".join(problems) + "."
+    except Exception as err:  # not JSON, an unknown encoding: nothing to name in it
+        shown = f"{type(err).__name__}: {err}"
+    raise ApplicationError(
+        messages.INVALID_INPUT.format(problem=shown),
+        type=ErrorType.INVALID_INPUT,
+        non_retryable=True,
+    )
+
+
 def _human_action(kind: ActionKind) -> Any:
     """The Update named for ``kind``: validated before anything reaches history, then
     applied by :meth:`DecisionWorkflow._act`."""
@@ -108,7 +133,8 @@ class DecisionWorkflow:
     ground_truth = _human_action(ActionKind.GROUND_TRUTH)
 
     @workflow.init
-    def __init__(self, input: DecisionWorkflowInput) -> None:
+    def __init__(self, raw_input: RawValue) -> None:
+        input = self._input = _decision_input(raw_input)
         carry = input.carry
         # A carried state is this decision's own past, handed over by continue-as-new;
         # anyone can put one in a start request, so only a continued run may use it. A
@@ -136,7 +162,8 @@ class DecisionWorkflow:
     # -- run ---------------------------------------------------------------------------
 
     @workflow.run
-    async def run(self, input: DecisionWorkflowInput) -> Outcome:
+    async def run(self, raw_input: RawValue) -> Outcome:
+        input = self._input
         if self._unchecked_carry is not None:
             problem = await workflow.execute_local_activity_method(
                 PlanningActivities.check_previous_run,

@@ -124,9 +124,22 @@ def select_decisions(
 
 
 def summary(row: DecisionRow) -> DecisionSummary:
-    return DecisionSummary.model_validate(
-        {name: getattr(row, name) for name in DecisionSummary.model_fields}
-    )
+    columns = {name: getattr(row, name) for name in DecisionSummary.model_fields if name in COLUMNS}
+    return DecisionSummary.model_validate(columns | {"standing_on": _standing_on(row)})
+
+
+COLUMNS = frozenset(DecisionRow.__table__.columns.keys())
+
+
+def _standing_on(row: DecisionRow) -> list[str]:
+    """The latest overrider, read from the row's state document (no column holds it)."""
+    outcome = row.state.get("outcome") if isinstance(row.state, dict) else None
+    overrides = outcome.get("overrides") if isinstance(outcome, dict) else None
+    if isinstance(overrides, list) and overrides and isinstance(overrides[-1], dict):
+        actor = overrides[-1].get("actor")
+        if isinstance(actor, str):
+            return [actor]
+    return list(row.decided_by)
 
 
 async def query_decisions(

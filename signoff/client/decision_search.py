@@ -30,6 +30,15 @@ class DecisionListing(BaseModel):
         )
 
 
+class DecisionPage(BaseModel):
+    """One page of a search: its rows, how many decisions match in all, and the cursor
+    for the next page (None on the last)."""
+
+    listings: list[DecisionListing]
+    total: int
+    next_cursor: str | None = None
+
+
 def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -42,9 +51,17 @@ def search_query(
     model_version: str | None,
     pending_for: str | None,
     salt: str,
+    task_queue: str | None = None,
 ) -> str:
-    """A visibility query over decision workflows; people are matched by their token."""
-    clauses = [f"WorkflowType = '{DECISION_WORKFLOW}'"]
+    """A visibility query over decision workflows; people are matched by their token.
+    Runs that handed over to a fresh one, or failed before deciding, are not decisions
+    to list: only running and completed runs are."""
+    clauses = [
+        f"WorkflowType = '{DECISION_WORKFLOW}'",
+        "ExecutionStatus IN ('Running', 'Completed')",
+    ]
+    if task_queue is not None:
+        clauses.append(f"TaskQueue = {_quote(task_queue)}")
     for key, value in (
         (search.STATUS, status),
         (search.USE_CASE, use_case),

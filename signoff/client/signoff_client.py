@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -15,17 +16,22 @@ from temporalio.client import (
     WorkflowFailureError,
     WorkflowHandle,
     WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import (
+    QueryRejectCondition,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from signoff.adapters.notary import load_voucher
 from signoff.client.connection import connect_temporal
-from signoff.client.decision_search import DecisionListing, search_query
+from signoff.client.decision_search import DecisionListing, DecisionPage, search_query
 from signoff.core import messages
 from signoff.core.contract import (
     DECISION_WORKFLOW,
@@ -39,7 +45,16 @@ from signoff.core.contract import (
     RefusalCode,
     workflow_id_for,
 )
-from signoff.core.errors import ActionPending, ActionRefused, DecisionNotFound, InvalidPolicyError
+from signoff.core.errors import (
+    ActionPending,
+    ActionRefused,
+    DecisionFailed,
+    DecisionNotFound,
+    InvalidPolicyError,
+    RequestConflict,
+    RequestTooLarge,
+    SignoffError,
+)
 from signoff.core.models import (
     Action,
     ActionKind,
@@ -90,25 +105,67 @@ class SignoffClient:
     # -- decisions ---------------------------------------------------------------------
 
     async def submit(self, request: DecisionRequest) -> DecisionState:
-        """Start a decision, or return the running one with the same id; returns its
-        state once routed.
+        """Start a decision, or return the one this request already started; returns its
+        state once routed. The id is an idempotency key: the same request again is
+        answered with its decision, a different request under it is refused.
 
         Raises:
+            RequestTooLarge: the request is over ``MAX_REQUEST_BYTES``; nothing started.
+            RequestConflict: a decision with this id holds a different request.
             InvalidPolicyError: the policy is unknown or names nobody.
+            DecisionFailed: the decision failed to start for another reason.
         """
+        if problem := request.size_problem():
+            raise RequestTooLarge(problem)
         try:
-            return await self._start_and_wait_routed(request)
+            state = await self._start_and_wait_routed(request)
+        except WorkflowAlreadyStartedError:
+            # A decision with this id has ended: answer with it, never start anew.
+            state = await self.state(request.id)
         except (WorkflowUpdateFailedError, RPCError) as err:
-            cause = getattr(err, "cause", None)
-            if isinstance(cause, ApplicationError) and cause.type == ErrorType.INVALID_POLICY:
-                raise InvalidPolicyError(cause.message) from err
-            # The workflow failed before the update could answer: its failure says why.
-            try:
-                await self._handle(request.id).result()
-            except WorkflowFailureError as failure:
-                reason = getattr(failure.cause, "message", None) or str(failure.cause)
-                raise InvalidPolicyError(reason) from failure
-            raise
+            if not (isinstance(err, RPCError) and err.status == RPCStatusCode.ALREADY_EXISTS):
+                raise await self._why_not_started(request.id, err) from err
+            state = await self.state(request.id)  # the same, from servers that say it so
+        if state.request != request:
+            raise RequestConflict(request.id, request.differences(state.request))
+        return state
+
+    async def _why_not_started(
+        self, decision_id: str, err: WorkflowUpdateFailedError | RPCError
+    ) -> Exception:
+        cause = getattr(err, "cause", None)
+        if isinstance(cause, ApplicationError) and cause.type == ErrorType.INVALID_POLICY:
+            return InvalidPolicyError(cause.message)
+        # The workflow may have failed before the update could answer: its failure says
+        # why. Anything else (a payload the server refused, say) is the error itself.
+        failed = await self._failure_of(decision_id)
+        if failed is None:
+            return err
+        if failed.failure_type == ErrorType.INVALID_POLICY:
+            return InvalidPolicyError(failed.reason)
+        return failed
+
+    async def _failure_of(self, decision_id: str) -> DecisionFailed | None:
+        """Why the decision's workflow ended without a decision, if it did."""
+        handle = self._handle(decision_id)
+        try:
+            description = await handle.describe()
+        except RPCError:
+            return None
+        if description.status not in ENDED_UNDECIDED:
+            return None
+        reason = description.status.name.lower().replace("_", " ")
+        failure_type = None
+        try:
+            await handle.result(follow_runs=False)
+        except WorkflowFailureError as failure:
+            cause = failure.cause
+            if isinstance(cause, ApplicationError):
+                failure_type = cause.type
+            reason = getattr(cause, "message", None) or str(cause) or reason
+        except RPCError:
+            pass
+        return DecisionFailed(decision_id, reason, failure_type)
 
     async def _start_and_wait_routed(self, request: DecisionRequest) -> DecisionState:
         """Start and ask for the routed state in one call (one round trip, one workflow
@@ -119,6 +176,9 @@ class SignoffClient:
             "id": workflow_id_for(request.id),
             "task_queue": self.task_queue,
             "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
+            # An id names one decision for good, ended or failed: a new run under it
+            # would write a second audit chain over the first.
+            "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
         }
         try:
             return await self.temporal.execute_update_with_start_workflow(
@@ -135,17 +195,34 @@ class SignoffClient:
         return await handle.execute_update(STARTED_UPDATE, result_type=DecisionState)
 
     async def state(self, decision_id: str) -> DecisionState:
+        """The decision's state.
+
+        Raises:
+            DecisionNotFound: no decision has this id.
+            DecisionFailed: its workflow ended before it was decided.
+        """
         handle = self._handle(decision_id)
-        for attempt in range(50):
+        for attempt in range(STATE_ATTEMPTS):
             try:
-                return await handle.query(STATE_QUERY, result_type=DecisionState)
-            except WorkflowQueryFailedError:
+                # A decision whose workflow failed is not replayed to answer: its start
+                # may be what failed, and the worker would never answer at all.
+                return await handle.query(
+                    STATE_QUERY,
+                    result_type=DecisionState,
+                    reject_condition=QueryRejectCondition.NOT_COMPLETED_CLEANLY,
+                )
+            except (WorkflowQueryFailedError, WorkflowQueryRejectedError) as err:
+                # A decision still starting cannot answer yet; one that failed never will.
+                if (failed := await self._failure_of(decision_id)) is not None:
+                    raise failed from err
+                if attempt == STATE_ATTEMPTS - 1:
+                    raise SignoffError(f"Decision '{decision_id}' did not answer: {err}") from err
                 await asyncio.sleep(0.05 * (attempt + 1))
             except RPCError as err:
                 if err.status == RPCStatusCode.NOT_FOUND:
                     raise DecisionNotFound(decision_id) from err
                 raise
-        return await handle.query(STATE_QUERY, result_type=DecisionState)
+        raise AssertionError("unreachable")
 
     async def wait_outcome(self, decision_id: str, *, timeout: timedelta | None = None) -> Outcome:
         """Poll until the decision is final (the workflow itself lives on through the
@@ -224,6 +301,8 @@ class SignoffClient:
             return missing
         if description.status == WorkflowExecutionStatus.RUNNING:
             return err
+        if (failed := await self._failure_of(decision_id)) is not None:
+            return failed
         return ActionRefused(RefusalCode.CLOSED, messages.FEEDBACK_CLOSED)
 
     async def perform(
@@ -281,7 +360,43 @@ class SignoffClient:
         pending_for: str | None = None,
         limit: int = 100,
     ) -> list[DecisionListing]:
-        """Find decisions by their search attributes (the worker's visibility store)."""
+        """The first ``limit`` decisions found by their search attributes (the worker's
+        visibility store); :meth:`search_page` says how many more there are."""
+        found: list[DecisionListing] = []
+        cursor: str | None = None
+        while len(found) < limit:
+            page = await self.search_page(
+                status=status,
+                use_case=use_case,
+                risk_tier=risk_tier,
+                model_version=model_version,
+                pending_for=pending_for,
+                page_size=min(limit - len(found), MAX_PAGE_SIZE),
+                cursor=cursor,
+            )
+            found.extend(page.listings)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        return found[:limit]
+
+    async def search_page(
+        self,
+        *,
+        status: str | None = None,
+        use_case: str | None = None,
+        risk_tier: str | None = None,
+        model_version: str | None = None,
+        pending_for: str | None = None,
+        page_size: int = 100,
+        cursor: str | None = None,
+    ) -> DecisionPage:
+        """One page of decisions of this client's task queue, with the total that match
+        and a cursor for the next page.
+
+        Raises:
+            ValueError: ``cursor`` is not one this method returned.
+        """
         query = search_query(
             status=status,
             use_case=use_case,
@@ -289,17 +404,22 @@ class SignoffClient:
             model_version=model_version,
             pending_for=pending_for,
             salt=self.search_salt,
+            task_queue=self.task_queue,
         )
-        found: list[DecisionListing] = []
-        async for execution in self.temporal.list_workflows(query, limit=limit):
-            if execution.status in (
-                WorkflowExecutionStatus.CONTINUED_AS_NEW,
-                WorkflowExecutionStatus.FAILED,
-                WorkflowExecutionStatus.TERMINATED,
-            ):
-                continue
-            found.append(DecisionListing.of(execution))
-        return found
+        try:
+            token = base64.urlsafe_b64decode(cursor.encode()) if cursor else None
+        except (ValueError, UnicodeEncodeError) as err:
+            raise ValueError(f"'{cursor}' is not a cursor a search returned.") from err
+        executions = self.temporal.list_workflows(query, page_size=page_size, next_page_token=token)
+        await executions.fetch_next_page(page_size=page_size)
+        listings = [DecisionListing.of(e) for e in executions.current_page or []]
+        following = executions.next_page_token
+        total = (await self.temporal.count_workflows(query)).count
+        return DecisionPage(
+            listings=listings,
+            total=total,
+            next_cursor=base64.urlsafe_b64encode(following).decode() if following else None,
+        )
 
     async def pending(self, person: str | None = None) -> list[DecisionListing]:
         return await self.search(status="pending", pending_for=person)
@@ -308,6 +428,20 @@ class SignoffClient:
         return self.temporal.get_workflow_handle(workflow_id_for(decision_id))
 
 
+MAX_PAGE_SIZE = 1000
+"""The most rows one visibility call returns (Temporal's own default ceiling)."""
+STATE_ATTEMPTS = 40
+"""Queries tried while a decision starts (about 40 s in all) before it is reported as not
+answering."""
+ENDED_UNDECIDED = frozenset(
+    {
+        WorkflowExecutionStatus.FAILED,
+        WorkflowExecutionStatus.TERMINATED,
+        WorkflowExecutionStatus.TIMED_OUT,
+        WorkflowExecutionStatus.CANCELED,
+    }
+)
+"""Workflow ends that leave no decision behind: nobody can act on it any more."""
 NOT_APPLIED = frozenset({"UnprocessedUpdate"})
 """Update failure types from the server meaning no handler ran: sending again is safe."""
 COMPLETED_WHILE_ACCEPTED = "AcceptedUpdateCompletedWorkflow"

@@ -278,7 +278,8 @@ def _outcome(state: DecisionState) -> OutcomeView | None:
         standing_on=outcome.standing_on,
         decided_at=outcome.decided_at,
         reason=outcome.reason,
-        final_text=outcome.final_text,
+        # A rejected decision has no text to run: the proposal is not its "final" one.
+        final_text=outcome.final_text if outcome.approved else None,
         overridden=bool(outcome.overrides),
     )
 

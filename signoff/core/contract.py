@@ -36,6 +36,9 @@ class ErrorType(StrEnum):
     """The decision's policy is unknown or names nobody the directory knows."""
     FORGED_CARRY = "ForgedCarry"
     """A start request brought a carried state, which only continue-as-new may."""
+    INVALID_INPUT = "InvalidInput"
+    """A start request's input is not a valid decision (started without the client,
+    which validates first): the workflow fails at once rather than retrying forever."""
 
 
 class RefusalCode(StrEnum):

@@ -35,6 +35,38 @@ class InvalidPolicyError(SignoffError):
     """The decision's policy is unknown or names people the directory does not have."""
 
 
+class DecisionFailed(SignoffError):
+    """The decision's workflow failed before it could be decided (an unknown policy, an
+    invalid request started without the client): nobody can act on it, and the reason
+    is the workflow's own failure message."""
+
+    def __init__(self, decision_id: str, reason: str, failure_type: str | None = None) -> None:
+        super().__init__(f"Decision '{decision_id}' failed: {reason.rstrip('.')}.")
+        self.decision_id = decision_id
+        self.reason = reason
+        self.failure_type = failure_type
+
+
+class RequestConflict(SignoffError):
+    """A request reused an existing decision's id with different content: the id is an
+    idempotency key, so the same request is answered with the decision it started and a
+    different one is refused rather than silently answered with the old decision."""
+
+    def __init__(self, decision_id: str, fields: list[str]) -> None:
+        named = ", ".join(fields[:5]) + (" …" if len(fields) > 5 else "")
+        super().__init__(
+            f"Decision '{decision_id}' already exists with a different request"
+            f" ({named} differ); submit the new request under a new id."
+        )
+        self.decision_id = decision_id
+        self.fields = fields
+
+
+class RequestTooLarge(SignoffError):
+    """A request bigger than a decision can carry through Temporal (its history, its
+    queries and its audit all hold the request), refused before anything starts."""
+
+
 class TemporalConnectionError(SignoffError):
     """The connection to Temporal cannot be made as configured: a certificate file that
     cannot be read, a profile that does not load, a TLS handshake or credentials the

@@ -104,6 +104,7 @@ FORGED_VOUCH = (
 STALE_VOUCH = "The word of '{surface}' on this action is too old or from the future; send it again."
 NOT_VOUCHED_FOR = "'{surface}' may act only for {people}, not for {actor}."
 ACTION_ID_TAKEN = "That action id is another person's action; send yours with an id of its own."
+INVALID_INPUT = "The decision's input is invalid: {problem}"
 FORGED_CARRY = (
     "A carried decision state is accepted only from a continued run of the same decision;"
     " this start brought one, so nothing was decided."

@@ -18,6 +18,7 @@ from signoff.app.cli import actions, chat, decisions, dev
 from signoff.app.cli.audit_commands import audit_app
 from signoff.app.cli.common import Overrides
 from signoff.app.cli.keys import keys_app
+from signoff.app.cli.usage import OneSentenceUsage
 
 __all__ = ["app", "main"]
 
@@ -27,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
+    cls=OneSentenceUsage,
 )
 
 

@@ -92,7 +92,11 @@ def query(
                     until=end,
                     limit=limit,
                 )
-                table = events_table(events, one_decision=decision is not None)
+                table = events_table(
+                    events,
+                    one_decision=decision is not None,
+                    width=stdout_console().width,
+                )
                 shown = {e.decision_id for e in events}
             else:
                 found = await store.query_decisions(

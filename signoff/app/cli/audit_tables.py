@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -12,6 +14,9 @@ from signoff.app.cli.render import status_text, when
 from signoff.core.models import ChainedEvent, DecisionSummary
 
 DETAIL_CHARS = 100
+# Below this many columns a table squeezes the actor and detail to nothing, so each
+# event is shown as a heading line with its detail wrapped beneath.
+TABLE_WIDTH = 120
 
 
 # Nested documents (the whole request, the outcome) are too big for a row; these keys
@@ -37,10 +42,14 @@ def summarize(data: dict[str, Any]) -> str:
     return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 1] + "…"
 
 
-def events_table(events: list[ChainedEvent], *, one_decision: bool) -> Table:
+def events_table(
+    events: list[ChainedEvent], *, one_decision: bool, width: int = TABLE_WIDTH
+) -> RenderableType:
     title = f"{len(events)} audit event(s)"
     if one_decision and events:
         title += f" of {events[0].decision_id}"
+    if width < TABLE_WIDTH:
+        return _stacked(events, title, one_decision=one_decision)
     table = Table(title=title, title_justify="left")
     if not one_decision:
         table.add_column("decision", no_wrap=True)
@@ -55,15 +64,38 @@ def events_table(events: list[ChainedEvent], *, one_decision: bool) -> Table:
     return table
 
 
+def _stacked(events: list[ChainedEvent], title: str, *, one_decision: bool) -> Group:
+    parts: list[RenderableType] = [Text(title, style="italic")]
+    for event in events:
+        where = f"#{event.seq}" if one_decision else f"{event.decision_id} #{event.seq}"
+        heading = Text(f"{where}  {when(event.at)}  ", style="bold")
+        heading.append(event.kind.value, style="cyan")
+        if event.actor:
+            heading.append(f"  {event.actor}")
+        parts.append(heading)
+        detail = summarize(event.data)
+        if detail:
+            parts.append(Padding(Text(detail), (0, 0, 0, 4)))
+    return Group(*parts)
+
+
+def decided_text(row: DecisionSummary) -> str:
+    """Who the outcome rests on: an overrider first, the first deciders after."""
+    if row.overridden and row.standing_on and row.standing_on != row.decided_by:
+        first = ", ".join(row.decided_by)
+        return f"{', '.join(row.standing_on)} (override" + (f"; first {first})" if first else ")")
+    if row.decided_by:
+        return ", ".join(row.decided_by)
+    return f"waiting on {', '.join(row.waiting_on)}" if row.waiting_on else ""
+
+
 def decisions_table(found: list[DecisionSummary]) -> Table:
     table = Table(title=f"{len(found)} decision(s)", title_justify="left")
     table.add_column("id", no_wrap=True)
     for name in ("status", "use case", "risk", "model", "requester", "decided by", "submitted"):
         table.add_column(name, no_wrap=name == "submitted")
     for row in found:
-        decided = ", ".join(row.decided_by) or (
-            f"waiting on {', '.join(row.waiting_on)}" if row.waiting_on else ""
-        )
+        decided = decided_text(row)
         status = status_text(row.status)
         if row.overridden and row.status != "overridden":
             status.append(" (overridden)", style="magenta")

@@ -10,7 +10,13 @@ from rich.table import Table
 from rich.text import Text
 
 from signoff.app.cli.common import DecisionId, answered, known_people, run, signoff_client
-from signoff.app.cli.render import routed_lines, state_panel, status_text, stdout_console
+from signoff.app.cli.render import (
+    routed_lines,
+    state_panel,
+    status_text,
+    stderr_console,
+    stdout_console,
+)
 from signoff.app.cli.submission import build_request, parse_payload, read_request_file
 from signoff.core.models import DecisionState, RiskTier
 from signoff.core.settings import Settings
@@ -18,6 +24,7 @@ from signoff.core.settings import Settings
 if TYPE_CHECKING:
     from signoff.client.decision_search import DecisionListing
 
+PAGE_SIZE = 500
 Json = Annotated[bool, typer.Option("--json", help="Print JSON, for scripts.")]
 
 
@@ -104,18 +111,42 @@ def pending(
     person: Annotated[
         str | None, typer.Option("--for", help="Only decisions waiting on this person.")
     ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many.")] = 100,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every one.")] = False,
     as_json: Json = False,
 ) -> None:
     """List decisions still waiting for people (from Temporal's visibility store, which
-    may lag a moment behind the newest decision)."""
+    may lag a moment behind the newest decision). Says how many more there are when the
+    list stops at --limit."""
 
-    async def work(settings: Settings) -> list[DecisionListing]:
+    async def work(settings: Settings) -> tuple[list[DecisionListing], int]:
         known_people(settings, person)
         client = await signoff_client(settings)
-        return await client.pending(person)
+        found: list[DecisionListing] = []
+        cursor: str | None = None
+        total = 0
+        while show_all or len(found) < limit:
+            page = await client.search_page(
+                status="pending",
+                pending_for=person,
+                page_size=PAGE_SIZE if show_all else min(limit - len(found), PAGE_SIZE),
+                cursor=cursor,
+            )
+            found.extend(page.listings)
+            total, cursor = page.total, page.next_cursor
+            if cursor is None:
+                break
+        return found, max(total, len(found))
 
-    found = run(ctx, work)
+    found, total = run(ctx, work)
     console = stdout_console()
+    more = total - len(found)
+    if more > 0:
+        stderr_console().print(
+            f"Showing {len(found):,} of {total:,} pending decisions; {more:,} more:"
+            " raise --limit or pass --all to see them.",
+            soft_wrap=True,
+        )
     if as_json:
         console.print_json(data=[f.model_dump(mode="json") for f in found])
         return

@@ -147,7 +147,8 @@ def _review_rows(state: DecisionState) -> list[tuple[str, RenderableType]]:
         verdict = "may run" if outcome.approved else "may not run"
         line = f"{outcome.status.value}{who} at {when(outcome.decided_at)}{why} ({verdict})"
         rows.append(("Outcome", Text(line)))
-        if outcome.final_text is not None and outcome.final_text != outcome.original_text:
+        shown = outcome.approved and outcome.final_text is not None
+        if shown and outcome.final_text != outcome.original_text:
             rows.append(("Final text", Text(outcome.final_text)))
         for o in outcome.overrides:
             text = f"{o.actor}: {o.verdict} (was {o.previous_status.value}) — {o.reason}"

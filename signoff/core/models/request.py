@@ -9,6 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 from signoff.core.models._types import NonEmptyStr, PrincipalId, RiskTier
 from signoff.core.models.policy import ReviewPolicy
 
+MAX_REQUEST_BYTES = 256 * 1024
+"""The largest request a decision takes, as JSON. Temporal refuses a payload over 2 MB
+and warns from 512 KB; a decision's start, its state query, its continue-as-new and its
+audit all hold the request beside what people did, so a request keeps well under that."""
+
 
 class Proposal(BaseModel):
     """The AI's output: free text, a structured payload, or both."""
@@ -77,3 +82,19 @@ class DecisionRequest(BaseModel):
     @property
     def policy_name(self) -> str:
         return self.policy if isinstance(self.policy, str) else self.policy.name
+
+    def size_problem(self) -> str | None:
+        """One sentence when this request is over :data:`MAX_REQUEST_BYTES`, else None."""
+        size = len(self.model_dump_json().encode())
+        if size <= MAX_REQUEST_BYTES:
+            return None
+        return (
+            f"The request is {size / 1024:,.0f} KB; a decision's request may be at most"
+            f" {MAX_REQUEST_BYTES // 1024} KB (Temporal's payload limit, with room for"
+            " what people add) — store large inputs elsewhere and link them as sources."
+        )
+
+    def differences(self, other: DecisionRequest) -> list[str]:
+        """The top-level fields in which ``other`` differs from this request."""
+        mine, theirs = self.model_dump(mode="json"), other.model_dump(mode="json")
+        return [name for name in mine if mine[name] != theirs.get(name)]

@@ -225,6 +225,8 @@ class DecisionSummary(BaseModel):
     decided_by: list[str]
     overridden: bool
     submitted_at: datetime
+    standing_on: list[str] = Field(default_factory=list)
+    """Who the outcome rests on now: the latest overrider, else ``decided_by``."""
     decided_at: datetime | None
 
     @classmethod
@@ -246,4 +248,5 @@ class DecisionSummary(BaseModel):
             overridden=bool(state.outcome and state.outcome.overrides),
             submitted_at=state.submitted_at,
             decided_at=state.outcome.decided_at if state.outcome else None,
+            standing_on=state.outcome.standing_on if state.outcome else [],
         )
