@@ -80,6 +80,24 @@ async def test_the_whole_loop_runs_in_teams(teams: Teams, store: Store) -> None:
     assert (await teams.harness.signoff.state(decision_id)).feedback.thumbs == {"bob": "up"}
 
 
+async def test_the_user_mri_teams_sends_with_a_message_is_what_the_card_refreshes_for(
+    teams: Teams,
+) -> None:
+    """``from.id`` is the sender's user MRI (Teams' docs: ``turnContext.Activity.From.Id``);
+    once heard from, a person needs no roster lookup for their card to refresh."""
+    status, _ = await teams.send(teams.activity("aad-alice", type="message", text="help"))
+    assert status in (200, 201)
+
+    await teams.harness.signoff.submit(make_request("teams-leads"))
+    posts = await posted_cards(teams, 3)
+
+    [shared] = [p for p in posts if p.conversation_id == TEAM_CHANNEL]
+    refresh = shared.body["attachments"][0]["content"]["refresh"]
+    assert teams.connector.mri("aad-alice") in refresh["userIds"]
+    assert teams.connector.mri("aad-bob") in refresh["userIds"]  # from the roster
+    assert "aad-alice" not in teams.connector.member_lookups
+
+
 async def test_an_automatic_approval_sampled_for_qa_asks_the_leads_to_look_back_in_teams(
     teams: Teams,
 ) -> None:
@@ -397,7 +415,7 @@ async def test_show_in_a_channel_answers_with_the_card_everyone_sees(teams: Team
     card = reply.body["attachments"][0]["content"]
     assert_valid_card(card)
     assert verbs(card) == set()  # alice's buttons stay in her own card
-    assert "aad-alice" in card["refresh"]["userIds"]
+    assert teams.connector.mri("aad-alice") in card["refresh"]["userIds"]
 
 
 async def test_a_restarted_bot_takes_clicks_and_feedback_on_cards_posted_before(
