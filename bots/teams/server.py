@@ -22,6 +22,7 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from signoff.adapters.teams import SigningKeys, TeamsSettings
 from signoff.bots.teams.channel_tokens import ChannelAuthentication
+from signoff.bots.teams.inbound import activity_problem
 from signoff.bots.web_app import bot_web_app
 
 __all__ = ["MESSAGES_PATH", "make_adapter", "web_app"]
@@ -70,7 +71,14 @@ def web_app(adapter: CloudAdapter, bot: Bot) -> web.Application:
             body = await request.json()
         except ValueError:
             raise web.HTTPBadRequest(text="the body is not JSON") from None
-        activity = Activity().deserialize(body) if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text="the body is not a Bot Framework activity")
+        if (problem := activity_problem(body)) is not None:
+            raise web.HTTPBadRequest(text=problem)
+        try:
+            activity = Activity().deserialize(body)
+        except ValueError:  # msrest's DeserializationError: a field of the wrong shape
+            raise web.HTTPBadRequest(text="the body is not a Bot Framework activity") from None
         if activity is None or not activity.type:
             raise web.HTTPBadRequest(text="the body is not a Bot Framework activity: no 'type'")
         auth_header = request.headers.get("Authorization", "")
