@@ -153,7 +153,8 @@ class CardRow(Base):
 
 class ConversationRow(Base):
     """Where a bot may post: a chat platform's conversation reference, by a key of the
-    bot's choosing (Teams: ``user:<AAD object id>`` or ``conversation:<id>``)."""
+    bot's choosing (Teams: ``user:<AAD object id>`` or ``conversation:<id>``; and
+    ``member:<AAD object id>`` for a person's Teams user MRI, which cards refresh for)."""
 
     __tablename__ = "chat_conversations"
 

@@ -1,8 +1,9 @@
-"""The Bot Framework connector, outbound: post, reply to and update activities, and
-open personal chats, over aiohttp with retries for what a later attempt can fix.
+"""The Bot Framework connector, outbound: post, reply to and update activities, open
+personal chats and look up a conversation's members, over aiohttp with retries for what
+a later attempt can fix.
 
 Why not botbuilder's ``ConnectorClient``: botbuilder-python is archived upstream, and
-its client gives no say over retries. These four REST calls are the whole of what the
+its client gives no say over retries. These five REST calls are the whole of what the
 channel needs, so the Teams-specific layer stays thin and replaceable.
 
 Retries: 429 (sleeping for the ``Retry-After`` seconds), 5xx and dropped connections,
@@ -106,12 +107,22 @@ class TeamsConnector:
         answer = await self._call("POST", f"{_base(service_url)}v3/conversations", parameters)
         return str(answer["id"])
 
+    async def member(
+        self, service_url: str, conversation_id: str, member_id: str
+    ) -> dict[str, Any]:
+        """One member of a conversation (a team's, a chat's) by AAD object id or user MRI:
+        a Teams channel account with ``id`` (the MRI) and ``aadObjectId``."""
+        url = (
+            f"{_conversation_url(service_url, conversation_id)}/members/{quote(member_id, safe='')}"
+        )
+        return await self._call("GET", url, None)
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
 
-    async def _call(self, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _call(self, method: str, url: str, body: dict[str, Any] | None) -> dict[str, Any]:
         attempt = 0
         while True:
             try:
@@ -132,7 +143,7 @@ class TeamsConnector:
             attempt += 1
 
     async def _once(
-        self, method: str, url: str, body: dict[str, Any]
+        self, method: str, url: str, body: dict[str, Any] | None
     ) -> tuple[int, str, float | None]:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from signoff.adapters.teams.signing_keys import BOT_FRAMEWORK_OPENID_METADATA
+
 __all__ = ["TeamsSettings", "teams_settings"]
 
 PUBLIC_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
@@ -35,6 +37,10 @@ class TeamsSettings(BaseSettings):
     service_url: str = Field(
         default=PUBLIC_SERVICE_URL,
         description="Where proactive messages go when no conversation reference names one",
+    )
+    openid_metadata_url: str = Field(
+        default=BOT_FRAMEWORK_OPENID_METADATA,
+        description="The OpenID metadata naming the keys that sign the Bot Framework's tokens",
     )
 
     @model_validator(mode="after")

@@ -60,8 +60,9 @@ def approval_card(
         actions: The buttons to show, in order; the caller decides them per viewer. Empty
             gives a status-only card. ``ActionKind.THUMB`` gives both thumbs. Delegate is
             left out when ``people`` is empty, since nobody could be picked.
-        refresh_user_ids: Teams user ids whose client fetches its own view of the card
-            (the ``refresh`` verb); only the first 60 are kept, Teams' limit.
+        refresh_user_ids: Teams user MRIs (``29:…``, not AAD object ids) whose client
+            fetches its own view of the card (the ``refresh`` verb); only the first 60
+            are kept, Teams' limit.
         people: ``(principal id, display name)`` pairs the Delegate picker offers.
         notice: A line shown above everything else, e.g. why an action was refused.
 

@@ -8,6 +8,7 @@ Why it is built this way: ``docs/design-notes.md``, "The Teams bot: inbound".
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
@@ -23,6 +24,7 @@ from signoff.bots.teams.conversations import (
     user_key,
 )
 from signoff.bots.teams.handlers import Answer
+from signoff.bots.teams.members import Member, accounts_in, member_key, mris_of
 from signoff.client.signoff_client import SignoffClient
 from signoff.core.models import Directory
 
@@ -68,6 +70,8 @@ class SignoffTeamsBot(ActivityHandler):
                 _json(activity.value).get("action") or {},
                 action_id=action_id,
                 answer_within=self._answer_within,
+                viewer_mri=self._mri(activity),
+                mris=self._mris,
             )
             return InvokeResponse(status=200, body=answer.model_dump())
         if activity.name == "message/submitAction":
@@ -86,6 +90,8 @@ class SignoffTeamsBot(ActivityHandler):
             self._principal(activity),
             text.strip(),
             personal=personal,
+            viewer_mri=self._mri(activity),
+            mris=self._mris,
         )
         await turn_context.send_activity(Activity().deserialize(reply))
 
@@ -116,9 +122,19 @@ class SignoffTeamsBot(ActivityHandler):
         person = self._directory.by_identity("teams", aad) if aad else None
         return person.id if person else None
 
+    def _mri(self, activity: Activity) -> str | None:
+        member = Member.of(activity.serialize().get("from"))
+        return member.mri if member else None
+
+    async def _mris(self, principals: Sequence[str]) -> Mapping[str, str]:
+        return await mris_of(self._store, self._directory, principals)
+
     async def _remember(self, activity: Activity) -> None:
-        """Keep the reference to where this activity came from, so cards can go there."""
+        """Keep the reference to where this activity came from, so cards can go there,
+        and the Teams user MRIs of the people it names, so cards can refresh for them."""
         raw = activity.serialize()
+        for member in accounts_in(raw):
+            await self._keep(member_key(member.aad_object_id), member.model_dump())
         if not raw.get("serviceUrl") or not (raw.get("conversation") or {}).get("id"):
             return
         where = ConversationRef.of(raw)
@@ -129,7 +145,9 @@ class SignoffTeamsBot(ActivityHandler):
             key = user_key(sender.aad_object_id)
         else:
             key = conversation_key(where.conversation_id)
-        reference = where.model_dump()
+        await self._keep(key, where.model_dump())
+
+    async def _keep(self, key: str, reference: dict[str, Any]) -> None:
         if self._remembered.get(key) != reference:  # every click would write it again
             await self._store.save_conversation(CHANNEL, key, reference)
             self._remembered[key] = reference

@@ -12,9 +12,11 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
+
 from signoff.adapters.store import Store
 from signoff.adapters.store.engine import make_async_engine
-from signoff.adapters.teams import TeamsConnector, TeamsSettings, token_source
+from signoff.adapters.teams import ConnectorError, TeamsConnector, TeamsSettings, token_source
 from signoff.bots.teams.conversations import (
     CHANNEL,
     ConversationBook,
@@ -23,7 +25,14 @@ from signoff.bots.teams.conversations import (
     message_key,
     user_key,
 )
-from signoff.bots.teams.rendering import card_activity, personal_card, shared_card, teams_id
+from signoff.bots.teams.members import Member, member_key, mris_of
+from signoff.bots.teams.rendering import (
+    card_activity,
+    personal_card,
+    refresh_candidates,
+    shared_card,
+    teams_id,
+)
 from signoff.core.channel_protocol import CardRef, Notice, notice_routes
 from signoff.core.messages import NOTICE_HEADINGS
 from signoff.core.models import ChannelTarget, DecisionState, Directory
@@ -79,7 +88,7 @@ class TeamsChannel:
                     "(a Teams conversation id such as 19:abc@thread.tacv2)"
                 )
             where = await self._shared_conversation(target.destination)
-            card = shared_card(state, self._directory)
+            card = await self._shared_card(state, where)
         else:
             aad = teams_id(self._directory, recipient)
             if aad is None:
@@ -90,7 +99,7 @@ class TeamsChannel:
                 )
                 return CardRef(channel=self.kind, recipient=recipient, ref={"skipped": NO_IDENTITY})
             where = await self._personal_conversation(aad, target)
-            card = personal_card(state, self._directory, recipient)
+            card = await self._personal_card(state, where, recipient)
         activity_id = await self._connector.send(
             where.service_url, where.conversation_id, card_activity(state, card)
         )
@@ -103,9 +112,9 @@ class TeamsChannel:
             return  # skipped: no Teams identity
         where = ConversationRef.model_validate(card.ref)
         drawn = (
-            shared_card(state, self._directory)
+            await self._shared_card(state, where)
             if card.recipient is None
-            else personal_card(state, self._directory, card.recipient)
+            else await self._personal_card(state, where, card.recipient)
         )
         await self._connector.update(
             where.service_url,
@@ -158,6 +167,40 @@ class TeamsChannel:
         await self._connector.close()
         if self._owned is not None:
             await self._owned.close()
+
+    async def _shared_card(self, state: DecisionState, where: ConversationRef) -> dict[str, Any]:
+        mris = await self._mris(refresh_candidates(state), where)
+        return shared_card(state, self._directory, mris)
+
+    async def _personal_card(
+        self, state: DecisionState, where: ConversationRef, recipient: str
+    ) -> dict[str, Any]:
+        mri = (await self._mris([recipient], where)).get(recipient)
+        return personal_card(state, self._directory, recipient, viewer_mri=mri)
+
+    async def _mris(self, principals: Sequence[str], where: ConversationRef) -> dict[str, str]:
+        """principal -> Teams user MRI: as learned before, else from the roster of the
+        conversation the card goes to (and kept). Someone the roster does not know is
+        left out: their card is not refreshed, and Teams offers them Refresh by hand."""
+        found = await mris_of(self._conversations, self._directory, principals)
+        for principal in principals:
+            aad = teams_id(self._directory, principal)
+            if principal in found or aad is None:
+                continue
+            try:
+                account = await self._connector.member(
+                    where.service_url, where.conversation_id, aad
+                )
+            except (ConnectorError, aiohttp.ClientError, TimeoutError) as err:
+                log.info("no Teams user id for %s in %s: %s", principal, where.conversation_id, err)
+                continue
+            member = Member.of(account)
+            if member is not None and member.aad_object_id == aad:
+                await self._conversations.save_conversation(
+                    CHANNEL, member_key(aad), member.model_dump()
+                )
+                found[principal] = member.mri
+        return found
 
     async def _shared_conversation(self, conversation_id: str) -> ConversationRef:
         """A channel or group chat: its captured reference, else the configured service

@@ -37,15 +37,17 @@ class ConversationRef(BaseModel):
     def of(cls, activity: dict[str, Any]) -> ConversationRef:
         """The conversation an inbound activity came from; inside a channel thread, the
         channel itself."""
-        conversation = activity.get("conversation") or {}
-        channel_data = activity.get("channelData") or {}
-        channel_id = (channel_data.get("channel") or {}).get("id")
+        conversation = _object(activity.get("conversation"))
+        channel_data = _object(activity.get("channelData"))
+        channel_id = _text(_object(channel_data.get("channel")).get("id"))
         conversation_id = channel_id or str(conversation.get("id", "")).split(";")[0]
-        tenant = conversation.get("tenantId") or (channel_data.get("tenant") or {}).get("id")
+        tenant = _text(conversation.get("tenantId")) or _text(
+            _object(channel_data.get("tenant")).get("id")
+        )
         return cls(
             service_url=str(activity.get("serviceUrl", "")),
             conversation_id=conversation_id,
-            conversation_type=conversation.get("conversationType"),
+            conversation_type=_text(conversation.get("conversationType")),
             tenant_id=tenant,
         )
 
@@ -72,3 +74,12 @@ def message_key(conversation_id: str, activity_id: str) -> str:
     """A posted card's key in the store: activity ids are unique only within their
     conversation, and conversation ids can be long, so the pair is hashed."""
     return hashlib.sha256(f"{conversation_id}\n{activity_id}".encode()).hexdigest()
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """``channelData`` is Teams' own free-form part: take only what has the shape."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -25,7 +26,13 @@ from signoff.bots import apply_actions
 from signoff.bots.pending_list import pending_list
 from signoff.bots.teams import teams_messages as messages
 from signoff.bots.teams.execute import Execute
-from signoff.bots.teams.rendering import ADAPTIVE_CARD, card_activity, personal_card, shared_card
+from signoff.bots.teams.rendering import (
+    ADAPTIVE_CARD,
+    card_activity,
+    personal_card,
+    refresh_candidates,
+    shared_card,
+)
 from signoff.client.signoff_client import SignoffClient
 from signoff.core import messages as shared
 from signoff.core.errors import ActionPending, ActionRefused, DecisionNotFound
@@ -40,6 +47,17 @@ ANSWER_WITHIN = 8.0
 recorded; Teams shows an error for invokes unanswered after about 15 s."""
 MIN_STATE_WAIT = 1.0
 """Seconds the card lookup after a click may take even when the click used up the rest."""
+
+
+MriLookup = Callable[[Sequence[str]], Awaitable[Mapping[str, str]]]
+"""principals -> the Teams user MRIs Signoff has learned for them (``members.mris_of``)."""
+
+
+async def _shared(
+    state: DecisionState, directory: Directory, mris: MriLookup | None
+) -> dict[str, Any]:
+    known = await mris(refresh_candidates(state)) if mris is not None else None
+    return shared_card(state, directory, known)
 
 
 class Answer(BaseModel):
@@ -79,6 +97,8 @@ async def card_action(
     *,
     action_id: str,
     answer_within: float = ANSWER_WITHIN,
+    viewer_mri: str | None = None,
+    mris: MriLookup | None = None,
 ) -> Answer:
     """An ``Action.Execute`` click or a card refresh, answered with the card as this
     person should now see it; a refusal is on top of it, for them alone."""
@@ -100,7 +120,7 @@ async def card_action(
     try:
         if principal is None:
             if command.kind is None:  # a refresh: show what anyone sees
-                return Answer.card(shared_card(await state_in_time(), directory))
+                return Answer.card(await _shared(await state_in_time(), directory, mris))
             return Answer.message(messages.NOT_LINKED)
         notice = None
         if wanted is not None:
@@ -121,7 +141,8 @@ async def card_action(
     except Exception:  # Temporal failed in a way we did not foresee: say so, never a 5xx
         log.exception("the Teams click %s could not be applied", action_id)
         return Answer.message(shared.ACTION_FAILED)
-    return Answer.card(personal_card(state, directory, principal, notice=notice))
+    card = personal_card(state, directory, principal, viewer_mri=viewer_mri, notice=notice)
+    return Answer.card(card)
 
 
 _background: set[asyncio.Future[Any]] = set()
@@ -214,6 +235,8 @@ async def chat_command(
     text: str,
     *,
     personal: bool = True,
+    viewer_mri: str | None = None,
+    mris: MriLookup | None = None,
 ) -> dict[str, Any]:
     """A message to the bot: ``pending`` lists what waits for the writer, ``show ID``
     answers with the decision's card, as they may use it in a personal chat and as
@@ -230,9 +253,9 @@ async def chat_command(
         except DecisionNotFound:
             return text_activity(messages.NOT_FOUND.format(decision_id=words[1]))
         card = (
-            personal_card(state, directory, principal)
+            personal_card(state, directory, principal, viewer_mri=viewer_mri)
             if personal
-            else shared_card(state, directory)
+            else await _shared(state, directory, mris)
         )
         return card_activity(state, card)
     return text_activity(messages.HELP)

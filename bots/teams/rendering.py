@@ -2,20 +2,29 @@
 
 Teams shows one message to everyone, so the posted card is what anyone may do (while a
 decision is pending: nothing but read it; after the outcome: give feedback) and names,
-in ``refresh.userIds``, the people who may do more. Their Teams client asks the bot for
-their own card (a ``refresh`` invoke) and gets :func:`personal_card`, with exactly the
-buttons :func:`signoff.core.card_view.actions_for` allows them.
+in ``refresh.userIds`` (by their Teams user MRIs), the people who may do more. Their
+Teams client asks the bot for their own card (a ``refresh`` invoke) and gets
+:func:`personal_card`, with exactly the buttons
+:func:`signoff.core.card_view.actions_for` allows them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from signoff.bots.teams.adaptive_card import approval_card
 from signoff.core.card_view import NOBODY, actions_for, card_view
 from signoff.core.models import ActionKind, DecisionState, Directory
 
-__all__ = ["ADAPTIVE_CARD", "card_activity", "personal_card", "shared_card", "teams_id"]
+__all__ = [
+    "ADAPTIVE_CARD",
+    "card_activity",
+    "personal_card",
+    "refresh_candidates",
+    "shared_card",
+    "teams_id",
+]
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 ANYONE = NOBODY
@@ -30,31 +39,41 @@ def teams_id(directory: Directory, principal: str) -> str | None:
     return person.identities.get("teams") if person else None
 
 
-def shared_card(state: DecisionState, directory: Directory) -> dict[str, Any]:
-    """The card everyone in a conversation sees, refreshed for those who may act."""
-    view = card_view(state)
+def refresh_candidates(state: DecisionState) -> list[str]:
+    """Who sees more on this card than anyone: those asked and those who may override."""
     common = actions_for(state, ANYONE)
     candidates = [*state.waiting_on, *state.plan.overriders]
-    refresh = [
-        aad
-        for principal in dict.fromkeys(candidates)
-        if (aad := teams_id(directory, principal)) and actions_for(state, principal) != common
-    ]
-    return approval_card(view, actions=common, refresh_user_ids=refresh)
+    return [p for p in dict.fromkeys(candidates) if actions_for(state, p) != common]
+
+
+def shared_card(
+    state: DecisionState, directory: Directory, mris: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The card everyone in a conversation sees, refreshed for those who may act and
+    whose Teams user MRI is in ``mris`` (principal -> MRI; see ``members``)."""
+    known = mris or {}
+    refresh = [known[p] for p in refresh_candidates(state) if p in known]
+    return approval_card(
+        card_view(state), actions=actions_for(state, ANYONE), refresh_user_ids=refresh
+    )
 
 
 def personal_card(
-    state: DecisionState, directory: Directory, viewer: str, *, notice: str | None = None
+    state: DecisionState,
+    directory: Directory,
+    viewer: str,
+    *,
+    viewer_mri: str | None = None,
+    notice: str | None = None,
 ) -> dict[str, Any]:
     """The card as ``viewer`` sees it: their buttons, and ``notice`` (e.g. why their
-    click was refused) on top."""
+    click was refused) on top; refreshed for them when their MRI is known."""
     actions = actions_for(state, viewer)
     view = card_view(state, proposal_chars=EDIT_CHARS if ActionKind.EDIT in actions else 600)
-    aad = teams_id(directory, viewer)
     return approval_card(
         view,
         actions=actions,
-        refresh_user_ids=[aad] if aad else [],
+        refresh_user_ids=[viewer_mri] if viewer_mri else [],
         people=_delegates(state, directory, viewer) if ActionKind.DELEGATE in actions else [],
         notice=notice,
     )

@@ -4,6 +4,7 @@ the very activity posted, notices beside the card, and retries on 429 and 5xx.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from signoff.adapters.store import Store
 from signoff.adapters.teams import ConnectorError, TeamsConnector, TeamsSettings, token_source
 from signoff.bots.teams.channel import TeamsChannel
 from signoff.bots.teams.conversations import conversation_key, message_key, user_key
+from signoff.bots.teams.members import member_key
 from signoff.core.channel_protocol import Channel, Notice
 from signoff.core.models import ChannelTarget, Directory, Principal, Status
 from tests.helpers.adaptive_cards import assert_valid_card, verbs
@@ -83,12 +85,33 @@ async def test_the_shared_card_goes_to_the_policys_channel_and_refreshes_for_app
     shown = card_of(call.body)
     assert verbs(shown) == set()  # everyone else only reads it while it is pending
     # alice and bob are asked; dave and erin are the managers who may override
-    assert shown["refresh"]["userIds"] == ["aad-alice", "aad-bob", "aad-dave", "aad-erin"]
+    people = ["aad-alice", "aad-bob", "aad-dave", "aad-erin"]
+    assert shown["refresh"]["userIds"] == [connector.mri(aad) for aad in people]
     assert card.message_id == message_key(TEAM_CHANNEL, card.ref["activity_id"])
     assert (card.ref["conversation_id"], card.ref["service_url"]) == (
         TEAM_CHANNEL,
         connector.service_url,
     )
+
+
+async def test_refresh_names_people_by_their_teams_user_mri_as_teams_documents(
+    connector: BotConnector, channel: TeamsChannel, store: Store
+) -> None:
+    """Teams refreshes a card for the user MRIs in ``refresh.userIds`` (``29:…``, at most
+    60); an AAD object id there matches nobody, so approvers would never see their
+    buttons. Signoff asks the channel's roster once per person and keeps the answer."""
+    await channel.post(make_state(), SHARED, None)
+    await channel.post(make_state(), SHARED, None)
+
+    first, second = (card_of(call.body) for call in connector.accepted("POST"))
+    user_ids = first["refresh"]["userIds"]
+    assert 0 < len(user_ids) <= 60
+    assert all(re.fullmatch(r"29:[^\s]+", user_id) for user_id in user_ids)
+    assert not {"aad-alice", "aad-bob", "aad-dave", "aad-erin"} & set(user_ids)
+    assert second["refresh"]["userIds"] == user_ids
+    assert sorted(connector.member_lookups) == ["aad-alice", "aad-bob", "aad-dave", "aad-erin"]
+    kept = await store.conversation("teams", member_key("aad-alice"))
+    assert kept == {"mri": connector.mri("aad-alice"), "aad_object_id": "aad-alice"}
 
 
 async def test_an_approver_gets_their_own_card_in_a_personal_chat_opened_proactively(

@@ -1,6 +1,8 @@
 """A local Bot Framework connector on 127.0.0.1: the REST calls a Teams bot makes to its
-``serviceUrl`` (create a conversation, post, reply to and update activities), recorded,
-with the option to fail the next few on purpose.
+``serviceUrl`` (create a conversation, post, reply to and update activities, look up a
+member), recorded, with the option to fail the next few on purpose; and, as
+login.botframework.com does, the OpenID metadata and signing keys of inbound tokens
+(:attr:`BotConnector.keys` signs them), which can be made slow or unreachable.
 
 Like the real connector it gives every posted activity an id never seen before (Teams'
 ids are unique only within their conversation, so a stand-in restarting at 1 would make
@@ -12,6 +14,7 @@ conversation's messages so a test can read a card as a person would now see it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import uuid
 from collections import deque
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from tests.helpers.bot_tokens import BotFrameworkKeys
 
 __all__ = ["BotConnector", "ConnectorCall"]
 
@@ -47,6 +52,21 @@ class BotConnector:
         self._run = uuid.uuid4().hex[:8]
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self.keys = BotFrameworkKeys()
+        self.key_fetches = 0  # requests for the key set (not the metadata)
+        self.keys_down = False  # answer 503 to the metadata and the key set
+        self.keys_stalled = asyncio.Event()  # while set, the key set is not answered
+        self.member_lookups: list[str] = []
+
+    @property
+    def openid_metadata_url(self) -> str:
+        return f"{self.service_url}v1/.well-known/openidconfiguration"
+
+    @staticmethod
+    def mri(aad: str) -> str:
+        """The Teams user id (MRI, ``29:...``) of the person with AAD object id ``aad``:
+        opaque, unrelated to the AAD id, stable, like Teams'."""
+        return "29:1" + hashlib.sha256(aad.encode()).hexdigest()[:40]
 
     @property
     def service_url(self) -> str:
@@ -78,6 +98,9 @@ class BotConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._post)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._post)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._put)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_get("/v1/.well-known/openidconfiguration", self._metadata)
+        app.router.add_get("/v1/.well-known/keys", self._keys)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -146,3 +169,30 @@ class BotConnector:
         self.activities[key] = body
         await self._record(request, 200, body)
         return web.json_response({"id": key[1]})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        """``GET .../members/{id}``, by AAD object id (as Teams also takes its MRI)."""
+        member = request.match_info["member"]
+        self.member_lookups.append(member)
+        if member.startswith("29:"):
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response({"id": self.mri(member), "aadObjectId": member, "name": member})
+
+    async def _metadata(self, request: web.Request) -> web.Response:
+        if self.keys_down:
+            return web.json_response({}, status=503)
+        return web.json_response(
+            {
+                "issuer": "https://api.botframework.com",
+                "jwks_uri": f"{self.service_url}v1/.well-known/keys",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        )
+
+    async def _keys(self, request: web.Request) -> web.Response:
+        self.key_fetches += 1
+        if self.keys_down:
+            return web.json_response({}, status=503)
+        while self.keys_stalled.is_set():
+            await asyncio.sleep(0.05)
+        return web.json_response(self.keys.jwks())

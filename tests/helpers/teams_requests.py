@@ -57,7 +57,7 @@ class Teams:
             "id": f"f:{uuid.uuid4().hex}",
             "channelId": "msteams",
             "serviceUrl": self.connector.service_url,
-            "from": {"id": f"29:{aad}", "aadObjectId": aad, "name": aad},
+            "from": {"id": self.connector.mri(aad), "aadObjectId": aad, "name": aad},
             "recipient": {"id": "28:signoff-bot", "name": "Signoff"},
             "conversation": {
                 "id": f"{TEAM_CHANNEL};messageid=1",
