@@ -53,7 +53,8 @@ class SlackApi:
         self.app_token = app_token
         self.calls: list[SlackCall] = []
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
-        # users.info answers from here: Slack user id -> profile fields, e.g. {"email": ...}
+        # users.info and users.lookupByEmail answer from here: Slack user id -> profile
+        # fields, e.g. {"email": ...}
         self.profiles: dict[str, dict[str, Any]] = {}
         # seconds to wait before answering a method, as a slow Slack would
         self.delays: dict[str, float] = {}
@@ -134,7 +135,8 @@ class SlackApi:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
-        app.router.add_get("/api/{method}", self._handle)  # slack_sdk GETs users.info
+        # slack_sdk GETs users.info and users.lookupByEmail
+        app.router.add_get("/api/{method}", self._handle)
         app.router.add_post("/response/{name}", self._respond)
         app.router.add_get("/link/", self._link)
         app.on_shutdown.append(self._close_sockets)
@@ -182,6 +184,7 @@ class SlackApi:
             "chat.postEphemeral": self._post_ephemeral,
             "views.open": self._views_open,
             "users.info": self._users_info,
+            "users.lookupByEmail": self._lookup_by_email,
         }.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -277,7 +280,27 @@ class SlackApi:
         user = args.get("user", "")
         if user not in self.profiles:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": {"id": user, "profile": self.profiles[user]}}
+        return {"ok": True, "user": self._user(user)}
+
+    def _lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The member with that address, else ``users_not_found``, as Slack answers."""
+        wanted = str(args.get("email", "")).lower()
+        for user, profile in self.profiles.items():
+            if str(profile.get("email", "")).lower() == wanted:
+                return {"ok": True, "user": self._user(user)}
+        return {"ok": False, "error": "users_not_found"}
+
+    def _user(self, user: str) -> dict[str, Any]:
+        """A user object as users.info and users.lookupByEmail return it (the fields Signoff
+        could read: id, team, name, deleted, profile)."""
+        profile = self.profiles[user]
+        return {
+            "id": user,
+            "team_id": "T1",
+            "name": str(profile.get("email", user)).split("@")[0],
+            "deleted": False,
+            "profile": profile,
+        }
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
