@@ -74,10 +74,14 @@ class SlackApi:
             raise RuntimeError("the Slack API stand-in is not started")
         return f"http://127.0.0.1:{self._port}/api/"
 
-    def fail_next(self, count: int, status: int, *, retry_after: int | None = None) -> None:
-        """Answer the next ``count`` calls with ``status`` (429 says ``ratelimited``)."""
+    def fail_next(
+        self, count: int, status: int, *, retry_after: int | None = None, error: str | None = None
+    ) -> None:
+        """Answer the next ``count`` calls with ``status`` and ``ok: false``, saying
+        ``error`` (by default ``ratelimited`` for 429, else ``fatal_error``); Slack
+        answers most refusals, e.g. ``expired_trigger_id``, with HTTP 200."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        error = "ratelimited" if status == 429 else "fatal_error"
+        error = error or ("ratelimited" if status == 429 else "fatal_error")
         self._failures.extend(_Failure(status, headers, error) for _ in range(count))
 
     def response_url(self, name: str) -> str:
