@@ -118,6 +118,17 @@ class _Envelope(_Context):
     response_url: str | None = None
     response_urls: list[_ResponseUrl] | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _view_and_actions_when_present(cls, data: Any) -> Any:
+        # Bolt's log of an unhandled request reads ``view`` whenever the key is there.
+        if isinstance(data, dict) and (
+            ("view" in data and not isinstance(data["view"], dict))
+            or ("actions" in data and not isinstance(data["actions"], list))
+        ):
+            raise ValueError("view is an object and actions a list when present")
+        return data
+
     @model_validator(mode="after")
     def _what_its_type_needs(self) -> _Envelope:
         needed = _NEEDS.get(self.type or "")

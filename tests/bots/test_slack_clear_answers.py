@@ -65,6 +65,7 @@ def no_tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
         {"type": "event_callback", "event": None},
         {"type": "shortcut", "callback_id": ["signoff"]},
         {"type": "block_actions", "team": ["T1"], "actions": [{"action_id": "signoff:approve"}]},
+        {"type": "shortcut", "callback_id": "x", "view": None},
     ],
     ids=[
         "no actions",
@@ -74,6 +75,7 @@ def no_tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
         "null event",
         "callback id a list",
         "team a list",
+        "null view beside another type",
     ],
 )
 async def test_a_signed_payload_bolt_cannot_route_is_a_400_before_bolt_reads_it(
