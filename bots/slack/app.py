@@ -6,24 +6,31 @@ Why it is built this way: ``docs/design-notes.md``, "The Slack bot: inbound".
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from signoff.adapters.slack import SlackSettings, make_client
 from signoff.bots.slack import handlers
 from signoff.bots.slack import slack_messages as messages
-from signoff.bots.slack.handlers import Click, Submission
-from signoff.bots.slack.modals import DELEGATE, MODAL_KINDS, MODAL_OPENERS
+from signoff.bots.slack.modals import DELEGATE, MODAL_KINDS, MODAL_OPENERS, notice
+from signoff.bots.slack.payloads import Click, PayloadError, Submission, channel_of, who
+from signoff.bots.slack.replies import answering, tell
 from signoff.client.signoff_client import SignoffClient
 from signoff.core.errors import DecisionNotFound
 from signoff.core.models import Directory
 
 __all__ = ["build_app"]
+
+log = logging.getLogger(__name__)
 
 DIRECT_BUTTONS = re.compile(r"^signoff:(approve|escalate|thumb_up|thumb_down)$")
 MODAL_BUTTONS = re.compile(rf"^signoff:({'|'.join(MODAL_OPENERS)})$")
@@ -66,41 +73,71 @@ def build_app(
         request_verification_enabled=True,
     )
 
-    async def principal_of(body: dict[str, Any], client: AsyncWebClient) -> str | None:
-        """Who clicked, called after ``ack()``: the e-mail fallback is a Web API call,
-        which must not hold up Slack's 3 s."""
-        user = (body.get("user") or {}).get("id") or body.get("user_id")
+    async def principal_of(user: str | None, client: AsyncWebClient) -> str | None:
+        """Who the Slack user is here, found after ``ack()``: the e-mail fallback is a
+        Web API call, which must not hold up Slack's 3 s."""
         return await handlers.find_principal(directory, user, client) if user else None
 
+    async def read_click(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> Click | None:
+        """The click, or None once a click Signoff cannot act on is acked and explained."""
+        try:
+            return Click.of(body)
+        except PayloadError as err:
+            await ack()
+            await tell(client, respond, user=who(body), channel=channel_of(body), text=str(err))
+            return None
+
     @app.action(DIRECT_BUTTONS)
-    async def on_button(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+    @answering
+    async def on_button(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        if (button := await read_click(ack, body, client, respond)) is None:
+            return
         await ack()
-        button = Click.of(body)
-        principal = await principal_of(body, client)
+        principal = await principal_of(button.user, client)
         if principal is None:
             reply: str | None = messages.NOT_LINKED
         else:
             reply = await handlers.click(signoff, principal, button)
-        await _tell(client, button.channel, button.user, reply)
+        await tell(client, respond, user=button.user, channel=button.channel, text=reply)
 
     @app.action(MODAL_BUTTONS)
-    async def on_modal_button(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+    @answering
+    async def on_modal_button(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        if (button := await read_click(ack, body, client, respond)) is None:
+            return
         await ack()
-        button = Click.of(body)
-        if button.name != "view_full" and await principal_of(body, client) is None:
-            await _tell(client, button.channel, button.user, messages.NOT_LINKED)
+        where = {"user": button.user, "channel": button.channel}
+        if button.name != "view_full" and await principal_of(button.user, client) is None:
+            await tell(client, respond, **where, text=messages.NOT_LINKED)
             return
         try:
             view = await handlers.modal_for(signoff, button)
         except DecisionNotFound:
             text = messages.NOT_FOUND.format(decision_id=button.decision_id)
-            await _tell(client, button.channel, button.user, text)
+            await tell(client, respond, **where, text=text)
             return
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        try:
+            await client.views_open(trigger_id=button.trigger_id, view=view)
+        except SlackApiError as err:  # e.g. expired_trigger_id: more than 3 s since the click
+            log.warning("Slack would not open a modal: %s", err.response.get("error"))
+            await tell(client, respond, **where, text=messages.MODAL_NOT_OPENED)
 
     @app.view(MODAL_CALLBACKS)
-    async def on_submission(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
-        submission = Submission.of(body)
+    @answering
+    async def on_submission(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        try:
+            submission = Submission.of(body)
+        except PayloadError as err:  # the modal says so in place of the form
+            await ack(response_action="update", view=notice(str(err)))
+            return
         errors = handlers.submission_errors(submission)
         delegate_to = None
         if not errors and submission.context.kind == "delegate":
@@ -110,33 +147,28 @@ def build_app(
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        principal = await principal_of(body, client)
+        principal = await principal_of(submission.user, client)
         if principal is None:
             reply: str | None = messages.NOT_LINKED
         else:
             reply = await handlers.submit(signoff, principal, submission, delegate_to)
-        await _tell(client, submission.context.channel, submission.user, reply)
+        where = {"user": submission.user, "channel": submission.context.channel}
+        await tell(client, respond, **where, text=reply)
 
     @app.command("/signoff")
+    @answering
     async def on_command(
-        ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        principal = await principal_of(command, client)
+        principal = await principal_of(who(body), client)
         if principal is None:
             text = messages.NOT_LINKED
         else:
-            text = await handlers.slash_command(signoff, principal, command.get("text", ""))
-        await respond(text=text, response_type="ephemeral")
+            words = body.get("text")
+            words = words if isinstance(words, str) else ""
+            text = await handlers.slash_command(signoff, principal, words)
+        # A command is answered through its response_url, which only its typist sees.
+        await tell(client, respond, user=None, channel=None, text=text)
 
     return app
-
-
-async def _tell(client: AsyncWebClient, channel: str | None, user: str, text: str | None) -> None:
-    """Show ``text`` to ``user`` alone: ephemeral where they clicked, else a DM."""
-    if not text:
-        return
-    if channel:
-        await client.chat_postEphemeral(channel=channel, user=user, text=text)
-    else:
-        await client.chat_postMessage(channel=user, text=text)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from signoff.bots.slack.blocks import approval_blocks
 from signoff.core.card_view import CardView, card_view
-from signoff.core.channel_protocol import CardRef, Notice, notice_routes
+from signoff.core.channel_protocol import CardRef, Notice, card_beside
 from signoff.core.messages import NOTICE_HEADINGS
 from signoff.core.models import ChannelTarget, DecisionState, Directory
 
@@ -23,14 +24,26 @@ __all__ = ["SlackChannel"]
 log = logging.getLogger(__name__)
 
 NO_IDENTITY = "no slack identity"
+NOT_IN_SLACK = "no slack user with this e-mail"
+
+
+class _Unreachable(NamedTuple):
+    """Why a person has no Slack user id: what their skipped card records, and the log line."""
+
+    skipped: str
+    why: str
 
 
 class SlackChannel:
     """The Slack side of the channel protocol.
 
+    People are reached by their Slack user id in the directory, else by the e-mail the
+    directory holds for them, which Slack resolves (``users.lookupByEmail``, scope
+    ``users:read.email``): the README lets operators link people either way.
+
     Args:
         client: A Web API client, e.g. from :func:`signoff.adapters.slack.client.make_client`.
-        directory: Maps principals to Slack user ids (``identities["slack"]``).
+        directory: Maps principals to Slack user ids (``identities["slack"]``) or e-mails.
     """
 
     kind = "slack"
@@ -39,6 +52,10 @@ class SlackChannel:
         self._client = client
         self._directory = directory
         self._dm_channels: dict[str, str] = {}
+        # e-mail -> Slack user id, as Slack answered; a user id does not change, so the
+        # answer is kept. An unknown e-mail is asked again next time: the person may
+        # have joined the workspace since.
+        self._ids_by_email: dict[str, str] = {}
 
     async def post(
         self, state: DecisionState, target: ChannelTarget, recipient: str | None
@@ -51,14 +68,11 @@ class SlackChannel:
                 )
             channel_id = target.destination
         else:
-            user_id = self._slack_id(recipient)
-            if user_id is None:
-                log.warning(
-                    "%s has no Slack identity in the directory; no direct message for %s",
-                    recipient,
-                    state.decision_id,
-                )
-                return CardRef(channel=self.kind, recipient=recipient, ref={"skipped": NO_IDENTITY})
+            user_id = await self._slack_id(recipient)
+            if isinstance(user_id, _Unreachable):
+                log.warning("%s; no direct message for %s", user_id.why, state.decision_id)
+                ref = {"skipped": user_id.skipped}
+                return CardRef(channel=self.kind, recipient=recipient, ref=ref)
             channel_id = await self._open_dm(user_id)
         view = card_view(state)
         response = await self._client.chat_postMessage(
@@ -91,8 +105,13 @@ class SlackChannel:
                 text = f"{heading}: {notice.text}\n{about}"
                 await self._client.chat_postMessage(channel=target.destination, text=text)
             return
-        for _, user_id, card in notice_routes(self._directory, self.kind, notice, cards):
+        for principal in notice.recipients:
+            user_id = await self._slack_id(principal)
+            if isinstance(user_id, _Unreachable):
+                log.warning("%s; %s notice not sent", user_id.why, notice.kind)
+                continue
             text = f"<@{user_id}> {heading}: {notice.text}"
+            card = card_beside(principal, cards)
             if card is None:
                 channel_id = await self._open_dm(user_id)
                 await self._client.chat_postMessage(channel=channel_id, text=f"{text}\n{about}")
@@ -100,9 +119,33 @@ class SlackChannel:
                 channel_id, ts = card.ref["channel"], card.ref["ts"]
                 await self._client.chat_postMessage(channel=channel_id, thread_ts=ts, text=text)
 
-    def _slack_id(self, principal: str) -> str | None:
+    async def _slack_id(self, principal: str) -> str | _Unreachable:
+        """The principal's Slack user id, or why there is none.
+
+        Raises:
+            SlackApiError: Slack failed otherwise than by not knowing the e-mail, so the
+                activity is retried.
+        """
         person = self._directory.get(principal)
-        return person.identities.get(self.kind) if person else None
+        if person is not None and (user_id := person.identities.get(self.kind)):
+            return user_id
+        if person is None or not person.email:
+            why = f"{principal} has no Slack identity in the directory"
+            return _Unreachable(NO_IDENTITY, why)
+        email = person.email.lower()
+        if email not in self._ids_by_email:
+            try:
+                response = await self._client.users_lookupByEmail(email=person.email)
+            except SlackApiError as err:
+                if err.response.get("error") != "users_not_found":
+                    raise
+                why = (
+                    f"Slack knows no member with the e-mail the directory has for {principal}"
+                    " (users.lookupByEmail: users_not_found)"
+                )
+                return _Unreachable(NOT_IN_SLACK, why)
+            self._ids_by_email[email] = response["user"]["id"]
+        return self._ids_by_email[email]
 
     async def _open_dm(self, user_id: str) -> str:
         """The DM conversation with a user; Slack returns the same one every time."""

@@ -4,18 +4,15 @@ to show the person (``None`` when the card's redraw says it all).
 
 The listeners in :mod:`signoff.bots.slack.app` stay thin: ack, call one function here, answer.
 
-Idempotency: every action's ``action_id`` is derived from the interaction itself, so a
-request Slack delivers twice carries the same id and the workflow applies it once. A
-button click is keyed by the click's ``action_ts``; a modal submission by the view's id
-(one view, one submission).
+Idempotency: every action's ``action_id`` is derived from the interaction itself (see
+:mod:`signoff.bots.slack.payloads`), so a request Slack delivers twice carries the same
+id and the workflow applies it once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -25,6 +22,7 @@ from signoff.bots import apply_actions
 from signoff.bots.pending_list import pending_list
 from signoff.bots.slack import slack_messages as messages
 from signoff.bots.slack.modals import DELEGATE, REASON, TEXT, VERDICT, ModalContext, modal
+from signoff.bots.slack.payloads import Click, Submission
 from signoff.client.signoff_client import SignoffClient
 from signoff.core import messages as shared
 from signoff.core.errors import DecisionNotFound
@@ -33,8 +31,6 @@ from signoff.core.models import Action, ActionKind, Directory
 from signoff.core.models.state import DecisionState
 
 __all__ = [
-    "Click",
-    "Submission",
     "act",
     "click",
     "delegate_target",
@@ -49,7 +45,6 @@ log = logging.getLogger(__name__)
 
 PICK_LOOKUP_SECONDS = 2.0
 
-PREFIX = "signoff:"
 # button -> (action kind, extra fields); buttons not here open a modal
 DIRECT: dict[str, tuple[ActionKind, dict[str, Any]]] = {
     "approve": (ActionKind.APPROVE, {}),
@@ -60,76 +55,6 @@ DIRECT: dict[str, tuple[ActionKind, dict[str, Any]]] = {
 
 # modal kind -> the input it cannot go without, besides the reason some need
 FORM_NEEDS = {"override": VERDICT[0], "edit": TEXT[0], "delegate": DELEGATE[0]}
-
-
-@dataclass(frozen=True)
-class Click:
-    """One click on a card's button."""
-
-    name: str  # the button, e.g. "approve" for action id "signoff:approve"
-    decision_id: str
-    stage: int | None
-    user: str  # the clicking Slack user
-    channel: str | None
-    action_id: str  # the idempotency key
-
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> Click:
-        """Raises ValueError when the button is not one of Signoff's."""
-        action = body["actions"][0]
-        name = str(action["action_id"]).removeprefix(PREFIX)
-        try:
-            value = json.loads(action.get("value") or "")
-            decision_id = str(value["d"])
-        except (ValueError, KeyError, TypeError) as err:
-            raise ValueError(messages.BAD_BUTTON) from err
-        stage = value.get("s")
-        user = body["user"]["id"]
-        key = f"slack:{user}:{name}:{action.get('action_ts') or body.get('trigger_id')}"
-        return cls(
-            name=name,
-            decision_id=decision_id,
-            stage=stage if isinstance(stage, int) else None,
-            user=user,
-            channel=(body.get("channel") or {}).get("id"),
-            action_id=key[:200],
-        )
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A submitted Signoff modal."""
-
-    context: ModalContext
-    user: str
-    action_id: str
-    values: dict[str, str | None]  # block id -> the value entered
-
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> Submission:
-        view = body["view"]
-        state: dict[str, dict[str, dict[str, Any]]] = view.get("state", {}).get("values", {})
-        values: dict[str, str | None] = {}
-        for block_id, action_id in (REASON, TEXT, DELEGATE, VERDICT):
-            element = state.get(block_id, {}).get(action_id)
-            if element is not None:
-                values[block_id] = _input_value(element)
-        return cls(
-            context=ModalContext.load(view["private_metadata"]),
-            user=body["user"]["id"],
-            action_id=f"slack:view:{view['id']}"[:200],
-            values=values,
-        )
-
-
-def _input_value(element: dict[str, Any]) -> str | None:
-    if "selected_user" in element:
-        return element["selected_user"]
-    if "selected_option" in element:
-        option = element["selected_option"] or {}
-        return option.get("value")
-    value = element.get("value")
-    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 async def find_principal(
@@ -172,10 +97,12 @@ async def click(client: SignoffClient, principal: str, button: Click) -> str | N
 
 
 async def modal_for(client: SignoffClient, button: Click) -> dict:
-    """The modal a button opens; edit and view_full show the proposal's text.
+    """The modal a button opens; edit and view_full show the proposal's text. A button
+    naming a decision Temporal never heard of is turned away at once, instead of with a
+    form that could only fail; the other forms open even while the worker is down.
 
     Raises:
-        DecisionNotFound: the decision is gone.
+        DecisionNotFound: the decision does not exist.
     """
     context = ModalContext.of_button(
         button.name, decision_id=button.decision_id, stage=button.stage, channel=button.channel
@@ -184,6 +111,8 @@ async def modal_for(client: SignoffClient, button: Click) -> dict:
     if context.kind in ("edit", "view_full"):
         state: DecisionState = await client.state(button.decision_id)
         text = state.request.proposal.text if state.request.proposal else None
+    elif await client.exists(button.decision_id) is False:
+        raise DecisionNotFound(button.decision_id)
     return modal(context, proposal_text=text)
 
 

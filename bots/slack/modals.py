@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Literal
 
+from pydantic import BaseModel, StrictInt
 from slack_sdk.models.blocks import (
     InputBlock,
     Option,
@@ -29,8 +31,16 @@ from slack_sdk.models.views import View
 
 from signoff.bots.slack import slack_messages as messages
 from signoff.core import messages as shared
+from signoff.core.models import DecisionId
 
-__all__ = ["MODAL_KINDS", "MODAL_OPENERS", "ModalContext", "button_name", "modal"]
+__all__ = [
+    "MODAL_KINDS",
+    "MODAL_OPENERS",
+    "ModalContext",
+    "button_name",
+    "modal",
+    "notice",
+]
 
 # The forms, by callback id ``signoff:<kind>``.
 MODAL_KINDS = (
@@ -101,14 +111,23 @@ class ModalContext:
 
     @classmethod
     def load(cls, metadata: str) -> ModalContext:
-        data = json.loads(metadata)
-        return cls(
-            kind=data["k"],
-            decision_id=data["d"],
-            stage=data.get("s"),
-            channel=data.get("c"),
-            reason_required=bool(data.get("r")),
-        )
+        """Read back :meth:`dump`'s text.
+
+        Raises:
+            ValueError: the text is not a Signoff modal's (pydantic's ValidationError).
+        """
+        data = _Metadata.model_validate_json(metadata)
+        return cls(data.k, data.d, data.s, data.c, reason_required=bool(data.r))
+
+
+class _Metadata(BaseModel):
+    """The shape :meth:`ModalContext.dump` writes, checked when a submission brings it back."""
+
+    k: Literal[MODAL_KINDS]  # type: ignore[valid-type]
+    d: DecisionId
+    s: StrictInt | None = None
+    c: str | None = None
+    r: StrictInt | None = None
 
 
 def button_name(kind: str, *, reason_required: bool) -> str:
@@ -166,6 +185,18 @@ def modal(context: ModalContext, *, proposal_text: str | None = None) -> dict:
         close=messages.MODAL_CLOSE,
         private_metadata=context.dump(),
         blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def notice(text: str) -> dict:
+    """A modal that only says ``text``: what a submitted form becomes when Signoff cannot
+    act on it (``response_action: update``), so the person reads why in place."""
+    view = View(
+        type="modal",
+        title=PlainTextObject(text=messages.NOTICE_TITLE),
+        close=messages.MODAL_CLOSE,
+        blocks=[SectionBlock(text=PlainTextObject(text=text, emoji=False))],
     )
     return view.to_dict()
 

@@ -6,7 +6,8 @@ no request handler class for aiohttp, so the handler is written here. Bolt's req
 object parses the body before its signature middleware runs, and its matchers assume a
 well-formed payload; either could raise on a forged or malformed request and answer 500.
 So the signature is checked first (401 without a valid one, before anything is parsed),
-and a signed request Bolt cannot read is a 400 with one sentence.
+and a signed request Bolt cannot read (not of the documented shape Bolt routes on, see
+:mod:`signoff.bots.slack.payloads`) is a 400 with one sentence, before Bolt sees it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
+from signoff.bots.slack.payloads import readable
 from signoff.bots.web_app import bot_web_app
 from signoff.core import messages
 
@@ -42,6 +45,9 @@ def web_app(app: AsyncApp, signing_secret: str) -> web.Application:
         )
         if not signed:
             return web.json_response({"error": messages.SLACK_UNSIGNED}, status=401)
+        if not _readable(body, request.content_type):
+            logger.warning("A signed Slack request of a shape Signoff does not read: refused")
+            return web.json_response({"error": messages.SLACK_UNREADABLE}, status=400)
         try:
             bolt_request = await to_bolt_request(request)
             bolt_response = await app.async_dispatch(bolt_request)
@@ -54,3 +60,13 @@ def web_app(app: AsyncApp, signing_secret: str) -> web.Application:
         return await to_aiohttp_response(bolt_response)
 
     return bot_web_app(EVENTS_PATH, events)
+
+
+def _readable(body: str, content_type: str) -> bool:
+    """Whether Bolt can route ``body``: parsed as Bolt parses it, of the documented shape
+    it reads (:func:`signoff.bots.slack.payloads.readable`)."""
+    try:
+        parsed = parse_body(body, content_type)
+    except ValueError:  # JSON that is not (json.JSONDecodeError is a ValueError)
+        return False
+    return readable(parsed)

@@ -7,10 +7,14 @@ NOT_LINKED = "Your Slack account is not linked to a Signoff identity, so you can
 NOT_FOUND = "Signoff cannot find decision `{decision_id}`."
 BAD_BUTTON = "This button does not belong to a Signoff decision."
 UNKNOWN_FORM = "This form does not belong to Signoff."
+UNREADABLE_FORM = "Slack sent this form in a shape Signoff cannot read, so nothing was done."
+WHO_ARE_YOU = "Slack did not say who you are, so Signoff did nothing."
+MODAL_NOT_OPENED = "Slack did not open the form in time; please click the button again."
 DELEGATE_NOT_LINKED = "That person is not linked to a Signoff identity."
 DELEGATE_SELF = "Pick someone other than yourself."
 DELEGATE_SLOW = "Slack did not say in time who that is; please submit again."
 
+NOTICE_TITLE = "Signoff"
 MODAL_SUBMIT = "Submit"
 MODAL_CLOSE = "Cancel"
 MODAL_TITLES = {

@@ -224,6 +224,17 @@ class SignoffClient:
                 raise
         raise AssertionError("unreachable")
 
+    async def exists(self, decision_id: str) -> bool | None:
+        """Whether a decision with this id was ever started, or None when Temporal cannot
+        say now. The server answers alone (``describe``), so unlike :meth:`state` this
+        needs no worker: a chat can turn away a button naming no decision at once, and
+        still open a form while the worker is down."""
+        try:
+            await self._handle(decision_id).describe()
+        except RPCError as err:
+            return False if err.status == RPCStatusCode.NOT_FOUND else None
+        return True
+
     async def wait_outcome(self, decision_id: str, *, timeout: timedelta | None = None) -> Outcome:
         """Poll until the decision is final (the workflow itself lives on through the
         feedback window, so its result is not the place to wait)."""

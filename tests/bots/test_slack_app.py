@@ -336,4 +336,5 @@ async def test_a_signed_request_whose_payload_cannot_be_read_is_a_400_in_one_sen
 async def test_a_signed_modal_submission_without_its_view_is_not_a_server_error(bot: Bot) -> None:
     response = await bot.send("payload=" + quote(json.dumps({"type": "view_submission"})))
 
-    assert response.status == 404  # nothing here handles a submission of no view
+    assert response.status == 400
+    assert (await response.json())["error"] == shared.SLACK_UNREADABLE

@@ -12,8 +12,9 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from signoff.bots.slack import MAX_BLOCKS, approval_blocks
-from signoff.bots.slack.handlers import Submission, submission_errors
+from signoff.bots.slack.handlers import submission_errors
 from signoff.bots.slack.modals import ModalContext, modal
+from signoff.bots.slack.payloads import Submission
 from signoff.core.card_view import card_view
 from signoff.core.messages import EDIT_REASON_LABEL, REASON_LABEL, REQUIRED
 from signoff.core.models import Edit, Source, Status, Vote

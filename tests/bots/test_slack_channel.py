@@ -244,3 +244,59 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     client = make_client(settings.model_copy(update={"api_base_url": "http://x/api"}))
     assert client.base_url == "http://x/api/"
     assert client.token == "xoxb-from-env"
+
+
+# Carol and Fay are linked by e-mail alone: Slack says who they are.
+BY_EMAIL = Directory(
+    people=[
+        *DIRECTORY.people,
+        Principal(id="carol", name="Carol", email="carol@example.com"),
+        Principal(id="fay", name="Fay", email="fay@example.com"),
+    ]
+)
+
+
+@pytest.fixture
+def by_email(api: SlackApi) -> SlackChannel:
+    api.profiles["UCAROL"] = {"email": "carol@example.com"}
+    return SlackChannel(client_for(api), BY_EMAIL)
+
+
+async def test_an_approver_known_by_e_mail_gets_a_direct_message_found_by_lookup_by_email(
+    api: SlackApi, by_email: SlackChannel
+) -> None:
+    card = await by_email.post(make_state(), DMS, "carol")
+    again = await by_email.post(make_state(), DMS, "carol")
+
+    [lookup] = api.calls_to("users.lookupByEmail")  # asked once, then remembered
+    assert lookup.args["email"] == "carol@example.com"
+    assert [c.args["channel"] for c in api.calls_to("chat.postMessage")] == ["DUCAROL"] * 2
+    assert card.recipient == again.recipient == "carol"
+    assert card.ref["channel"] == "DUCAROL"
+
+
+async def test_an_e_mail_slack_does_not_know_skips_the_card_and_says_so_in_the_log(
+    api: SlackApi, by_email: SlackChannel, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = make_state()
+
+    card = await by_email.post(state, DMS, "fay")
+    await by_email.redraw(state, card)
+
+    assert card.recipient == "fay"
+    assert "skipped" in card.ref
+    assert [c.method for c in api.calls] == ["users.lookupByEmail"]
+    assert "users_not_found" in caplog.text
+    assert "fay" in caplog.text
+
+
+async def test_a_notice_reaches_a_person_known_by_e_mail(
+    api: SlackApi, by_email: SlackChannel
+) -> None:
+    notice = Notice(kind="reminder", recipients=["carol", "fay"], text="Due in an hour.")
+
+    await by_email.notify(make_state(), DMS, notice)
+
+    [posted] = api.calls_to("chat.postMessage")  # fay: Slack knows nobody by her e-mail
+    assert posted.args["channel"] == "DUCAROL"
+    assert posted.args["text"].startswith("<@UCAROL> ")

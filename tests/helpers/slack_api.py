@@ -53,7 +53,8 @@ class SlackApi:
         self.app_token = app_token
         self.calls: list[SlackCall] = []
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
-        # users.info answers from here: Slack user id -> profile fields, e.g. {"email": ...}
+        # users.info and users.lookupByEmail answer from here: Slack user id -> profile
+        # fields, e.g. {"email": ...}
         self.profiles: dict[str, dict[str, Any]] = {}
         # seconds to wait before answering a method, as a slow Slack would
         self.delays: dict[str, float] = {}
@@ -73,10 +74,14 @@ class SlackApi:
             raise RuntimeError("the Slack API stand-in is not started")
         return f"http://127.0.0.1:{self._port}/api/"
 
-    def fail_next(self, count: int, status: int, *, retry_after: int | None = None) -> None:
-        """Answer the next ``count`` calls with ``status`` (429 says ``ratelimited``)."""
+    def fail_next(
+        self, count: int, status: int, *, retry_after: int | None = None, error: str | None = None
+    ) -> None:
+        """Answer the next ``count`` calls with ``status`` and ``ok: false``, saying
+        ``error`` (by default ``ratelimited`` for 429, else ``fatal_error``); Slack
+        answers most refusals, e.g. ``expired_trigger_id``, with HTTP 200."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        error = "ratelimited" if status == 429 else "fatal_error"
+        error = error or ("ratelimited" if status == 429 else "fatal_error")
         self._failures.extend(_Failure(status, headers, error) for _ in range(count))
 
     def response_url(self, name: str) -> str:
@@ -134,7 +139,8 @@ class SlackApi:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
-        app.router.add_get("/api/{method}", self._handle)  # slack_sdk GETs users.info
+        # slack_sdk GETs users.info and users.lookupByEmail
+        app.router.add_get("/api/{method}", self._handle)
         app.router.add_post("/response/{name}", self._respond)
         app.router.add_get("/link/", self._link)
         app.on_shutdown.append(self._close_sockets)
@@ -182,6 +188,7 @@ class SlackApi:
             "chat.postEphemeral": self._post_ephemeral,
             "views.open": self._views_open,
             "users.info": self._users_info,
+            "users.lookupByEmail": self._lookup_by_email,
         }.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -277,7 +284,27 @@ class SlackApi:
         user = args.get("user", "")
         if user not in self.profiles:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": {"id": user, "profile": self.profiles[user]}}
+        return {"ok": True, "user": self._user(user)}
+
+    def _lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The member with that address, else ``users_not_found``, as Slack answers."""
+        wanted = str(args.get("email", "")).lower()
+        for user, profile in self.profiles.items():
+            if str(profile.get("email", "")).lower() == wanted:
+                return {"ok": True, "user": self._user(user)}
+        return {"ok": False, "error": "users_not_found"}
+
+    def _user(self, user: str) -> dict[str, Any]:
+        """A user object as users.info and users.lookupByEmail return it (the fields Signoff
+        could read: id, team, name, deleted, profile)."""
+        profile = self.profiles[user]
+        return {
+            "id": user,
+            "team_id": "T1",
+            "name": str(profile.get("email", user)).split("@")[0],
+            "deleted": False,
+            "profile": profile,
+        }
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:

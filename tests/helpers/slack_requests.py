@@ -26,6 +26,8 @@ __all__ = [
     "SECRET",
     "Bot",
     "click",
+    "click_payload",
+    "interactive",
     "signed_headers",
     "slack_bot",
     "slack_settings",
@@ -82,9 +84,33 @@ async def slack_bot(signoff: SignoffClient, api: SlackApi) -> AsyncIterator[Bot]
         await runner.cleanup()
 
 
-def click(decision_id: str, button: str, user: str = "UALICE", stage: int = 0) -> str:
+def click(
+    decision_id: str,
+    button: str,
+    user: str = "UALICE",
+    stage: int = 0,
+    *,
+    response_url: str | None = None,
+) -> str:
     """A block_actions payload as Slack posts it, form-encoded."""
-    payload = {
+    return interactive(click_payload(decision_id, button, user, stage, response_url=response_url))
+
+
+def interactive(payload: object) -> str:
+    """An interactivity payload (click, modal submission...) form-encoded as Slack posts it."""
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def click_payload(
+    decision_id: str,
+    button: str,
+    user: str = "UALICE",
+    stage: int = 0,
+    *,
+    response_url: str | None = None,
+) -> dict[str, Any]:
+    """What :func:`click` posts, as the JSON object in its ``payload`` field."""
+    return {
         "type": "block_actions",
         "team": {"id": "T1", "domain": "acme"},
         "user": {"id": user, "team_id": "T1"},
@@ -101,8 +127,9 @@ def click(decision_id: str, button: str, user: str = "UALICE", stage: int = 0) -
                 "action_ts": f"{time.time():.6f}",
             }
         ],
+        # Slack sends one with every click on a message; tests give the stand-in's.
+        **({"response_url": response_url} if response_url else {}),
     }
-    return urlencode({"payload": json.dumps(payload)})
 
 
 def submission(view: dict[str, Any], values: dict[str, Any], user: str = "UALICE") -> str:
@@ -119,7 +146,7 @@ def submission(view: dict[str, Any], values: dict[str, Any], user: str = "UALICE
             "state": {"values": values},
         },
     }
-    return urlencode({"payload": json.dumps(payload)})
+    return interactive(payload)
 
 
 def slash_command(

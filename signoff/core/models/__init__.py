@@ -1,6 +1,6 @@
 """Pydantic models at every boundary of Signoff."""
 
-from signoff.core.models._types import Duration, RiskTier
+from signoff.core.models._types import DecisionId, Duration, RiskTier
 from signoff.core.models.actions import STAGE_KINDS, Action, ActionKind, ActionResult, Vouch
 from signoff.core.models.audit_event import (
     AuditEvent,
@@ -53,6 +53,7 @@ __all__ = [
     "ChainBreak",
     "ChainedEvent",
     "ChannelTarget",
+    "DecisionId",
     "DecisionPlan",
     "DecisionRequest",
     "DecisionState",

@@ -30,6 +30,9 @@ Duration = Annotated[timedelta, BeforeValidator(_parse_duration), Field(ge=timed
 """A positive-or-zero time span, written ``4h`` or ``PT4H`` or seconds."""
 
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=500)]
+DecisionId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
+"""A decision's id, the idempotency key its workflow id is made from; also what a chat
+payload must carry to name a decision."""
 _INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp", "Zs"})
 """Unicode categories a person cannot see or type on purpose in an id: controls, format
 characters (zero-width spaces and joiners, bidi marks), unassigned code points, spaces."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from signoff.core.models._types import NonEmptyStr, PrincipalId, RiskTier
+from signoff.core.models._types import DecisionId, NonEmptyStr, PrincipalId, RiskTier
 from signoff.core.models.policy import ReviewPolicy
 
 MAX_REQUEST_BYTES = 256 * 1024
@@ -60,7 +60,7 @@ class DecisionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")
+    id: DecisionId
     use_case: NonEmptyStr
     subject: NonEmptyStr
     title: NonEmptyStr
