@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultPayloadConverter
 from temporalio.plugin import SimplePlugin
 from temporalio.worker import WorkerConfig, WorkflowRunner
@@ -35,10 +35,13 @@ from signoff.workflows import DecisionWorkflow, RefusalAuditWorkflow
 
 
 def _with_pydantic(converter: DataConverter | None) -> DataConverter:
-    """Switch to the pydantic converter only when the default is in place, so a user's
-    own converter (say, with an encryption codec) is left alone."""
-    if converter is None or converter.payload_converter_class is DefaultPayloadConverter:
+    """Switch the payload converter to pydantic only where the default is in place, and
+    keep everything else the user chose: a payload codec (say, one that encrypts what
+    Temporal stores) and a failure converter survive the switch."""
+    if converter is None:
         return pydantic_data_converter
+    if converter.payload_converter_class is DefaultPayloadConverter:
+        return dataclasses.replace(converter, payload_converter_class=PydanticPayloadConverter)
     return converter
 
 
@@ -64,8 +67,10 @@ class SignoffPlugin(SimplePlugin):
     """Adds Signoff's workflows, activities and pydantic data converter.
 
     Pass it to ``Client.connect(..., plugins=[SignoffPlugin()])``; every worker made from
-    that client then runs decisions. Nothing is opened until a worker starts: the store is
-    migrated on worker start and closed, with the channels' HTTP sessions, on shutdown.
+    that client then runs decisions. A ``data_converter`` given beside it keeps its
+    payload codec, so what Temporal stores can stay encrypted. Nothing is opened until a
+    worker starts: the store is migrated on worker start and closed, with the channels'
+    HTTP sessions, on shutdown.
 
     Args:
         settings: Where the store, policies and directory are; from the environment
