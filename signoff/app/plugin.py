@@ -28,6 +28,7 @@ from signoff.adapters.store.engine import make_async_engine
 from signoff.adapters.store.migrate import upgrade
 from signoff.adapters.webhooks import WebhookSender
 from signoff.app.card_outbox_loop import CardOutboxLoop
+from signoff.app.webhook_secret import check_webhook_secret
 from signoff.core.catalog import Catalog
 from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
@@ -76,7 +77,7 @@ class SignoffPlugin(SimplePlugin):
         settings: Where the store, policies and directory are; from the environment
             (``SIGNOFF_*``) when omitted.
         channels: Channels by kind; by default the console, and signed webhooks when
-            ``settings.outcome_webhook_url`` is set. Slack and Teams add theirs here.
+            ``settings.webhook_secret`` is set. Slack and Teams add theirs here.
         catalog: Policies and people; loaded from the settings' files when omitted.
     """
 
@@ -108,6 +109,7 @@ class SignoffPlugin(SimplePlugin):
     def _add_activities(self, existing: Sequence[Callable] | None) -> list[Callable]:
         settings = self.settings
         catalog = self._catalog or Catalog.load(settings, dev=self._dev)
+        check_webhook_secret(settings, catalog)
         notary = Notary.for_settings(settings)
         if notary is None:
             logger.warning(
@@ -119,7 +121,7 @@ class SignoffPlugin(SimplePlugin):
         self._store = Store(make_async_engine(settings.store_url), notary=notary)
         if self._channels is None:
             self._channels = build_channels(settings)
-        if settings.outcome_webhook_url:
+        if settings.outcome_webhook_url and settings.webhook_secret:
             self._sender = WebhookSender(settings.webhook_secret)
         cards = CardActivities(self._store, self._channels)
         self._outbox = CardOutboxLoop(self._store, cards)

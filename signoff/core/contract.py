@@ -36,6 +36,11 @@ class ErrorType(StrEnum):
     """The decision's policy is unknown or names nobody the directory knows."""
     FORGED_CARRY = "ForgedCarry"
     """A start request brought a carried state, which only continue-as-new may."""
+    WEBHOOK_FAILED = "WebhookFailed"
+    """An outcome webhook got no answer or a 408, 429 or 5xx: it is sent again."""
+    WEBHOOK_REFUSED = "WebhookRefused"
+    """An outcome webhook's receiver refused it with another 4xx: sending the same
+    delivery again cannot succeed."""
 
 
 class RefusalCode(StrEnum):
