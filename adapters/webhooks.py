@@ -1,8 +1,8 @@
 """Signed, retried JSON webhooks: the webhook channel and outcome delivery share them.
 
-The receiver checks ``X-Signoff-Signature`` against ``X-Signoff-Timestamp`` and the raw
-body with the shared secret (:func:`verify`), so a forged or replayed call is refused,
-and de-duplicates on ``X-Signoff-Idempotency-Key``, so a retried delivery is harmless.
+Deliveries follow Standard Webhooks (:mod:`signoff.adapters.webhook_signing`): the
+receiver verifies ``webhook-signature`` with the shared ``whsec_`` secret and
+de-duplicates on ``webhook-id``, which every retry of one delivery repeats.
 
 Retries here are deliberately few and short: the sender runs inside a Temporal activity,
 and raising :class:`WebhookDeliveryError` lets Temporal retry later with its own backoff
@@ -12,8 +12,6 @@ instead of holding a worker slot while a receiver is down.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import math
 import time
@@ -24,88 +22,30 @@ import aiohttp
 from pydantic import BaseModel
 from pydantic_core import to_json
 
-__all__ = [
-    "IDEMPOTENCY_HEADER",
-    "SIGNATURE_HEADER",
-    "TIMESTAMP_HEADER",
-    "WebhookDeliveryError",
-    "WebhookSender",
-    "sign",
-    "verify",
-]
+from signoff.adapters.webhook_signing import (
+    ID_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    message_id,
+    secret_key,
+    sign,
+)
+from signoff.core.errors import WebhookDeliveryError, is_retryable
 
-TIMESTAMP_HEADER = "X-Signoff-Timestamp"
-SIGNATURE_HEADER = "X-Signoff-Signature"
-IDEMPOTENCY_HEADER = "X-Signoff-Idempotency-Key"
+__all__ = ["WebhookDeliveryError", "WebhookSender", "is_retryable"]
 
 log = logging.getLogger("signoff.webhooks")
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The signature of one delivery; the timestamp is signed so it cannot be replayed."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"v1={digest.hexdigest()}"
-
-
-def verify(
-    secret: str,
-    timestamp: int | str,
-    body: bytes,
-    signature: str,
-    *,
-    tolerance_s: int = 300,
-    now: float | None = None,
-) -> bool:
-    """Whether a delivery is genuine and fresh; for receivers and tests.
-
-    A timestamp more than ``tolerance_s`` away from ``now`` is refused even when the
-    signature matches, so a captured request cannot be sent again later.
-    """
-    try:
-        stamp = int(timestamp)
-    except (TypeError, ValueError):
-        return False
-    current = time.time() if now is None else now
-    if abs(current - stamp) > tolerance_s:
-        return False
-    return hmac.compare_digest(sign(secret, stamp, body), signature)
-
-
-class WebhookDeliveryError(Exception):
-    """A webhook could not be delivered.
-
-    Attributes:
-        url: Where it was sent.
-        status: The last HTTP status, or None when no response came back.
-        attempts: How many attempts were made.
-        retry_after: Seconds the receiver asked us to wait, when it said so.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        url: str,
-        status: int | None,
-        attempts: int,
-        retry_after: float | None = None,
-    ):
-        super().__init__(message)
-        self.url = url
-        self.status = status
-        self.attempts = attempts
-        self.retry_after = retry_after
-
-
 class WebhookSender:
-    """Posts signed JSON, retrying connection errors, 429 and 5xx a few times.
+    """Posts signed JSON, retrying connection errors, 408, 429 and 5xx a few times.
 
     Args:
-        secret: The shared HMAC secret.
+        secret: The shared ``whsec_`` secret (ValueError when it is not one).
         attempts: Tries per :meth:`send`, the first included.
         base_delay_s: Backoff before the second try; doubled for each later one.
-        max_delay_s: Longest wait between tries; a 429 asking for more gives up at once
-            (with ``retry_after`` on the error) so Temporal can wait instead.
+        max_delay_s: Longest wait between tries; a ``Retry-After`` asking for more gives
+            up at once (with ``retry_after`` on the error) so Temporal can wait instead.
         timeout_s: Total time allowed for one request.
         session: A session to use instead of the sender's own; it is not closed here.
     """
@@ -124,7 +64,7 @@ class WebhookSender:
     ):
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
-        self._secret = secret
+        self._key = secret_key(secret)
         self._attempts = attempts
         self._base_delay_s = base_delay_s
         self._max_delay_s = max_delay_s
@@ -137,11 +77,12 @@ class WebhookSender:
     async def send(
         self, url: str, payload: BaseModel | dict[str, Any], *, idempotency_key: str
     ) -> None:
-        """Deliver ``payload`` once, as far as the receiver de-duplicates on the key.
+        """Deliver ``payload`` once, as far as the receiver de-duplicates on its
+        ``webhook-id`` (derived from ``idempotency_key``).
 
         Raises:
             WebhookDeliveryError: after the last attempt, or at once on a 4xx other
-                than 429, since sending the same request again cannot succeed.
+                than 408 and 429, since sending the same request again cannot succeed.
         """
         body = (
             payload.model_dump_json().encode()
@@ -160,7 +101,7 @@ class WebhookSender:
                 if status < 300:
                     return
                 problem = f"HTTP {status}"
-                if status != 429 and status < 500:
+                if not is_retryable(status):
                     raise WebhookDeliveryError(
                         f"webhook {url} refused the delivery: {problem}",
                         url=url,
@@ -188,14 +129,16 @@ class WebhookSender:
             await self._sleep(wait)
 
     async def _post(self, url: str, body: bytes, key: str) -> tuple[int, float | None]:
-        # Signed per attempt, so a delivery retried minutes later is still fresh.
+        # Signed per attempt, so a delivery retried minutes later is still fresh; the id
+        # stays the same, so the receiver knows it for the delivery it may have seen.
         timestamp = int(self._clock())
+        msg_id = message_id(key)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "signoff-webhooks/1",
+            ID_HEADER: msg_id,
             TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(self._secret, timestamp, body),
-            IDEMPOTENCY_HEADER: key,
+            SIGNATURE_HEADER: sign(self._key, msg_id, timestamp, body),
         }
         session = self._get_session()
         async with session.post(
@@ -203,7 +146,7 @@ class WebhookSender:
         ) as response:
             await response.read()
             retry_after = _seconds(response.headers.get("Retry-After"))
-            return response.status, retry_after if response.status == 429 else None
+            return response.status, retry_after if is_retryable(response.status) else None
 
     def _get_session(self) -> aiohttp.ClientSession:
         # Made on first use: a session must be created inside the running event loop.

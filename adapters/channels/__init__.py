@@ -22,13 +22,15 @@ __all__ = [
 
 
 def build_channels(settings: Settings, console: Console | None = None) -> dict[str, Channel]:
-    """The channels a worker offers by kind: the console always, webhooks when a URL is set.
+    """The channels a worker offers by kind: the console always, and webhooks whenever
+    there is a secret to sign them with (a policy's channel names its URL, else the
+    outcome webhook's is used).
 
     Slack and Teams channels are added by their own adapters; this covers what runs
     with nothing but Signoff installed.
     """
     channels: dict[str, Channel] = {"console": ConsoleChannel(console)}
-    if settings.outcome_webhook_url:
+    if settings.webhook_secret is not None:
         channels["webhook"] = WebhookChannel(
             settings.webhook_secret, default_url=settings.outcome_webhook_url
         )

@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultPayloadConverter
 from temporalio.plugin import SimplePlugin
 from temporalio.worker import WorkerConfig, WorkflowRunner
@@ -28,6 +28,7 @@ from signoff.adapters.store.engine import make_async_engine
 from signoff.adapters.store.migrate import upgrade
 from signoff.adapters.webhooks import WebhookSender
 from signoff.app.card_outbox_loop import CardOutboxLoop
+from signoff.app.webhook_secret import check_webhook_secret
 from signoff.core.catalog import Catalog
 from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
@@ -35,10 +36,13 @@ from signoff.workflows import DecisionWorkflow, RefusalAuditWorkflow
 
 
 def _with_pydantic(converter: DataConverter | None) -> DataConverter:
-    """Switch to the pydantic converter only when the default is in place, so a user's
-    own converter (say, with an encryption codec) is left alone."""
-    if converter is None or converter.payload_converter_class is DefaultPayloadConverter:
+    """Switch the payload converter to pydantic only where the default is in place, and
+    keep everything else the user chose: a payload codec (say, one that encrypts what
+    Temporal stores) and a failure converter survive the switch."""
+    if converter is None:
         return pydantic_data_converter
+    if converter.payload_converter_class is DefaultPayloadConverter:
+        return dataclasses.replace(converter, payload_converter_class=PydanticPayloadConverter)
     return converter
 
 
@@ -64,14 +68,16 @@ class SignoffPlugin(SimplePlugin):
     """Adds Signoff's workflows, activities and pydantic data converter.
 
     Pass it to ``Client.connect(..., plugins=[SignoffPlugin()])``; every worker made from
-    that client then runs decisions. Nothing is opened until a worker starts: the store is
-    migrated on worker start and closed, with the channels' HTTP sessions, on shutdown.
+    that client then runs decisions. A ``data_converter`` given beside it keeps its
+    payload codec, so what Temporal stores can stay encrypted. Nothing is opened until a
+    worker starts: the store is migrated on worker start and closed, with the channels'
+    HTTP sessions, on shutdown.
 
     Args:
         settings: Where the store, policies and directory are; from the environment
             (``SIGNOFF_*``) when omitted.
         channels: Channels by kind; by default the console, and signed webhooks when
-            ``settings.outcome_webhook_url`` is set. Slack and Teams add theirs here.
+            ``settings.webhook_secret`` is set. Slack and Teams add theirs here.
         catalog: Policies and people; loaded from the settings' files when omitted.
     """
 
@@ -103,6 +109,7 @@ class SignoffPlugin(SimplePlugin):
     def _add_activities(self, existing: Sequence[Callable] | None) -> list[Callable]:
         settings = self.settings
         catalog = self._catalog or Catalog.load(settings, dev=self._dev)
+        check_webhook_secret(settings, catalog)
         notary = Notary.for_settings(settings)
         if notary is None:
             logger.warning(
@@ -114,7 +121,7 @@ class SignoffPlugin(SimplePlugin):
         self._store = Store(make_async_engine(settings.store_url), notary=notary)
         if self._channels is None:
             self._channels = build_channels(settings)
-        if settings.outcome_webhook_url:
+        if settings.outcome_webhook_url and settings.webhook_secret:
             self._sender = WebhookSender(settings.webhook_secret)
         cards = CardActivities(self._store, self._channels)
         self._outbox = CardOutboxLoop(self._store, cards)

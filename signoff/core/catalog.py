@@ -17,6 +17,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from signoff.core import messages
 from signoff.core.models import (
     DecisionPlan,
     DecisionRequest,
@@ -30,6 +31,7 @@ from signoff.core.models import (
     Vouch,
 )
 from signoff.core.models.directory import Principal
+from signoff.core.policy.webhook_hosts import unallowed_webhook_host
 from signoff.core.settings import Settings
 from signoff.core.signing import key_id_of, public_key
 from signoff.core.vouching import submission_refusal
@@ -166,6 +168,8 @@ class Catalog(BaseModel):
     inline_policies_from_anyone: bool = False
     """``signoff dev``: any requester may submit an inline policy (within the floor)."""
     surfaces: list[TrustedSurface] = []
+    webhook_allowed_hosts: list[str] = []
+    """Hosts an inline policy's webhook channels may post to (the catalog's may name any)."""
     vouch_fresh_for: timedelta | None = timedelta(minutes=10)
     accept_unvouched: bool = False
 
@@ -195,6 +199,7 @@ class Catalog(BaseModel):
             floor=floor,
             inline_policies_from_anyone=dev,
             surfaces=load_surfaces(settings.surfaces_path),
+            webhook_allowed_hosts=settings.webhook_allowed_hosts,
             vouch_fresh_for=settings.vouch_fresh_for,
             accept_unvouched=settings.accept_unvouched_actions,
         )
@@ -223,6 +228,10 @@ class Catalog(BaseModel):
         if isinstance(request.policy, ReviewPolicy):
             self._allow_inline(request, submission)
             policy, source = request.policy, "inline"
+            host = unallowed_webhook_host(policy, self.webhook_allowed_hosts)
+            if host is not None:
+                message = messages.WEBHOOK_HOST_NOT_ALLOWED.format(host=host)
+                raise ConfigError(message, field="policy")
         else:
             policy, source = self.policy(request.policy), "catalog"
         below = self.floor.violation(policy, request.risk_tier)

@@ -39,6 +39,11 @@ class ErrorType(StrEnum):
     INVALID_INPUT = "InvalidInput"
     """A start request's input is not a valid decision (started without the client,
     which validates first): the workflow fails at once rather than retrying forever."""
+    WEBHOOK_FAILED = "WebhookFailed"
+    """An outcome webhook got no answer or a 408, 429 or 5xx: it is sent again."""
+    WEBHOOK_REFUSED = "WebhookRefused"
+    """An outcome webhook's receiver refused it with another 4xx: sending the same
+    delivery again cannot succeed."""
 
 
 class RefusalCode(StrEnum):

@@ -71,3 +71,45 @@ class TemporalConnectionError(SignoffError):
     """The connection to Temporal cannot be made as configured: a certificate file that
     cannot be read, a profile that does not load, a TLS handshake or credentials the
     server refused. The message names the setting to fix."""
+
+
+# Statuses worth sending the same request again for: a timeout, "slow down", and the
+# receiver's own trouble. Any other 4xx says the request itself is wrong.
+RETRYABLE_4XX = frozenset({408, 429})
+
+
+def is_retryable(status: int | None) -> bool:
+    """Whether sending a webhook again can succeed: no answer, 408, 429 or a 5xx."""
+    return status is None or status >= 500 or status in RETRYABLE_4XX
+
+
+class WebhookDeliveryError(SignoffError):
+    """A webhook could not be delivered.
+
+    Attributes:
+        url: Where it was sent.
+        status: The last HTTP status, or None when no response came back.
+        attempts: How many attempts were made.
+        retry_after: Seconds the receiver asked us to wait, when it said so.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None,
+        attempts: int,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.attempts = attempts
+        self.retry_after = retry_after
+
+    @property
+    def permanent(self) -> bool:
+        """The receiver refused the request itself (a 4xx other than 408 and 429):
+        sending it again, now or later, cannot succeed."""
+        return not is_retryable(self.status)

@@ -131,3 +131,17 @@ NOTICE_OVERRIDDEN = "{actor} overrode '{title}': {verdict}."
 NOTICE_ESCALATED = "Escalated to you ({stage}): '{title}'"
 NOTICE_REMINDER = "Reminder: '{title}' is waiting for your sign-off."
 NOTICE_ADJUDICATE = "Experts disagree on '{title}': please adjudicate."
+
+# Why a worker refuses to start, or a submission is refused, over webhooks.
+WEBHOOK_SECRET_MISSING = (
+    "This worker may send webhooks ({why}) but SIGNOFF_WEBHOOK_SECRET is not set, so it"
+    " will not start: set it to a secret from `signoff keys webhook-secret`."
+)
+WEBHOOK_SECRET_UNUSABLE = (
+    "SIGNOFF_WEBHOOK_SECRET is not usable ({problem}), so this worker will not start: set"
+    " it to a secret from `signoff keys webhook-secret`."
+)
+WEBHOOK_HOST_NOT_ALLOWED = (
+    "An inline policy's webhook channel may post only to hosts the operator allows"
+    " (SIGNOFF_WEBHOOK_ALLOWED_HOSTS), and {host} is not one of them."
+)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from signoff.core.models._types import Duration
 from signoff.core.temporal_connection import TemporalConnection
@@ -28,7 +29,17 @@ class Settings(BaseSettings):
     policies_file: Path = EXAMPLES / "policies.yaml"
     directory_file: Path = EXAMPLES / "directory.yaml"
     outcome_webhook_url: str | None = None
-    webhook_secret: str = "change-me"
+    webhook_secret: str | None = Field(
+        default=None,
+        description="The whsec_ secret webhooks are signed with (Standard Webhooks); a"
+        " worker that may send webhooks refuses to start without one (`signoff keys"
+        " webhook-secret` makes one; `signoff dev` makes its own)",
+    )
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts an inline policy's webhook channel may post to, comma-separated;"
+        " the catalog's policies are the operator's own and may name any",
+    )
     search_salt: str = Field(
         default="signoff",
         description="Mixed into the pseudonymous approver tokens kept in search attributes",
@@ -66,6 +77,19 @@ class Settings(BaseSettings):
         description="Also apply actions no surface vouched for: `signoff dev` only; any"
         " other worker refuses to start with it",
     )
+
+    @field_validator("webhook_secret", "outcome_webhook_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # docker-compose passes `${VAR:-}` through as an empty string.
+        return None if value == "" else value
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
 
     @property
     def surfaces_path(self) -> Path:

@@ -16,15 +16,13 @@ from signoff.adapters.channels import (
     build_channels,
     close_channels,
 )
-from signoff.adapters.webhooks import verify
 from signoff.core.catalog import ConfigError
 from signoff.core.channel_protocol import CardRef, Channel, Notice
 from signoff.core.models import ChannelTarget, DecisionState, Status
 from signoff.core.settings import Settings
 from tests.helpers.builders import make_outcome, make_request, make_state
 from tests.helpers.http_recorder import HttpRecorder, RecordedRequest
-
-SECRET = "channel-secret"
+from tests.helpers.standard_webhooks import SECRET, received
 
 
 @pytest.fixture
@@ -35,11 +33,7 @@ async def channel(server: HttpRecorder) -> AsyncIterator[WebhookChannel]:
 
 
 def event_of(request: RecordedRequest) -> WebhookEvent:
-    headers = request.headers
-    assert verify(
-        SECRET, headers["X-Signoff-Timestamp"], request.body, headers["X-Signoff-Signature"]
-    )
-    return WebhookEvent.model_validate_json(request.body)
+    return WebhookEvent.model_validate(received(request))
 
 
 def approved(state: DecisionState) -> DecisionState:
@@ -72,7 +66,7 @@ async def test_webhook_redraw_sends_the_new_state_to_the_same_card(
     assert updated.card == posted.card
     assert updated.state.status is Status.APPROVED
     assert updated.state.outcome is not None
-    keys = [r.headers["X-Signoff-Idempotency-Key"] for r in server.requests]
+    keys = [r.headers["webhook-id"] for r in server.requests]
     assert len(set(keys)) == 2
 
 
@@ -83,7 +77,7 @@ async def test_webhook_redraw_of_the_same_version_repeats_its_key(
     card = await channel.post(state, ChannelTarget(kind="webhook"), recipient=None)
     await channel.redraw(state, card)
     await channel.redraw(state, card)
-    _, first, again = (r.headers["X-Signoff-Idempotency-Key"] for r in server.requests)
+    _, first, again = (r.headers["webhook-id"] for r in server.requests)
     assert first == again
 
 
@@ -172,10 +166,11 @@ async def test_console_notice_is_logged(caplog: pytest.LogCaptureFixture) -> Non
     assert "escalation for dave on refund-1042: Escalated to managers" in caplog.text
 
 
-async def test_build_channels_adds_webhook_only_with_a_url(server: HttpRecorder) -> None:
-    assert list(build_channels(Settings(_env_file=None))) == ["console"]
+async def test_build_channels_adds_webhook_only_with_a_secret(server: HttpRecorder) -> None:
+    unsigned = Settings(_env_file=None, outcome_webhook_url=server.url)
+    assert list(build_channels(unsigned)) == ["console"]
 
-    channels = build_channels(Settings(_env_file=None, outcome_webhook_url=server.url))
+    channels = build_channels(unsigned.model_copy(update={"webhook_secret": SECRET}))
     try:
         assert list(channels) == ["console", "webhook"]
         assert all(isinstance(c, Channel) for c in channels.values())

@@ -127,3 +127,12 @@ def surface(
         ),
         soft_wrap=True,
     )
+
+
+@keys_app.command("webhook-secret")
+def webhook_secret() -> None:
+    """Print a new webhook secret (whsec_ and 32 random bytes, as Standard Webhooks
+    writes them): set it as SIGNOFF_WEBHOOK_SECRET on workers and give it to receivers."""
+    from signoff.adapters.webhook_signing import new_secret
+
+    print(new_secret())

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 from temporalio.client import Client
 
-from signoff.adapters.channels.console import ConsoleChannel
+from signoff.adapters.channels import build_channels
 from signoff.adapters.notary import AuditKeyring, Notary, create_surface, load_voucher
 from signoff.adapters.slack import make_client, slack_settings
 from signoff.adapters.store import Store
@@ -23,13 +23,14 @@ from signoff.adapters.store.migrate import upgrade
 from signoff.adapters.teams import teams_settings
 from signoff.app.cli.bots import BotAddresses, running_bots
 from signoff.app.cli.devserver import HOST, DevServer, port_in_use, wait_until_ready
-from signoff.app.cli.failures import CliError, explain, unreachable
+from signoff.app.cli.failures import USAGE, CliError, explain, unreachable
 from signoff.app.cli.render import status_text, stdout_console
 from signoff.app.cli.samples import DemoResult, run_samples
 from signoff.app.cli.stores import shown_url
+from signoff.app.webhook_secret import check_webhook_secret, dev_webhook_secret
 from signoff.app.worker import connect, ensure_search_attributes, run_worker
 from signoff.client.signoff_client import SignoffClient
-from signoff.core.catalog import Catalog, load_directory
+from signoff.core.catalog import Catalog, ConfigError, load_directory
 from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
 
@@ -47,9 +48,16 @@ def stop_on_signals() -> asyncio.Event:
 
 
 async def prepare(settings: Settings, *, dev: bool = False) -> None:
-    """Refuse bad policy files and an unusable store before anything starts."""
+    """Refuse bad policy files, a worker that could send webhooks without a secret to
+    sign them, and an unusable store before anything starts."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    Catalog.load(settings, dev=dev)
+    catalog = Catalog.load(settings, dev=dev)
+    # `signoff dev` makes a secret of its own later, unless one is set: that one is checked.
+    if not dev or settings.webhook_secret is not None:
+        try:
+            check_webhook_secret(settings, catalog)
+        except ConfigError as err:
+            raise CliError(str(err), USAGE) from None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(upgrade, settings.store_url)
 
@@ -92,11 +100,24 @@ async def local_keys(settings: Settings) -> None:
     )
 
 
+def with_dev_webhook_secret(settings: Settings) -> Settings:
+    """``signoff dev`` signs webhooks as production does, with a secret of its own kept
+    beside its other local keys unless SIGNOFF_WEBHOOK_SECRET names one."""
+    settings, created = dev_webhook_secret(settings)
+    if created is not None:
+        stdout_console().print(
+            f"Created a local webhook secret in {created}: receivers verify Signoff's"
+            " webhooks with it (dev only: in production set SIGNOFF_WEBHOOK_SECRET).",
+            soft_wrap=True,
+        )
+    return settings
+
+
 async def worker_client(settings: Settings, *, dev: bool = False) -> Client:
-    """A client whose workers draw cards in this terminal, in Slack when
-    ``SIGNOFF_SLACK_BOT_TOKEN`` is set, and in Teams when ``SIGNOFF_TEAMS_APP_ID`` (or
-    anonymous mode) is."""
-    channels: dict[str, Channel] = {"console": ConsoleChannel(stdout_console())}
+    """A client whose workers draw cards in this terminal, as signed webhooks when
+    ``SIGNOFF_WEBHOOK_SECRET`` is set, in Slack when ``SIGNOFF_SLACK_BOT_TOKEN`` is, and
+    in Teams when ``SIGNOFF_TEAMS_APP_ID`` (or anonymous mode) is."""
+    channels: dict[str, Channel] = build_channels(settings, stdout_console())
     directory = load_directory(settings.directory_file)
     slack = slack_settings()
     if slack is not None:
@@ -162,6 +183,7 @@ async def serve_dev(
     reuse = reuse_server(port, ui_port, use_existing=use_existing)
     await prepare(settings, dev=True)
     await local_keys(settings)
+    settings = with_dev_webhook_secret(settings)
     stop = stop_on_signals()
     server: DevServer | None = None
     if reuse:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from signoff.adapters.webhook_signing import secret_key
 from signoff.app.cli.devserver import port_in_use
 from signoff.app.cli.samples import SAMPLES
 
@@ -174,6 +175,22 @@ def test_dev_serves_the_demo_stops_on_ctrl_c_and_keeps_decisions_across_restarts
     assert "Created local keys for the surfaces slack, teams, cli" in first.output
     assert second.interrupt() == 0, second.output[-3000:]
     assert _gone(second.server_pid)
+
+
+def test_dev_signs_webhooks_with_a_secret_of_its_own(
+    tmp_path: Path, running: list[DevProcess]
+) -> None:
+    port = _free_port()
+    ui_port = next(p for p in iter(_free_port, None) if p != port)
+    dev = DevProcess(["--port", str(port), "--ui-port", str(ui_port)], _env(tmp_path), tmp_path)
+    running.append(dev)
+    dev.wait_for(READY)
+
+    kept = tmp_path / "keys" / "webhook-secret"
+    assert f"Created a local webhook secret in {kept}" in dev.output
+    assert secret_key(kept.read_text().strip())  # a whsec_ secret of 24 bytes or more
+    assert kept.stat().st_mode & 0o077 == 0
+    assert dev.interrupt() == 0, dev.output[-3000:]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="asks the Linux kernel")
