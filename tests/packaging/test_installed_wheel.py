@@ -7,55 +7,16 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
-import sysconfig
 import uuid
 import zipfile
 from pathlib import Path
 
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from signoff.core import messages
 from tests.conftest import FIXTURES
-from tests.helpers.layers import ROOT
 
 USER_PROJECT = Path(__file__).parent / "user_project"
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", out, ROOT],
-        check=True,
-        capture_output=True,
-    )
-    [built] = out.glob("signoff-*.whl")
-    return built
-
-
-@pytest.fixture(scope="module")
-def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment holding only the wheel; Signoff's dependencies come
-    from this test run's environment through a path file (its own path files, such as
-    the editable install's finder, are not read from there)."""
-    home = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", home], check=True)
-    python = home / "bin" / "python"
-    purelib = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", wheel],
-        check=True,
-        capture_output=True,
-    )
-    return home
 
 
 def test_the_wheel_holds_only_the_signoff_package(wheel: Path) -> None:
