@@ -126,6 +126,10 @@ def _as_container(path_map: dict[str, Path], env: dict[str, str]) -> dict[str, s
     return mapped
 
 
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="becomes the image's user with setpriv, which needs root (as CI runs)",
+)
 async def test_the_worker_runs_as_the_image_user_beside_a_read_only_app_folder(
     compose: dict[str, Any],
     image: Image,
