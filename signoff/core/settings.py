@@ -14,6 +14,8 @@ from signoff.core.models._types import Duration
 from signoff.core.temporal_connection import TemporalConnection
 
 EXAMPLES = Path(__file__).parent / "examples"
+EXAMPLE_REQUEST = EXAMPLES / "request.json"
+"""A request that the shipped policies and directory accept, named by ``signoff dev``."""
 
 
 class Settings(BaseSettings):

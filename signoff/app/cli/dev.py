@@ -81,7 +81,7 @@ def demo(ctx: typer.Context) -> None:
 
     Needs a worker with the example policies (`signoff dev`): one auto-approved, one
     pending, one approved, one rejected, one edited, one overridden, and a loan waiting
-    for two analysts. Ids carry a time stamp, so each run adds new ones.
+    for two analysts. Ids are stable, so running it again finds the same seven.
     """
     from signoff.app.cli.serving import print_demo
 

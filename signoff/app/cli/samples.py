@@ -1,14 +1,15 @@
 """Sample decisions for ``signoff demo``: one of each part of the lifecycle, against the
 example policies and people shipped in ``signoff/core/examples``.
 
-Ids carry a run stamp, so running the demo again adds new decisions instead of finding
-the old ones (the id is the idempotency key).
+Ids are stable and every request is the same each time, byte for byte (nothing in it is
+made at submit time), so running the demo again, or restarting ``signoff dev --demo``,
+finds the decisions it made before instead of adding more: the id is the idempotency
+key. Each step carries a stable action id too, which the decision applies once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -171,26 +172,26 @@ class DemoResult(BaseModel):
     status: str
 
 
-def run_stamp() -> str:
-    return datetime.now(UTC).strftime("%m%d-%H%M%S")
-
-
-def requests_for(stamp: str) -> list[tuple[Sample, DecisionRequest]]:
+def demo_requests() -> list[tuple[Sample, DecisionRequest]]:
     return [
-        (s, DecisionRequest.model_validate({"id": f"demo-{stamp}-{s.key}", **s.request}))
-        for s in SAMPLES
+        (s, DecisionRequest.model_validate({"id": f"demo-{s.key}", **s.request})) for s in SAMPLES
     ]
 
 
-async def run_samples(client: SignoffClient, stamp: str | None = None) -> list[DemoResult]:
+async def run_samples(client: SignoffClient) -> list[DemoResult]:
     """Submit every sample and apply its steps; return where each one ended up."""
     results: list[DemoResult] = []
-    for sample, request in requests_for(stamp or run_stamp()):
+    for sample, request in demo_requests():
         state = await client.submit(request)
         status = state.status.value
-        for step in sample.steps:
+        for number, step in enumerate(sample.steps, 1):
             done = await client.perform(
-                request.id, step.kind, step.actor, via="demo", **step.fields
+                request.id,
+                step.kind,
+                step.actor,
+                action_id=f"{request.id}-step-{number}",
+                via="demo",
+                **step.fields,
             )
             status = done.status
         results.append(DemoResult(decision_id=request.id, story=sample.story, status=status))

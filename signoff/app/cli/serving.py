@@ -22,7 +22,13 @@ from signoff.adapters.store import Store
 from signoff.adapters.store.migrate import upgrade
 from signoff.adapters.teams import teams_settings
 from signoff.app.cli.bots import BotAddresses, running_bots
-from signoff.app.cli.devserver import HOST, DevServer, port_in_use, wait_until_ready
+from signoff.app.cli.devserver import (
+    HOST,
+    DevServer,
+    port_in_use,
+    temporal_binary,
+    wait_until_ready,
+)
 from signoff.app.cli.failures import USAGE, CliError, explain, unreachable
 from signoff.app.cli.render import status_text, stdout_console
 from signoff.app.cli.samples import DemoResult, run_samples
@@ -30,9 +36,10 @@ from signoff.app.cli.stores import shown_url
 from signoff.app.webhook_secret import check_webhook_secret, dev_webhook_secret
 from signoff.app.worker import connect, ensure_search_attributes, run_worker
 from signoff.client.signoff_client import SignoffClient
+from signoff.core import messages
 from signoff.core.catalog import Catalog, ConfigError, load_directory
 from signoff.core.channel_protocol import Channel
-from signoff.core.settings import Settings
+from signoff.core.settings import EXAMPLE_REQUEST, Settings
 
 WORKER_STOP_TIMEOUT = 15.0
 
@@ -181,15 +188,18 @@ async def serve_dev(
     """Start (or reuse) the dev server, run a worker until stopped, stop the server."""
     console = stdout_console()
     reuse = reuse_server(port, ui_port, use_existing=use_existing)
+    binary = None if reuse else temporal_binary()  # refused before keys and stores are made
     await prepare(settings, dev=True)
     await local_keys(settings)
     settings = with_dev_webhook_secret(settings)
     stop = stop_on_signals()
     server: DevServer | None = None
-    if reuse:
+    if binary is None:
         console.print(f"Using the Temporal server already listening on {HOST}:{port}.")
     else:
-        server = await DevServer.start(port=port, ui_port=ui_port, data_dir=settings.data_dir)
+        server = await DevServer.start(
+            binary=binary, port=port, ui_port=ui_port, data_dir=settings.data_dir
+        )
         console.print(
             f"Started the Temporal dev server (pid {server.pid}) on {server.address};"
             f" log: {server.log_path}",
@@ -271,11 +281,7 @@ def _print_ready(settings: Settings, ui_url: str) -> None:
         f" store {shown_url(settings.store_url)}, task queue '{settings.task_queue}'.",
         soft_wrap=True,
     )
-    console.print(
-        "In another terminal: `signoff submit request.json`, `signoff pending`,"
-        " `signoff show ID`, `signoff approve ID --as alice`. Ctrl-C stops everything.",
-        soft_wrap=True,
-    )
+    console.print(messages.DEV_READY_HINT.format(example=EXAMPLE_REQUEST), soft_wrap=True)
 
 
 async def _stopped(worker: asyncio.Task[None]) -> None:

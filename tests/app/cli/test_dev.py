@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -21,6 +22,11 @@ from signoff.app.cli.samples import SAMPLES
 
 READY = "Signoff dev is ready"
 DEMO_DONE = f"Demo: submitted {len(SAMPLES)} decisions."
+
+
+def _demo_ids(output: str) -> list[str]:
+    """The decision ids the demo's table printed, in its order."""
+    return re.findall(r"^│ (demo-\S+)", output, flags=re.MULTILINE)
 
 
 def _free_port() -> int:
@@ -143,7 +149,7 @@ def test_dev_serves_the_demo_stops_on_ctrl_c_and_keeps_decisions_across_restarts
     running.append(first)
     first.wait_for(DEMO_DONE)
     assert f"Web UI at http://127.0.0.1:{ui_port}" in first.output
-    approved = re.search(r"(demo-\S+-refund-approved)", first.output)
+    approved = re.search(r"(demo-\S*refund-approved)", first.output)
     assert approved, first.output
     for _ in range(20):  # the visibility store may lag a moment behind the demo
         pending = _signoff(port, "pending")
@@ -157,15 +163,26 @@ def test_dev_serves_the_demo_stops_on_ctrl_c_and_keeps_decisions_across_restarts
     assert _gone(server_pid)
     assert "Temporal dev server stopped." in first.output
 
-    second = DevProcess(args, env, tmp_path)
+    # A restart with --demo submits the same seven again: found, not added.
+    second = DevProcess([*args, "--demo"], env, tmp_path)
     running.append(second)
-    second.wait_for(READY)
+    second.wait_for(DEMO_DONE)
+    assert _demo_ids(second.output) == _demo_ids(first.output)
+    decisions = _signoff(port, "audit", "export", "--what", "decisions", data_dir=tmp_path / "data")
+    assert decisions.returncode == 0, decisions.stderr
+    ids = [json.loads(line)["decision_id"] for line in decisions.stdout.splitlines()]
+    assert sorted(ids) == sorted(_demo_ids(first.output))
     shown = _signoff(port, "show", approved.group(1))
     assert shown.returncode == 0, shown.stderr
     assert "approved by alice" in shown.stdout
+    # The banner's example request exists, and the shipped policies accept it.
+    example = re.search(r"signoff submit (\S+)`", second.output)
+    assert example, second.output
+    submitted = _signoff(port, "submit", example.group(1), data_dir=tmp_path / "data")
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
     # The README's tour: a person approves from another terminal, vouched for by the
     # local CLI key dev made, and the audit verifies against its key, log and Temporal.
-    waiting = re.search(r"(demo-\S+-refund-pending)", first.output)
+    waiting = re.search(r"(demo-\S*refund-pending)", first.output)
     assert waiting, first.output
     tour = _signoff(port, "approve", waiting.group(1), "--as", "bob", data_dir=tmp_path / "data")
     assert tour.returncode == 0, tour.stderr
