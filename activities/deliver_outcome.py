@@ -38,13 +38,14 @@ class DeliveryActivities:
         try:
             await self._sender.send(self._url, input.outcome, idempotency_key=key)
         except WebhookDeliveryError as err:
-            raise _failure(input.outcome.decision_id, err) from err
+            raise _failure(input, err) from err
         return True
 
 
-def _failure(decision_id: str, err: WebhookDeliveryError) -> ApplicationError:
+def _failure(input: OutcomeDeliverInput, err: WebhookDeliveryError) -> ApplicationError:
     """The failure Temporal records (and shows in its UI), after a log line an operator
     can search for by decision, host or status."""
+    decision_id = input.outcome.decision_id
     host = urlsplit(err.url).hostname or err.url
     status = f"HTTP {err.status}" if err.status is not None else "no answer"
     activity.logger.warning(
@@ -55,11 +56,10 @@ def _failure(decision_id: str, err: WebhookDeliveryError) -> ApplicationError:
         "; the receiver refused it" if err.permanent else "; it will be sent again",
     )
     wait = timedelta(seconds=err.retry_after) if err.retry_after is not None else None
-    # Still retried when refused for good: the decision workflow waits for this activity
-    # and would fail on a non-retryable error (see the report on issue 11).
     return ApplicationError(
         str(err),
         {"decision_id": decision_id, "host": host, "status": err.status},
         type=ErrorType.WEBHOOK_REFUSED if err.permanent else ErrorType.WEBHOOK_FAILED,
+        non_retryable=err.permanent and input.refusal_is_final,
         next_retry_delay=wait,
     )

@@ -40,3 +40,7 @@ class CardPublishInput(BaseModel):
 class OutcomeDeliverInput(BaseModel):
     outcome: Outcome
     sequence: int
+    refusal_is_final: bool = False
+    """Set by runs that record a refused delivery (patch ``outcome-refusal-recorded``):
+    a receiver's lasting refusal then fails the activity for good; older runs would
+    fail as a whole on that, so theirs is retried as before."""

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from signoff.activities import (
@@ -29,13 +30,14 @@ with workflow.unsafe.imports_passed_through():
         OutcomeDeliverInput,
     )
     from signoff.core.channel_protocol import Notice
-    from signoff.core.contract import outcome_signal
+    from signoff.core.contract import ErrorType, outcome_signal
     from signoff.core.models import AuditKind, Outcome
     from signoff.workflows.lifecycle import Lifecycle
     from signoff.workflows.patches import (
         AUDIT_FROM_HISTORY,
         CARDS_FROM_STORE,
         DELIVER_ONLY_WHERE_HEARD,
+        OUTCOME_REFUSAL_RECORDED,
         Patches,
     )
 
@@ -148,13 +150,41 @@ class Effects:
         quiet = self._patches.has(DELIVER_ONLY_WHERE_HEARD)
         if quiet and not self._has_listener():
             return
-        webhook = await workflow.execute_activity_method(
-            DeliveryActivities.deliver_outcome,
-            OutcomeDeliverInput(outcome=outcome, sequence=sequence),
-            start_to_close_timeout=REMOTE,
-            retry_policy=FOREVER,
+        refusal_is_final = self._patches.has(OUTCOME_REFUSAL_RECORDED)
+        deliver = OutcomeDeliverInput(
+            outcome=outcome, sequence=sequence, refusal_is_final=refusal_is_final
         )
+        refused_for_good = False
+        try:
+            webhook = await workflow.execute_activity_method(
+                DeliveryActivities.deliver_outcome,
+                deliver,
+                start_to_close_timeout=REMOTE,
+                retry_policy=FOREVER,
+            )
+        except ActivityError as err:
+            refused = err.cause
+            if not (
+                isinstance(refused, ApplicationError) and refused.type == ErrorType.WEBHOOK_REFUSED
+            ):
+                raise
+            webhook, refused_for_good = False, True
+            details = refused.details[0] if refused.details else {}
+            life.record(
+                AuditKind.OUTCOME_REFUSED,
+                workflow.now(),
+                detail=outcome.status.value,
+                data={
+                    "sequence": sequence,
+                    "host": details.get("host") if isinstance(details, dict) else None,
+                    "status": details.get("status") if isinstance(details, dict) else None,
+                    "message": refused.message,
+                },
+                visible=False,
+            )
         signalled = await self._signal_application(outcome)
+        if refused_for_good and not signalled:
+            return  # nothing reached anyone: the refusal is the record
         life.record(
             AuditKind.OUTCOME_DELIVERED,
             workflow.now(),

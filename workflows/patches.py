@@ -36,11 +36,19 @@ the run before it was this decision's own and continued as new; before it, any r
 ``continued_run_id`` was set took the carry (issue 10). Asked on its own, by continued
 runs only."""
 
+OUTCOME_REFUSAL_RECORDED = "outcome-refusal-recorded"
+"""A receiver's lasting refusal of an outcome webhook (a 4xx other than 408 and 429) ends
+that delivery: it is audited as ``outcome_refused`` and the decision closes; before it,
+the delivery was retried for as long as the receiver refused, keeping the decision open
+(issue 11)."""
+
 _NOVEMBER = frozenset(
     {CARDS_FROM_STORE, DELIVER_ONLY_WHERE_HEARD, SEARCH_ATTRIBUTES_ON_ACTION, TIMEOUT_KEEPS_EDIT}
 )
+_DECEMBER = _NOVEMBER | {AUDIT_FROM_HISTORY, PEOPLE_FROM_DIRECTORY}
 GATHERINGS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("behaviours-2026-12b", _NOVEMBER | {AUDIT_FROM_HISTORY, PEOPLE_FROM_DIRECTORY}),
+    ("behaviours-2026-12c", _DECEMBER | {OUTCOME_REFUSAL_RECORDED}),
+    ("behaviours-2026-12b", _DECEMBER),
     ("behaviours-2026-12", _NOVEMBER | {AUDIT_FROM_HISTORY}),
     ("behaviours-2026-11", _NOVEMBER),
 )

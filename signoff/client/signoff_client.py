@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -338,7 +339,7 @@ class SignoffClient:
         self, decision_id: str, action: Action, code: str, message: str
     ) -> None:
         event = AuditEvent(
-            event_id=f"{decision_id}/refusal/{action.action_id}",
+            event_id=refusal_event_id(decision_id, action.action_id),
             decision_id=decision_id,
             kind=AuditKind.REFUSED,
             at=datetime.now(UTC),
@@ -478,6 +479,15 @@ def _being_cancelled() -> bool:
     """Whether the running task was asked to stop (the SDK turns that into its own errors)."""
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+def refusal_event_id(decision_id: str, action_id: str) -> str:
+    """The refusal's audit event id: readable when it fits the id's 300 characters, else
+    the action id's digest (ids of 200 characters each would not fit)."""
+    readable = f"{decision_id}/refusal/{action_id}"
+    if len(readable) <= 300:
+        return readable
+    return f"{decision_id}/refusal/sha256:{hashlib.sha256(action_id.encode()).hexdigest()}"
 
 
 def _safe(text: str) -> str:

@@ -238,7 +238,12 @@ async def test_teams_feedback_buttons_under_a_card_record_a_thumb_and_a_comment(
     decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
     await teams.send(teams.execute(decision_id, "approve"))
     await final_state(teams.harness, decision_id)
-    [card] = [c for c in await store.cards(decision_id) if c.recipient is None]
+
+    async def shared_card() -> list[Any]:
+        return [c for c in await store.cards(decision_id) if c.recipient is None]
+
+    # Cards are drawn from the store's outbox after the decision moves on, not with it.
+    [card] = await eventually(shared_card)
     feedback = teams.activity(
         "aad-bob",
         type="invoke",

@@ -14,14 +14,16 @@ from temporalio.common import RawValue
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from signoff.adapters.store import Store
 from signoff.core.contract import DECISION_WORKFLOW, workflow_id_for
 from signoff.core.errors import (
+    ActionRefused,
     DecisionFailed,
     InvalidPolicyError,
     RequestConflict,
     RequestTooLarge,
 )
-from signoff.core.models import Proposal
+from signoff.core.models import AuditKind, Proposal
 from signoff.core.models.request import MAX_REQUEST_BYTES
 from tests.conftest import Harness, make_request
 from tests.helpers.waiting import eventually
@@ -135,3 +137,22 @@ async def test_a_request_over_the_size_limit_is_refused_before_anything_starts(
     )
     assert (await live.signoff.submit(just_under)).decision_id == just_under.id
     await asyncio.sleep(0)
+
+
+async def test_a_refusal_of_an_action_with_the_longest_ids_is_answered_and_audited(
+    live: Harness,
+) -> None:
+    request = make_request("first-lead", id="d" * 200)
+    await live.signoff.submit(request)
+
+    with pytest.raises(ActionRefused) as refused:
+        await live.signoff.perform(request.id, "approve", "carol", action_id="a" * 200)
+
+    assert refused.value.code == "not_asked"
+
+    async def audited() -> bool:
+        async with await Store.open(live.settings.store_url) as store:
+            events = await store.events(request.id)
+        return any(e.kind is AuditKind.REFUSED and e.actor == "carol" for e in events)
+
+    await eventually(audited, timeout=10)

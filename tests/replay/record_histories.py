@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -29,6 +30,8 @@ from signoff.core.search_attributes import ALL_KEYS
 from signoff.core.settings import Settings
 from signoff.workflows import DecisionWorkflow
 from tests.conftest import FIXTURES, TEST_SURFACE, Harness, _binary, make_request
+from tests.helpers.http_recorder import HttpRecorder
+from tests.helpers.standard_webhooks import SECRET
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -78,6 +81,13 @@ async def continued(client: SignoffClient, env: WorkflowEnvironment, queue: str)
         await client.perform(request.id, "thumb", f"p{i:02d}", thumb="up")
 
 
+async def refused_webhook(client: SignoffClient, env: WorkflowEnvironment, q: str) -> None:
+    """v9 on: the application's webhook refuses the outcome for good (HTTP 410)."""
+    request = make_request("first-lead", id="replay-refused")
+    await client.submit(request)
+    await client.perform(request.id, "approve", "alice")
+
+
 async def escalated(client: SignoffClient, env: WorkflowEnvironment, queue: str) -> None:
     request = make_request("three-stage", id="replay-escalated")
     await client.submit(request)
@@ -101,10 +111,16 @@ LIVE: dict[str, Scenario] = {
     "continued": continued,
 }
 SKIPPING: dict[str, Scenario] = {"escalated": escalated, "timeout_edit": timeout_edit}
+REFUSING: dict[str, Scenario] = {"refused_webhook": refused_webhook}
+"""Recorded with a worker whose outcome webhook answers 410 Gone."""
 
 
 async def _record(
-    env: WorkflowEnvironment, scenarios: dict[str, Scenario], db: Path, into: Path
+    env: WorkflowEnvironment,
+    scenarios: dict[str, Scenario],
+    db: Path,
+    into: Path,
+    **setting: Any,
 ) -> None:
     create_surface(db.parent / "keys", db.parent / "surfaces.yaml", TEST_SURFACE, "anyone")
     settings = Settings(
@@ -113,6 +129,7 @@ async def _record(
         directory_file=FIXTURES / "directory.yaml",
         data_dir=db.parent,
         vouch_fresh_for=None,  # the time-skipping server's clock runs ahead
+        **setting,
     )
     for name, scenario in scenarios.items():
         harness = Harness(env.client, settings)
@@ -150,9 +167,21 @@ async def main(version: str) -> None:
             search_attributes=list(ALL_KEYS),
             ui=False,
         )
+        receiver = HttpRecorder()
+        await receiver.start()
+        receiver.fail_next(1000, 410)
         try:
             await _record(live, LIVE, Path(tmp) / "live.db", into)
+            await _record(
+                live,
+                REFUSING,
+                Path(tmp) / "refusing.db",
+                into,
+                outcome_webhook_url=receiver.url,
+                webhook_secret=SECRET,
+            )
         finally:
+            await receiver.stop()
             await live.shutdown()
         skipping = await WorkflowEnvironment.start_time_skipping(
             data_converter=pydantic_data_converter,

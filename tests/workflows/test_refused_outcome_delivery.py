@@ -1,11 +1,6 @@
 """A receiver that refuses an outcome for good (a 4xx other than 408 and 429) must not
-keep the decision from closing: the delivery fails once, visibly, and the decision ends
-with its outcome.
-
-Expected to fail until the decision workflow handles a delivery that failed for good:
-today the activity is retried (it must be: a non-retryable failure kills the workflow's
-delivery pump, and the workflow then fails when its feedback window closes), so the
-decision never closes while the receiver keeps refusing."""
+keep the decision from closing: the delivery fails once, visibly in the audit trail, and
+the decision ends with its outcome (patch ``outcome-refusal-recorded``)."""
 
 from __future__ import annotations
 
@@ -18,8 +13,9 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from signoff import Status
+from signoff.adapters.store import Store
 from signoff.core.contract import workflow_id_for
-from signoff.core.models import ReviewPolicy, Stage
+from signoff.core.models import AuditKind, Outcome, ReviewPolicy, Stage
 from signoff.core.settings import Settings
 from tests.conftest import Harness, make_request
 from tests.helpers.http_recorder import HttpRecorder
@@ -43,17 +39,13 @@ async def refusing(
         yield harness
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs workflows/effects.py to catch the delivery's ActivityError (issue 11)",
-)
-async def test_a_refused_outcome_webhook_does_not_keep_the_decision_open(
-    refusing: Harness, server: HttpRecorder
+async def test_a_refused_outcome_webhook_does_not_keep_the_decision_open_and_is_audited(
+    refusing: Harness, server: HttpRecorder, store: Store
 ) -> None:
     request = make_request(BRIEF_FEEDBACK, requester="rita")
     await refusing.signoff.submit(request)
     await refusing.signoff.perform(request.id, "approve", "alice")
-    handle = refusing.client.get_workflow_handle(workflow_id_for(request.id))
+    handle = refusing.client.get_workflow_handle(workflow_id_for(request.id), result_type=Outcome)
 
     for _ in range(100):
         if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
@@ -63,3 +55,8 @@ async def test_a_refused_outcome_webhook_does_not_keep_the_decision_open(
     assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
     assert (await handle.result()).status is Status.APPROVED
     assert len(server.requests) == 1
+    events = await store.events(request.id)
+    (refused,) = [e for e in events if e.kind is AuditKind.OUTCOME_REFUSED]
+    assert refused.data["status"] == 410 and refused.data["sequence"] == 0
+    assert refused.data["host"] == "127.0.0.1"
+    assert not [e for e in events if e.kind is AuditKind.OUTCOME_DELIVERED]

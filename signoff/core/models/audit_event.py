@@ -30,6 +30,9 @@ class AuditKind(StrEnum):
     ADJUDICATION_NEEDED = "adjudication_needed"
     GROUND_TRUTH = "ground_truth"
     OUTCOME_DELIVERED = "outcome_delivered"
+    OUTCOME_REFUSED = "outcome_refused"
+    """The application's webhook refused the outcome for good (a 4xx other than 408 and
+    429): recorded, and the decision closes regardless."""
 
 
 class AuditEvent(BaseModel):
