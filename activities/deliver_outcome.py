@@ -55,6 +55,11 @@ def _failure(input: OutcomeDeliverInput, err: WebhookDeliveryError) -> Applicati
         status,
         "; the receiver refused it" if err.permanent else "; it will be sent again",
     )
+    failures = activity.metric_meter().create_counter(
+        "signoff_outcome_webhook_failures",
+        "Outcome webhook deliveries that failed, by receiver host and whether refused for good",
+    )
+    failures.add(1, {"host": host, "refused": "true" if err.permanent else "false"})
     wait = timedelta(seconds=err.retry_after) if err.retry_after is not None else None
     return ApplicationError(
         str(err),

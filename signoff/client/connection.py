@@ -28,6 +28,7 @@ from temporalio.envconfig import (
     ClientConnectConfig,
     DataSource,
 )
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import TLSConfig
 
 from signoff.client.connection_failures import refused
@@ -48,6 +49,8 @@ async def connect_temporal(settings: Settings, **options: Any) -> Client:
         RuntimeError: the SDK's own error when the server cannot be reached at all.
     """
     config = connect_config(settings)
+    if settings.metrics_address and "runtime" not in options:
+        options["runtime"] = metrics_runtime(settings.metrics_address)
     try:
         return await Client.connect(**config, **options)
     except RuntimeError as err:
@@ -55,6 +58,18 @@ async def connect_temporal(settings: Settings, **options: Any) -> Client:
         if failure is None:
             raise
         raise failure from err
+
+
+_RUNTIMES: dict[str, Runtime] = {}
+
+
+def metrics_runtime(address: str) -> Runtime:
+    """A Temporal runtime serving Prometheus metrics on ``address``: one per address per
+    process, since each binds its port (clients and workers made from it share it)."""
+    if address not in _RUNTIMES:
+        telemetry = TelemetryConfig(metrics=PrometheusConfig(bind_address=address))
+        _RUNTIMES[address] = Runtime(telemetry=telemetry)
+    return _RUNTIMES[address]
 
 
 def connect_config(settings: Settings) -> ClientConnectConfig:

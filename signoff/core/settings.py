@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         description="Hosts an inline policy's webhook channel may post to, comma-separated;"
         " the catalog's policies are the operator's own and may name any",
     )
+    metrics_address: str | None = Field(
+        default=None,
+        description="host:port where the worker serves Prometheus metrics at /metrics: the"
+        " Temporal SDK's own and Signoff's (e.g. signoff_outcome_webhook_failures); none"
+        " when unset",
+    )
     search_salt: str = Field(
         default="signoff",
         description="Mixed into the pseudonymous approver tokens kept in search attributes",

@@ -4,11 +4,12 @@ the Slack card says, and every click on it reads back into what the person asked
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from signoff.adapters.channels.console import render_card
 from signoff.bots.teams.adaptive_card import MAX_REFRESH_USERS, approval_card
 from signoff.bots.teams.execute import VERBS, Execute
 from signoff.core.card_view import CardView, card_view
@@ -335,6 +336,26 @@ def test_a_long_proposal_approved_as_is_is_not_repeated_as_the_final_text():
     card = build(card_view(final_state(Status.APPROVED, request=request, outcome=outcome)))
 
     assert "Final text" not in text_of(card)
+
+
+def test_an_edit_overridden_to_reject_shows_no_final_text_on_the_card_or_the_console():
+    """A rejected decision has nothing to run: the approved edit it replaced, or the
+    proposal, is not its "final" text."""
+    edited = "Refund 20 EUR instead: half the parcel arrived intact."
+    override = Override(
+        actor="dave",
+        verdict="reject",
+        reason="Fraud pattern.",
+        at=datetime(2025, 3, 4, 12, tzinfo=UTC),
+        previous_status=Status.APPROVED_WITH_EDITS,
+    )
+    outcome = make_outcome(
+        status=Status.OVERRIDDEN, approved=False, final_text=edited, overrides=[override]
+    )
+    state = final_state(Status.OVERRIDDEN, outcome=outcome)
+
+    assert edited not in text_of(build(card_view(state)))
+    assert not any("final:" in line for line in render_card(state))
 
 
 def test_a_full_text_view_still_shows_only_a_part_of_a_huge_proposal_but_edits_all_of_it():
