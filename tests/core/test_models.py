@@ -160,6 +160,14 @@ def test_a_duration_in_words_is_refused() -> None:
     assert "sla" in refused_fields(caught)
 
 
+@pytest.mark.parametrize("written", ["99999999999d", "9" * 400 + "s"])
+def test_a_duration_too_long_for_a_clock_is_refused_naming_the_field(written: str) -> None:
+    """Found by fuzzing: these escaped as OverflowError, which no caller expects."""
+    with pytest.raises(ValidationError) as caught:
+        Stage(name="leads", approvers=["alice"], sla=written)
+    assert "sla" in refused_fields(caught)
+
+
 def test_a_negative_expiry_is_refused() -> None:
     with pytest.raises(ValidationError):
         make_policy(expires_after=-3600)

@@ -22,7 +22,10 @@ def _parse_duration(value: Any) -> Any:
     if isinstance(value, str):
         match = _SHORT.match(value)
         if match:
-            return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+            try:
+                return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+            except OverflowError:
+                raise ValueError(f"{value.strip()} is longer than any clock can count") from None
     return value
 
 
