@@ -61,6 +61,21 @@ def test_a_proposal_of_only_a_structured_payload_is_accepted() -> None:
     assert proposal.text is None and proposal.payload == {"refund_eur": 40}
 
 
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("where", ["payload", "metadata"])
+def test_a_number_json_cannot_carry_is_refused_in_a_payload_or_metadata(
+    where: str, number: float
+) -> None:
+    """Found by fuzzing: it was accepted and came back from JSON as null, so the request
+    Temporal holds differed from the one submitted."""
+    free_form = {"amount": [1, {"rate": number}]}
+    with pytest.raises(ValidationError, match="not a finite number"):
+        if where == "payload":
+            make_request(proposal=Proposal(payload=free_form))
+        else:
+            make_request(metadata=free_form)
+
+
 def test_a_misspelt_request_field_is_refused_rather_than_ignored() -> None:
     with pytest.raises(ValidationError) as caught:
         make_request(confidance=0.9)
