@@ -126,6 +126,8 @@ def request_file(draw: st.DrawFn) -> tuple[str, bytes | None]:
     document = BASE
     for _ in range(draw(st.integers(0, 2))):
         path = draw(st.sampled_from(paths(document)))
+        if draw(st.integers(0, 4)) == 0:  # a field the request does not have, any name
+            path = (*path[:-1], draw(st.text(max_size=8)))
         document = mutated(document, path, draw(st.one_of(st.just(DELETE), values)))
     text = json.dumps(document) if suffix == ".json" else yaml.safe_dump(document)
     how = draw(st.sampled_from(["as is", "as is", "as is", "spliced", "bytes", "missing"]))

@@ -73,7 +73,8 @@ def _finite(value: Any, where: str = "") -> Any:
         raise ValueError(f"{where or 'a value'} is {value}, not a finite number")
     if isinstance(value, dict | list):
         for key, item in value.items() if isinstance(value, dict) else enumerate(value):
-            _finite(item, f"{where}.{key}" if where else str(key))
+            shown = str(key) if str(key).isprintable() else repr(str(key))
+            _finite(item, f"{where}.{shown}" if where else shown)
     return value
 
 

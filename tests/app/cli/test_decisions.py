@@ -185,3 +185,17 @@ async def test_a_payload_with_nan_is_refused_with_exit_2_and_starts_nothing(
     with pytest.raises(RPCError) as caught:
         await live.client.get_workflow_handle(workflow_id_for(decision)).describe()
     assert caught.value.status == RPCStatusCode.NOT_FOUND
+
+
+async def test_a_field_named_with_a_line_break_is_refused_on_one_line(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Found by fuzzing: the field's name was printed as written, over two lines."""
+    request = write_request(tmp_path / "segment.yaml", id=_id(), segment={"re\ngion": 5})
+
+    result = await cli("submit", str(request))
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Invalid request: segment.'re\\ngion': Input should be a valid string."
+    ]
