@@ -78,6 +78,8 @@ class Execute(BaseModel):
             ValueError: a sentence naming the field at fault: an unknown verb, no decision
                 id, or a required input that is missing or only whitespace.
         """
+        if not isinstance(action, Mapping):
+            raise ValueError(words.NOT_AN_ACTION)
         if action.get("type", "Action.Execute") != "Action.Execute":
             raise ValueError(words.BAD_TYPE.format(type=action.get("type")))
         verb = action.get("verb")

@@ -355,6 +355,10 @@ def _read_list(
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found", path=path) from None
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start]
+        message = f"{path}: not UTF-8 text (byte {exc.start + 1} is 0x{bad:02x})"
+        raise ConfigError(message, path=path) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}", path=path) from None
     try:
@@ -363,32 +367,40 @@ def _read_list(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        # PyYAML's messages go on with where, as PyYAML sees it, on lines of their own.
+        problem = (getattr(exc, "problem", None) or str(exc) or "unreadable").splitlines()[0]
         raise ConfigError(f"{path}:{where} invalid YAML: {problem}", path=path) from None
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         message = f"{path}: top level: expected a mapping with a {key!r} list, got {got}"
         raise ConfigError(message, path=path)
-    extra = [str(k) for k in data if k != key and k not in others]
+    extra = [k for k in data if k != key and k not in others]
     if extra:
         message = (
             f"unknown top-level key; the file holds only {', '.join(map(repr, (key, *others)))}"
         )
-        _raise(path, [_Problem(extra[0], message, (extra[0],))], lines)
+        _raise(path, [_Problem(_key(extra[0]), message, (str(extra[0]),))], lines)
     if not isinstance(data.get(key), list):
         got = "nothing" if data.get(key) is None else f"a {type(data[key]).__name__}"
         _raise(path, [_Problem(key, f"expected a list, got {got}", (key,))], lines)
     return data[key], lines
 
 
-def _node_lines(node: yaml.Node, loc: _Loc) -> Iterator[tuple[_Loc, int]]:
+def _node_lines(
+    node: yaml.Node, loc: _Loc, within: frozenset[int] = frozenset()
+) -> Iterator[tuple[_Loc, int]]:
+    """Each node's line; an alias of a node it is inside (``&a [*a]``) is not followed,
+    so the walk ends (the model then refuses the cycle, naming the field)."""
+    if id(node) in within:
+        return
     yield loc, node.start_mark.line + 1
+    within = within | {id(node)}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            yield from _node_lines(value, (*loc, str(key.value)))
+            yield from _node_lines(value, (*loc, str(key.value)), within)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _node_lines(item, (*loc, index))
+            yield from _node_lines(item, (*loc, index), within)
 
 
 def _label(name: Any, index: int) -> str:
@@ -396,6 +408,13 @@ def _label(name: Any, index: int) -> str:
     if isinstance(name, str) and name and len(name) <= 80 and set(name) <= _SIMPLE_NAME:
         return name
     return str(index)
+
+
+def _key(key: Any) -> str:
+    """A key as a field's path shows it: quoted when it cannot be printed as written (a
+    line break in it), so each problem keeps to its line."""
+    text = str(key)
+    return text if text.isprintable() else repr(text)
 
 
 def _validate(
@@ -409,7 +428,9 @@ def _validate(
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             inner = error["loc"]
-            field = label + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in inner)
+            field = label + "".join(
+                f"[{p}]" if isinstance(p, int) else f".{_key(p)}" for p in inner
+            )
             message = error["msg"].removeprefix("Value error, ")
             problems.append(_Problem(field, message, (*loc, *inner)))
         return None

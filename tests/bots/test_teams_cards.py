@@ -652,3 +652,11 @@ def test_asking_for_a_button_twice_draws_it_once():
     card = build(view, actions=[ActionKind.REJECT, ActionKind.REJECT, ActionKind.THUMB])
 
     assert shown(card) == ["reject", "thumb_up", "thumb_down"]
+
+
+@pytest.mark.parametrize("action", ["0", 0, None, ["approve"]])
+def test_an_invoke_whose_action_is_not_an_object_is_refused_in_a_sentence(action: Any) -> None:
+    """Found by the Teams endpoint's fuzz spec: ``{"action": "0"}`` raised AttributeError,
+    and the bot answered 501 instead of a refusal."""
+    with pytest.raises(ValueError, match="not an object"):
+        Execute.parse(action)

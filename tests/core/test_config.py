@@ -12,6 +12,7 @@ from signoff.core.catalog import (
     UnknownPolicyError,
     check_policies_against,
     load_directory,
+    load_floor,
     load_policies,
 )
 from signoff.core.models import (
@@ -152,6 +153,54 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:
     error = policies_error(tmp_path, "policies:\n  - name: refunds\n    stages: [\n")
     assert "policies.yaml: line 4, column 1: invalid YAML" in str(error)
+
+
+def test_a_file_that_is_not_utf8_is_named_as_such(tmp_path: Path) -> None:
+    """Found by fuzzing: it escaped as UnicodeDecodeError, and the worker's start with it."""
+    path = tmp_path / "policies.yaml"
+    path.write_bytes(b"policies:\n  - name: caf\xe9\n")
+    with pytest.raises(ConfigError) as caught:
+        load_policies(path)
+    assert str(caught.value) == f"{path}: not UTF-8 text (byte 24 is 0xe9)"
+
+
+def test_a_character_yaml_refuses_is_named_on_one_line(tmp_path: Path) -> None:
+    """Found by fuzzing: PyYAML's own second line (`in "<unicode string>"`) named no file."""
+    error = policies_error(tmp_path, "policies: [\x00]\n")
+    assert str(error) == (
+        f"{tmp_path / 'policies.yaml'}: invalid YAML: unacceptable character #x0000:"
+        " special characters are not allowed"
+    )
+
+
+def test_a_key_with_a_line_break_is_quoted_so_each_problem_keeps_to_its_line(
+    tmp_path: Path,
+) -> None:
+    """Found by fuzzing: the key was printed as written, breaking the line it was on."""
+    with pytest.raises(ConfigError) as caught:
+        load_floor(write(tmp_path, 'floor: {"a\\rb": true}\npolicies: []\n'))
+    assert str(caught.value) == (
+        f"{tmp_path / 'policies.yaml'}: floor.'a\\rb': Extra inputs are not permitted"
+    )
+
+
+def test_a_reference_with_a_line_break_is_named_on_one_line(tmp_path: Path) -> None:
+    """Found while fuzzing: the reference was printed as written, breaking the line."""
+    policies = load_policies(
+        write(tmp_path, 'policies:\n  - {name: p, stages: [{name: s, approvers: ["al\\nice"]}]}\n')
+    )
+    directory = load_directory(write(tmp_path, GOOD_PEOPLE, "directory.yaml"))
+    with pytest.raises(ConfigError) as caught:
+        check_policies_against(directory, policies)
+    assert str(caught.value).splitlines() == [
+        "policies[p].stages[0].approvers: 'al\\nice' matches nobody in the directory (stage 's')"
+    ]
+
+
+def test_an_anchor_inside_itself_is_refused_not_recursed_into(tmp_path: Path) -> None:
+    """Found while fuzzing: mapping the lines of ``&a [*a]`` recursed until RecursionError."""
+    error = policies_error(tmp_path, "policies: &a [*a]\n")
+    assert str(error).startswith(f"{tmp_path / 'policies.yaml'}: policies[0]: ")
 
 
 @pytest.mark.parametrize(

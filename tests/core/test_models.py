@@ -61,6 +61,21 @@ def test_a_proposal_of_only_a_structured_payload_is_accepted() -> None:
     assert proposal.text is None and proposal.payload == {"refund_eur": 40}
 
 
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("where", ["payload", "metadata"])
+def test_a_number_json_cannot_carry_is_refused_in_a_payload_or_metadata(
+    where: str, number: float
+) -> None:
+    """Found by fuzzing: it was accepted and came back from JSON as null, so the request
+    Temporal holds differed from the one submitted."""
+    free_form = {"amount": [1, {"rate": number}]}
+    with pytest.raises(ValidationError, match="not a finite number"):
+        if where == "payload":
+            make_request(proposal=Proposal(payload=free_form))
+        else:
+            make_request(metadata=free_form)
+
+
 def test_a_misspelt_request_field_is_refused_rather_than_ignored() -> None:
     with pytest.raises(ValidationError) as caught:
         make_request(confidance=0.9)
@@ -157,6 +172,14 @@ def test_durations_are_written_the_way_people_write_them(
 def test_a_duration_in_words_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         Stage(name="leads", approvers=["alice"], sla="4 hours")
+    assert "sla" in refused_fields(caught)
+
+
+@pytest.mark.parametrize("written", ["99999999999d", "9" * 400 + "s"])
+def test_a_duration_too_long_for_a_clock_is_refused_naming_the_field(written: str) -> None:
+    """Found by fuzzing: these escaped as OverflowError, which no caller expects."""
+    with pytest.raises(ValidationError) as caught:
+        Stage(name="leads", approvers=["alice"], sla=written)
     assert "sla" in refused_fields(caught)
 
 

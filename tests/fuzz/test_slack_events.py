@@ -15,7 +15,6 @@ over the aiohttp test client, against a real worker on the Temporal dev server.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import logging
 import time
@@ -24,7 +23,6 @@ from urllib.parse import urlencode
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from hypothesis import given
 from hypothesis import strategies as st
 
 from signoff.adapters.store import Store
@@ -35,6 +33,7 @@ from signoff.core.contract import workflow_id_for
 from signoff.core.models import Status
 from tests.conftest import Harness
 from tests.helpers.decisions import DIRECTORY, final_state, submit, votes
+from tests.helpers.mutations import DELETE, collect, junk, mutated, not_a_string, paths
 from tests.helpers.slack_api import SlackApi
 from tests.helpers.slack_requests import (
     SECRET,
@@ -44,21 +43,9 @@ from tests.helpers.slack_requests import (
     slash_command,
 )
 
-DELETE = object()
 BUTTONS = ("approve", "escalate", "thumb_up", "thumb_down", *MODAL_OPENERS)
 DECISION = "fuzz-decision"  # stands for the live decision's id until it is known
 RESPONSE_URL = "http://response-url.invalid/"  # stands for the stand-in's response_url
-
-junk = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False),
-    st.text(max_size=20),
-    st.lists(st.one_of(st.integers(), st.text(max_size=5)), max_size=3),
-    st.dictionaries(st.text(max_size=5), st.one_of(st.integers(), st.none()), max_size=3),
-)
-not_a_string = junk.filter(lambda value: not isinstance(value, str))
 
 
 def reject_submission() -> dict[str, Any]:
@@ -105,41 +92,6 @@ def harmless() -> list[dict[str, Any]]:
             "message": {"type": "message", "user": "UBOB", "ts": "1700000001.000001"},
         },
     ]
-
-
-def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path into a JSON value (keys and list indexes)."""
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += paths(item, (*prefix, index))
-    return found
-
-
-def mutated(payload: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    """``payload`` with ``value`` at ``path`` (or the path removed, for DELETE)."""
-    copied = copy.deepcopy(payload)
-    parent: Any = copied
-    for step in path[:-1]:
-        try:
-            parent = parent[step]
-        except (KeyError, IndexError, TypeError):
-            return copied  # an earlier mutation removed the way there
-    last = path[-1]
-    if isinstance(parent, dict):
-        if value is DELETE:
-            parent.pop(last, None)
-        else:
-            parent[last] = value
-    elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
-        if value is DELETE:
-            del parent[last]
-        else:
-            parent[last] = value
-    return copied
 
 
 @st.composite
@@ -238,18 +190,6 @@ def encoded(payload: Any, *, as_json: bool, command: bool = False) -> tuple[str,
         flat = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}
         return urlencode(flat), "application/x-www-form-urlencoded"
     return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
-
-
-def collect(strategy: st.SearchStrategy[Any]) -> list[Any]:
-    """What Hypothesis generates from ``strategy`` under the active profile."""
-    found: list[Any] = []
-
-    @given(strategy)
-    def gather(example: Any) -> None:
-        found.append(example)
-
-    gather()
-    return found
 
 
 @pytest.fixture

@@ -65,7 +65,13 @@ def describe_validation(error: ValidationError) -> str:
     noun = _NOUNS.get(error.title, error.title)
     seen: list[str] = []
     for item in error.errors(include_url=False):
-        parts = [str(p) for p in item["loc"] if not _TYPE_TAG.match(str(p))]
+        # A key that cannot be printed as written (a line break in it) is quoted, so the
+        # sentence stays on one line.
+        parts = [
+            str(p) if str(p).isprintable() else repr(str(p))
+            for p in item["loc"]
+            if not _TYPE_TAG.match(str(p))
+        ]
         field = ".".join(parts)
         if error.title in _ENV_PREFIXES and parts:
             field = _ENV_PREFIXES[error.title] + parts[0].upper()

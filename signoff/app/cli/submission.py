@@ -25,6 +25,9 @@ def read_request_file(path: Path) -> dict[str, Any]:
         text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CliError(f"Cannot read {path}: {exc.strerror or exc}.", USAGE) from None
+    except UnicodeDecodeError as exc:
+        bad = f"byte {exc.start + 1} is 0x{exc.object[exc.start]:02x}"
+        raise CliError(f"{path} is not UTF-8 text ({bad}).", USAGE) from None
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:

@@ -6,13 +6,14 @@ Policies are written by people in YAML, so durations accept ``90s``, ``30m``, ``
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SHORT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -22,7 +23,10 @@ def _parse_duration(value: Any) -> Any:
     if isinstance(value, str):
         match = _SHORT.match(value)
         if match:
-            return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+            try:
+                return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+            except OverflowError:
+                raise ValueError(f"{value.strip()} is longer than any clock can count") from None
     return value
 
 
@@ -60,6 +64,22 @@ PrincipalId = Annotated[
     Field(min_length=1, max_length=200, pattern=r"^[^\s]+$"),
 ]
 """A person's id as the directory knows it (see :func:`_principal_id`)."""
+
+
+def _finite(value: Any, where: str = "") -> Any:
+    """``value``, refused if a NaN or an infinity is anywhere inside: JSON has neither,
+    so Temporal would carry it as null and hand back a different request."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where or 'a value'} is {value}, not a finite number")
+    if isinstance(value, dict | list):
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            shown = str(key) if str(key).isprintable() else repr(str(key))
+            _finite(item, f"{where}.{shown}" if where else shown)
+    return value
+
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(_finite)]
+"""Free-form JSON an application sends (a payload, metadata): any shape, finite numbers."""
 
 
 class RiskTier(StrEnum):

@@ -78,6 +78,6 @@ class Directory(BaseModel):
             else:
                 ids = [ref] if self.get(ref) else []
             if not ids:
-                raise ValueError(f"'{ref}' matches nobody in the directory")
+                raise ValueError(f"{ref!r} matches nobody in the directory")
             resolved.extend(i for i in ids if i not in resolved)
         return resolved

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from signoff.core.models._types import DecisionId, NonEmptyStr, PrincipalId, RiskTier
+from signoff.core.models._types import (
+    DecisionId,
+    JsonObject,
+    NonEmptyStr,
+    PrincipalId,
+    RiskTier,
+)
 from signoff.core.models.policy import ReviewPolicy
 
 MAX_REQUEST_BYTES = 256 * 1024
@@ -21,7 +25,7 @@ class Proposal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = Field(default=None, max_length=100_000)
-    payload: dict[str, Any] | None = None
+    payload: JsonObject | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> Proposal:
@@ -76,7 +80,7 @@ class DecisionRequest(BaseModel):
     action_fingerprint: str | None = Field(default=None, max_length=200)
     requester: PrincipalId
     policy: str | ReviewPolicy
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)
     notify_workflow_id: str | None = None
 
     @property

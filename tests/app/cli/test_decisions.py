@@ -7,7 +7,12 @@ import socket
 import uuid
 from pathlib import Path
 
+import pytest
+from temporalio.service import RPCError, RPCStatusCode
+
+from signoff.core.contract import workflow_id_for
 from tests.app.cli.conftest import Cli, write_request
+from tests.conftest import Harness
 
 
 def _id() -> str:
@@ -148,3 +153,49 @@ async def test_an_audit_query_for_a_status_that_does_not_exist_names_the_known_o
 
         assert result.exit_code == 2, command
         assert "Unknown status 'bogus'; known statuses: pending, approved," in result.stderr
+
+
+async def test_a_request_file_that_is_not_utf8_is_named_with_exit_2(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Found by fuzzing: it was reported as an "Unexpected error" with exit 1."""
+    request = tmp_path / "latin1.yaml"
+    request.write_bytes("title: Caf\u00e9 refund\n".encode("latin-1"))
+
+    result = await cli("submit", str(request))
+
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"{request} is not UTF-8 text (byte 11 is 0xe9)."
+
+
+async def test_a_payload_with_nan_is_refused_with_exit_2_and_starts_nothing(
+    cli: Cli, live: Harness, tmp_path: Path
+) -> None:
+    """Found by fuzzing: Python's JSON reads NaN, and the request started a decision that
+    Temporal carried with null, so the CLI then called it a conflicting request."""
+    decision = _id()
+    request = write_request(tmp_path / "nan.yaml", id=decision)
+
+    result = await cli("submit", str(request), "--payload", '{"amount": NaN}')
+
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "Invalid request: proposal.payload: amount is nan, not a finite number."
+    )
+    with pytest.raises(RPCError) as caught:
+        await live.client.get_workflow_handle(workflow_id_for(decision)).describe()
+    assert caught.value.status == RPCStatusCode.NOT_FOUND
+
+
+async def test_a_field_named_with_a_line_break_is_refused_on_one_line(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Found by fuzzing: the field's name was printed as written, over two lines."""
+    request = write_request(tmp_path / "segment.yaml", id=_id(), segment={"re\ngion": 5})
+
+    result = await cli("submit", str(request))
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Invalid request: segment.'re\\ngion': Input should be a valid string."
+    ]
