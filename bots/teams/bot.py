@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ActivityTypes
 
 from signoff.bots.teams import handlers
+from signoff.bots.teams import teams_messages as words
 from signoff.bots.teams.conversations import (
     CHANNEL,
     ConversationBook,
@@ -39,6 +40,9 @@ class MessageIndex(ConversationBook, Protocol):
     async def decision_of_message(self, channel: str, message_id: str) -> str | None: ...
 
 
+ANSWERED_INVOKES = frozenset({"adaptiveCard/action", "message/submitAction"})
+
+
 class SignoffTeamsBot(ActivityHandler):
     def __init__(
         self,
@@ -55,14 +59,17 @@ class SignoffTeamsBot(ActivityHandler):
         self._remembered: dict[str, dict[str, Any]] = {}
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        await self._remember(turn_context.activity)
+        activity = turn_context.activity
+        # An invoke this bot does not answer is refused (400), and a refusal keeps nothing.
+        if activity.type != ActivityTypes.invoke or activity.name in ANSWERED_INVOKES:
+            await self._remember(activity)
         await super().on_turn(turn_context)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
         principal = self._principal(activity)
         action_id = f"teams:{activity.id}"
-        if activity.name == "adaptiveCard/action":
+        if activity.name == "adaptiveCard/action":  # ANSWERED_INVOKES
             answer = await handlers.card_action(
                 self._client,
                 self._directory,
@@ -76,7 +83,14 @@ class SignoffTeamsBot(ActivityHandler):
             return InvokeResponse(status=200, body=answer.model_dump())
         if activity.name == "message/submitAction":
             return await self._feedback(activity, principal, action_id)
-        return await super().on_invoke_activity(turn_context)
+        answer = await super().on_invoke_activity(turn_context)
+        if answer is None or answer.status >= 500:
+            # botbuilder answers an invoke it has no handler for with 501: the request,
+            # not the bot, is what is wrong, so it is a 400 that says so.
+            name = repr(activity.name) if activity.name else "unnamed"
+            problem = words.UNKNOWN_INVOKE.format(name=name)
+            return InvokeResponse(status=400, body={"error": problem})
+        return answer
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

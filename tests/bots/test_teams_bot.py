@@ -471,3 +471,15 @@ async def test_a_reason_longer_than_an_action_takes_is_a_bad_request_naming_the_
     assert status == 200
     assert body["statusCode"] == 400 and "'reason'" in body["value"]["message"]
     assert (await teams.harness.signoff.state(decision_id)).status is Status.PENDING
+
+
+async def test_an_invoke_the_bot_does_not_answer_is_a_400_saying_so_not_a_501(
+    teams: Teams,
+) -> None:
+    unnamed = teams.activity("aad-alice", type="invoke")
+    unknown = teams.activity("aad-alice", type="invoke", name="composeExtension/query")
+
+    for invoke in (unnamed, unknown):
+        status, body = await teams.send(invoke)
+        assert status == 400
+        assert "does not answer" in body["error"]
