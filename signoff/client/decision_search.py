@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from pydantic import BaseModel
 from temporalio.client import WorkflowExecution
 
@@ -39,19 +41,29 @@ class DecisionPage(BaseModel):
     next_cursor: str | None = None
 
 
+class SearchFilters(TypedDict, total=False):
+    """What decisions can be found by: their search attributes (None: any)."""
+
+    status: str | None
+    use_case: str | None
+    risk_tier: str | None
+    model_version: str | None
+    pending_for: str | None
+
+
 def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def search_query(
     *,
-    status: str | None,
-    use_case: str | None,
-    risk_tier: str | None,
-    model_version: str | None,
-    pending_for: str | None,
     salt: str,
     task_queue: str | None = None,
+    status: str | None = None,
+    use_case: str | None = None,
+    risk_tier: str | None = None,
+    model_version: str | None = None,
+    pending_for: str | None = None,
 ) -> str:
     """A visibility query over decision workflows; people are matched by their token.
     Runs that handed over to a fresh one, or failed before deciding, are not decisions

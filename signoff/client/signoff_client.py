@@ -8,7 +8,7 @@ import hashlib
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from temporalio.client import (
     Client,
@@ -32,7 +32,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from signoff.adapters.notary import load_voucher
 from signoff.client.connection import connect_temporal
-from signoff.client.decision_search import DecisionListing, DecisionPage, search_query
+from signoff.client.decision_search import (
+    DecisionListing,
+    DecisionPage,
+    SearchFilters,
+    search_query,
+)
 from signoff.core import messages
 from signoff.core.contract import (
     DECISION_WORKFLOW,
@@ -363,29 +368,15 @@ class SignoffClient:
     # -- finding decisions -------------------------------------------------------------
 
     async def search(
-        self,
-        *,
-        status: str | None = None,
-        use_case: str | None = None,
-        risk_tier: str | None = None,
-        model_version: str | None = None,
-        pending_for: str | None = None,
-        limit: int = 100,
+        self, *, limit: int = 100, **filters: Unpack[SearchFilters]
     ) -> list[DecisionListing]:
         """The first ``limit`` decisions found by their search attributes (the worker's
         visibility store); :meth:`search_page` says how many more there are."""
         found: list[DecisionListing] = []
         cursor: str | None = None
         while len(found) < limit:
-            page = await self.search_page(
-                status=status,
-                use_case=use_case,
-                risk_tier=risk_tier,
-                model_version=model_version,
-                pending_for=pending_for,
-                page_size=min(limit - len(found), MAX_PAGE_SIZE),
-                cursor=cursor,
-            )
+            size = min(limit - len(found), MAX_PAGE_SIZE)
+            page = await self.search_page(page_size=size, cursor=cursor, **filters)
             found.extend(page.listings)
             cursor = page.next_cursor
             if cursor is None:
@@ -395,13 +386,9 @@ class SignoffClient:
     async def search_page(
         self,
         *,
-        status: str | None = None,
-        use_case: str | None = None,
-        risk_tier: str | None = None,
-        model_version: str | None = None,
-        pending_for: str | None = None,
         page_size: int = 100,
         cursor: str | None = None,
+        **filters: Unpack[SearchFilters],
     ) -> DecisionPage:
         """One page of decisions of this client's task queue, with the total that match
         and a cursor for the next page.
@@ -409,15 +396,7 @@ class SignoffClient:
         Raises:
             ValueError: ``cursor`` is not one this method returned.
         """
-        query = search_query(
-            status=status,
-            use_case=use_case,
-            risk_tier=risk_tier,
-            model_version=model_version,
-            pending_for=pending_for,
-            salt=self.search_salt,
-            task_queue=self.task_queue,
-        )
+        query = search_query(salt=self.search_salt, task_queue=self.task_queue, **filters)
         try:
             token = base64.urlsafe_b64decode(cursor.encode()) if cursor else None
         except (ValueError, UnicodeEncodeError) as err:

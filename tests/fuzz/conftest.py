@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 _SLOW_FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 settings.register_profile(
-    "bounded", max_examples=300, deadline=None, suppress_health_check=_SLOW_FIXTURES
+    "bounded", max_examples=150, deadline=None, suppress_health_check=_SLOW_FIXTURES
 )
 settings.register_profile(
     "deep", max_examples=5000, deadline=None, suppress_health_check=_SLOW_FIXTURES

@@ -38,23 +38,12 @@ from typer.testing import Result
 
 from signoff.adapters.store import Store
 from signoff.core.contract import workflow_id_for
-from tests.app.cli.conftest import Cli, env_for, runner_for, write_request
+from tests.app.cli.conftest import REQUEST_FIELDS, Cli, env_for, runner_for, write_request
 from tests.conftest import Harness
 from tests.helpers.mutations import DELETE, collect, junk, mutated, paths
 
 ID = "FUZZ-ID"  # stands for the example's own decision id until it is sent
-BASE: dict[str, Any] = {
-    "id": ID,
-    "use_case": "refunds",
-    "subject": "order-77",
-    "title": "Refund $64 for a broken kettle",
-    "proposal": {"text": "Refund $64 to the customer's card."},
-    "confidence": 0.7,
-    "model": {"name": "support-llm", "version": "2026-10"},
-    "risk_tier": "medium",
-    "requester": "rita",
-    "policy": "first-lead",
-}
+BASE: dict[str, Any] = {"id": ID, **REQUEST_FIELDS}
 AS_FLAGS = [
     *("--id", ID, "--use-case", "refunds", "--subject", "order-78", "--title", "Refund $12"),
     *("--text", "Refund $12.", "--confidence", "0.6", "--model", "support-llm"),

@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -55,22 +56,25 @@ def cli(dev_env: WorkflowEnvironment, live: Harness) -> Cli:
     return runner_for(env_for(dev_env, live))
 
 
+REQUEST_FIELDS: dict[str, Any] = {
+    "use_case": "refunds",
+    "subject": "order-77",
+    "title": "Refund $64 for a broken kettle",
+    "proposal": {"text": "Refund $64 to the customer's card."},
+    "confidence": 0.7,
+    "model": {"name": "support-llm", "version": "2026-10"},
+    "risk_tier": "medium",
+    "requester": "rita",
+    "policy": "first-lead",
+}
+"""A request as a person would write one, without its id."""
+
+
 def write_request(path: Path, **fields: object) -> Path:
     """A request file as a person would write it (YAML), with ``fields`` replaced."""
     import yaml
 
-    request: dict[str, object] = {
-        "id": f"cli-{path.stem}",
-        "use_case": "refunds",
-        "subject": "order-77",
-        "title": "Refund $64 for a broken kettle",
-        "proposal": {"text": "Refund $64 to the customer's card."},
-        "confidence": 0.7,
-        "model": {"name": "support-llm", "version": "2026-10"},
-        "risk_tier": "medium",
-        "requester": "rita",
-        "policy": "first-lead",
-    }
+    request = REQUEST_FIELDS | {"id": f"cli-{path.stem}"}
     path.write_text(yaml.safe_dump(request | fields), encoding="utf-8")
     return path
 

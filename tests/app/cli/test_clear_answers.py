@@ -21,6 +21,14 @@ def _id() -> str:
     return f"cli-clear-{uuid.uuid4().hex[:10]}"
 
 
+async def approved_by_alice(cli: Cli, tmp_path: Path, reason: str) -> str:
+    decision = _id()
+    request = write_request(tmp_path / f"{decision}.yaml", id=decision)
+    assert (await cli("submit", str(request))).exit_code == 0
+    assert (await cli("approve", decision, "--as", "alice", "--reason", reason)).exit_code == 0
+    return decision
+
+
 def one_line(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     assert len(lines) == 1, text
@@ -133,11 +141,7 @@ async def test_usage_mistakes_are_one_sentence_with_exit_2(cli: Cli) -> None:
 async def test_an_overridden_decision_is_shown_as_resting_on_the_overrider(
     dev_env: WorkflowEnvironment, live: Harness, cli: Cli, tmp_path: Path
 ) -> None:
-    decision = _id()
-    assert (
-        await cli("submit", str(write_request(tmp_path / "o.yaml", id=decision)))
-    ).exit_code == 0
-    assert (await cli("approve", decision, "--as", "alice", "--reason", "Fine.")).exit_code == 0
+    decision = await approved_by_alice(cli, tmp_path, "Fine.")
     overridden = await cli(
         "override", decision, "--as", "dave", "--reject", "--reason", "Fraud pattern."
     )
@@ -154,12 +158,8 @@ async def test_an_overridden_decision_is_shown_as_resting_on_the_overrider(
 async def test_audit_query_on_an_80_column_terminal_keeps_actors_and_details_readable(
     dev_env: WorkflowEnvironment, live: Harness, cli: Cli, tmp_path: Path
 ) -> None:
-    decision = _id()
-    assert (
-        await cli("submit", str(write_request(tmp_path / "n.yaml", id=decision)))
-    ).exit_code == 0
     reason = "Photo of the broken kettle checks out."
-    assert (await cli("approve", decision, "--as", "alice", "--reason", reason)).exit_code == 0
+    decision = await approved_by_alice(cli, tmp_path, reason)
     narrow = runner_for(env_for(dev_env, live) | {"COLUMNS": "80"})
 
     result = await narrow("audit", "query", "--decision", decision)
