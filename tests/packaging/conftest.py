@@ -4,6 +4,7 @@ spec can also run it as the image's unprivileged one."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,24 @@ def wheel(installed_root: Path) -> Path:
     return built
 
 
+def _dependencies(installed_root: Path) -> Path:
+    """This run's packages, linked (or copied) under ``installed_root``: the checkout may
+    sit in a folder only its owner can enter (a fresh clone in ``mktemp -d``), where the
+    image's user could not read them."""
+    linked = installed_root / "dependencies"
+
+    def link(source: str, target: str) -> None:
+        try:
+            os.link(source, target)
+        except OSError:  # another file system, or links not allowed: a copy will do
+            shutil.copy2(source, target)
+
+    shutil.copytree(sysconfig.get_paths()["purelib"], linked, copy_function=link, symlinks=True)
+    for folder in [linked, *(p for p in linked.rglob("*") if p.is_dir())]:
+        folder.chmod(0o755)
+    return linked
+
+
 @pytest.fixture(scope="session")
 def venv(wheel: Path, installed_root: Path) -> Path:
     """A fresh virtual environment holding only the wheel; Signoff's dependencies come
@@ -52,7 +71,7 @@ def venv(wheel: Path, installed_root: Path) -> Path:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    (Path(purelib) / "dependencies.pth").write_text(f"{_dependencies(installed_root)}\n")
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", wheel],
         check=True,
