@@ -33,11 +33,11 @@ class DecisionListing(BaseModel):
 
 
 class DecisionPage(BaseModel):
-    """One page of a search: its rows, how many decisions match in all, and the cursor
-    for the next page (None on the last)."""
+    """One page of a search: its rows, how many decisions match in all (on the first
+    page only), and the cursor for the next page (None on the last)."""
 
     listings: list[DecisionListing]
-    total: int
+    total: int | None = None
     next_cursor: str | None = None
 
 

@@ -125,20 +125,16 @@ class SignoffClient:
             raise RequestTooLarge(problem)
         try:
             state = await self._start_and_wait_routed(request)
-        except WorkflowAlreadyStartedError:
+        except (WorkflowAlreadyStartedError, WorkflowUpdateFailedError, RPCError) as err:
+            if not _already_started(err):
+                raise await self._why_not_started(request.id, err) from err
             # A decision with this id has ended: answer with it, never start anew.
             state = await self.state(request.id)
-        except (WorkflowUpdateFailedError, RPCError) as err:
-            if not (isinstance(err, RPCError) and err.status == RPCStatusCode.ALREADY_EXISTS):
-                raise await self._why_not_started(request.id, err) from err
-            state = await self.state(request.id)  # the same, from servers that say it so
         if state.request != request:
             raise RequestConflict(request.id, request.differences(state.request))
         return state
 
-    async def _why_not_started(
-        self, decision_id: str, err: WorkflowUpdateFailedError | RPCError
-    ) -> Exception:
+    async def _why_not_started(self, decision_id: str, err: Exception) -> Exception:
         cause = getattr(err, "cause", None)
         if isinstance(cause, ApplicationError) and cause.type == ErrorType.INVALID_POLICY:
             return InvalidPolicyError(cause.message)
@@ -391,7 +387,7 @@ class SignoffClient:
         **filters: Unpack[SearchFilters],
     ) -> DecisionPage:
         """One page of decisions of this client's task queue, with the total that match
-        and a cursor for the next page.
+        (counted with the first page only) and a cursor for the next page.
 
         Raises:
             ValueError: ``cursor`` is not one this method returned.
@@ -405,7 +401,8 @@ class SignoffClient:
         await executions.fetch_next_page(page_size=page_size)
         listings = [DecisionListing.of(e) for e in executions.current_page or []]
         following = executions.next_page_token
-        total = (await self.temporal.count_workflows(query)).count
+        # Counted once, with the first page: later pages only move the cursor on.
+        total = None if cursor else (await self.temporal.count_workflows(query)).count
         return DecisionPage(
             listings=listings,
             total=total,
@@ -458,6 +455,14 @@ def _being_cancelled() -> bool:
     """Whether the running task was asked to stop (the SDK turns that into its own errors)."""
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+def _already_started(err: Exception) -> bool:
+    """The start was refused because the id's decision has ended (the SDK's own error, or
+    the bare RPC status from servers without update-with-start)."""
+    if isinstance(err, WorkflowAlreadyStartedError):
+        return True
+    return isinstance(err, RPCError) and err.status == RPCStatusCode.ALREADY_EXISTS
 
 
 def refusal_event_id(decision_id: str, action_id: str) -> str:

@@ -133,7 +133,8 @@ def pending(
                 cursor=cursor,
             )
             found.extend(page.listings)
-            total, cursor = page.total, page.next_cursor
+            total = page.total if page.total is not None else total
+            cursor = page.next_cursor
             if cursor is None:
                 break
         return found, max(total, len(found))
