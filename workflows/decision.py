@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionWorkflowInput,
         ErrorType,
         RefusalCode,
+        workflow_id_for,
     )
     from signoff.core.models import Action, ActionKind, ActionResult, DecisionState, Outcome
     from signoff.core.policy import (
@@ -77,10 +78,19 @@ def _decision_input(raw: RawValue) -> DecisionWorkflowInput:
     """The start input, decoded here rather than by the SDK: an input the SDK cannot
     decode fails the workflow *task*, which Temporal retries forever, so a raw start with
     ``confidence: 1.5`` would sit RUNNING and broken. Decoded here, it fails the workflow
-    at once, non-retryably, with the reason. (No patch: such a start never completed a
-    workflow task, so no history of one can replay differently.)"""
+    at once, non-retryably, with the reason. A request naming another decision than the
+    workflow id does would write into that decision's audit chain, and fails alike. (No
+    patch: an undecodable start never completed a workflow task, and Signoff's clients
+    always name the workflow by its request, so no recorded history replays differently.)"""
     try:
-        return workflow.payload_converter().from_payload(raw.payload, DecisionWorkflowInput)
+        decoded = workflow.payload_converter().from_payload(raw.payload, DecisionWorkflowInput)
+        if not isinstance(decoded, DecisionWorkflowInput):  # JSON null, another encoding
+            shown = f"a decision's input is an object, not {type(decoded).__name__}."
+        elif workflow.info().workflow_id != workflow_id_for(decoded.request.id):
+            # Its audit would be written into the chain of the decision the request names.
+            shown = f"the request's id '{decoded.request.id}' does not match the workflow id."
+        else:
+            return decoded
     except ValidationError as err:
         problems = [
             ".".join(str(part) for part in item["loc"]) + ": " + item["msg"]

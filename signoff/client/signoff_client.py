@@ -223,6 +223,11 @@ class SignoffClient:
             except RPCError as err:
                 if err.status == RPCStatusCode.NOT_FOUND:
                     raise DecisionNotFound(decision_id) from err
+                if "Workflow Task in failed state" in err.message:
+                    raise SignoffError(
+                        f"Decision '{decision_id}' cannot answer: its workflow task is failing"
+                        " (see the worker's log)."
+                    ) from err
                 raise
         raise AssertionError("unreachable")
 

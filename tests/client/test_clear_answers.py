@@ -48,16 +48,35 @@ async def test_an_unknown_policy_is_reported_as_the_decisions_failure_by_every_c
     assert time.monotonic() - started < 5
 
 
+def _raw_input(decision: str, problem: str) -> RawValue:
+    """A start input as someone with Temporal access could send it, past the client."""
+    request = make_request("first-lead", id=decision).model_dump(mode="json")
+    if problem == "null":
+        return RawValue(pydantic_data_converter.payload_converter.to_payloads([None])[0])
+    if problem == "confidence":
+        request["confidence"] = 1.5
+    if problem == "another decision":
+        request["id"] = f"{decision}-other"
+    return RawValue(
+        pydantic_data_converter.payload_converter.to_payloads([{"request": request}])[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("problem", "reason"),
+    [
+        ("confidence", r"confidence: Input should be less than or equal"),
+        ("null", r"input is an object, not NoneType"),
+        ("another decision", r"does not match the workflow id"),
+    ],
+)
 async def test_a_raw_start_with_an_invalid_input_fails_at_once_instead_of_retrying_forever(
-    live: Harness,
+    live: Harness, problem: str, reason: str
 ) -> None:
     decision = _id("raw-invalid")
-    good = make_request("first-lead", id=decision).model_dump(mode="json")
-    good["confidence"] = 1.5
-    payload = pydantic_data_converter.payload_converter.to_payloads([{"request": good}])[0]
     handle = await live.client.start_workflow(
         DECISION_WORKFLOW,
-        RawValue(payload),
+        _raw_input(decision, problem),
         id=workflow_id_for(decision),
         task_queue=live.task_queue,
     )
@@ -66,7 +85,7 @@ async def test_a_raw_start_with_an_invalid_input_fails_at_once_instead_of_retryi
         return (await handle.describe()).status == WorkflowExecutionStatus.FAILED
 
     await eventually(failed, timeout=10)
-    with pytest.raises(DecisionFailed, match=r"confidence: Input should be less than or equal"):
+    with pytest.raises(DecisionFailed, match=reason):
         await live.signoff.state(decision)
 
 

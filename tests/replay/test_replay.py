@@ -24,7 +24,9 @@ async def test_a_recorded_decision_replays_on_the_current_code(path: Path) -> No
         data_converter=pydantic_data_converter,
         workflow_runner=with_crypto_passed_through(None),  # as the plugin's workers run
     )
-    history = WorkflowHistory.from_json(f"signoff-{path.stem}", path.read_text())
+    # Recorded decisions are named replay-<scenario's first word> (record_histories).
+    scenario = path.stem.split("-run")[0].split("_")[0]
+    history = WorkflowHistory.from_json(f"signoff-replay-{scenario}", path.read_text())
 
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
 
