@@ -22,7 +22,7 @@ async def noop(what: str) -> str:
     return what
 
 
-@workflow.defn(name="bench.Shape")
+@workflow.defn(name="bench.Shape", sandboxed=False)  # as DecisionWorkflow runs
 class ShapeWorkflow:
     def __init__(self) -> None:
         self._status: str | None = None

@@ -124,10 +124,16 @@ def _human_action(kind: ActionKind) -> Any:
     return handler
 
 
-@workflow.defn(name=DECISION_WORKFLOW)
+@workflow.defn(name=DECISION_WORKFLOW, sandboxed=False)
 class DecisionWorkflow:
     """One decision. Its interface: the ``run`` input, the ``started`` Update, the
-    ``state`` query, and one Update per :class:`ActionKind` below."""
+    ``state`` query, and one Update per :class:`ActionKind` below.
+
+    Not sandboxed: the sandbox re-imports this module for every decision and runs each
+    payload's serialization context through it, a third of the worker's CPU per
+    decision (bench/README.md). It keeps no module state, and the test suite runs it in
+    the sandbox (``Settings.workflow_sandbox``) so a non-deterministic call still fails
+    there; recorded histories replay in the sandbox too (tests/replay)."""
 
     approve = _human_action(ActionKind.APPROVE)
     reject = _human_action(ActionKind.REJECT)

@@ -147,6 +147,10 @@ class SignoffPlugin(SimplePlugin):
         those still owed from before a restart included."""
         config = super().configure_worker(config)
         self._task_queue = config.get("task_queue")
+        if self.settings.workflow_sandbox:
+            # Decisions are defined unsandboxed (DecisionWorkflow); this runs them in the
+            # sandbox anyway, so a non-deterministic call in workflow code fails loudly.
+            config["unsandboxed_workflow_runner"] = with_crypto_passed_through(None)
         return config
 
     @asynccontextmanager

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         " Temporal SDK's own and Signoff's (e.g. signoff_outcome_webhook_failures); none"
         " when unset",
     )
+    workflow_sandbox: bool = Field(
+        default=False,
+        description="Run decisions inside Temporal's workflow sandbox, which refuses"
+        " non-deterministic calls in workflow code but costs about a third of the worker's"
+        " CPU per decision (bench/README.md); the test suite turns it on",
+    )
     search_salt: str = Field(
         default="signoff",
         description="Mixed into the pseudonymous approver tokens kept in search attributes",

@@ -23,6 +23,9 @@ async def test_a_recorded_decision_replays_on_the_current_code(path: Path) -> No
         workflows=[DecisionWorkflow, RefusalAuditWorkflow],
         data_converter=pydantic_data_converter,
         workflow_runner=with_crypto_passed_through(None),  # as the plugin's workers run
+        # Decisions run unsandboxed in production; here the sandbox checks that replaying
+        # them makes no non-deterministic call.
+        unsandboxed_workflow_runner=with_crypto_passed_through(None),
     )
     # Recorded decisions are named replay-<scenario's first word> (record_histories).
     scenario = path.stem.split("-run")[0].split("_")[0]
