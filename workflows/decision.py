@@ -33,7 +33,14 @@ with workflow.unsafe.imports_passed_through():
         RefusalCode,
         workflow_id_for,
     )
-    from signoff.core.models import Action, ActionKind, ActionResult, DecisionState, Outcome
+    from signoff.core.models import (
+        Action,
+        ActionKind,
+        ActionResult,
+        DecisionState,
+        Outcome,
+        Status,
+    )
     from signoff.core.policy import (
         Refusal,
         check,
@@ -47,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from signoff.workflows.human_actions import apply
     from signoff.workflows.lifecycle import Lifecycle
     from signoff.workflows.patches import (
+        AUTOMATIC_ANSWERED_AT_ONCE,
         CARRY_CHECKED,
         PEOPLE_FROM_DIRECTORY,
         SEARCH_ATTRIBUTES_ON_ACTION,
@@ -395,10 +403,19 @@ class DecisionWorkflow:
         if self._life is None:
             raise ApplicationError(self._startup_error or "", type=ErrorType.INVALID_POLICY)
         effects = self._require_effects()
-        if effects.audits_from_history:
+        if effects.audits_from_history and not self._answered_from_history():
             # The submitter may read the audit next: answer once the first events are in.
             await effects.audited_through(self._life.next_seq)
         return self._life.state
+
+    def _answered_from_history(self) -> bool:
+        """An automatic decision is what an agent asks before every action, so it is
+        answered in the workflow task that routed it: that task's commands put its audit
+        events in history as the audit activity's input, which the store then receives
+        (patch automatic-answered-at-once). A person's decision still answers once the
+        store has them, as the card and the reviewer read from there."""
+        automatic = self._require_life().state.status is Status.AUTO_APPROVED
+        return automatic and self._patches.has(AUTOMATIC_ANSWERED_AT_ONCE)
 
     @workflow.query(name=STATE_QUERY)
     def state(self) -> DecisionState:

@@ -42,11 +42,17 @@ that delivery: it is audited as ``outcome_refused`` and the decision closes; bef
 the delivery was retried for as long as the receiver refused, keeping the decision open
 (issue 11)."""
 
+AUTOMATIC_ANSWERED_AT_ONCE = "automatic-answered-at-once"
+"""A decision no person reviews (automatic approval) answers its submitter in the workflow
+task that routed it, once history holds its audit events as the audit activity's input;
+before it, only once the activity had written them to the store (issue 12)."""
+
 _NOVEMBER = frozenset(
     {CARDS_FROM_STORE, DELIVER_ONLY_WHERE_HEARD, SEARCH_ATTRIBUTES_ON_ACTION, TIMEOUT_KEEPS_EDIT}
 )
 _DECEMBER = _NOVEMBER | {AUDIT_FROM_HISTORY, PEOPLE_FROM_DIRECTORY}
 GATHERINGS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("behaviours-2026-12d", _DECEMBER | {OUTCOME_REFUSAL_RECORDED, AUTOMATIC_ANSWERED_AT_ONCE}),
     ("behaviours-2026-12c", _DECEMBER | {OUTCOME_REFUSAL_RECORDED}),
     ("behaviours-2026-12b", _DECEMBER),
     ("behaviours-2026-12", _NOVEMBER | {AUDIT_FROM_HISTORY}),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Concatenate, Literal, ParamSpec, Self, TextIO, TypeVar, Unpack
@@ -32,6 +33,7 @@ from signoff.adapters.store.card_outbox import DueCards
 from signoff.adapters.store.decisions import DecisionFilters
 from signoff.adapters.store.engine import make_async_engine
 from signoff.adapters.store.export import write_models
+from signoff.adapters.store.group_commit import GroupCommit
 from signoff.adapters.store.migrate import upgrade
 from signoff.adapters.store.sql import dialect_of
 from signoff.adapters.store.verify import verify_chains
@@ -77,6 +79,7 @@ class Store:
         self.notary = notary
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._writer = make_writer(engine)
+        self._records = GroupCommit(self._record_together, self._record_alone)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, notary: Notary | None = None) -> Store:
@@ -91,6 +94,7 @@ class Store:
         return cls(make_async_engine(url), notary=notary)
 
     async def close(self) -> None:
+        await self._records.close()
         await self._writer.close()
         await self.engine.dispose()
 
@@ -137,10 +141,19 @@ class Store:
                 "version": state.version,
                 "notices": notices,
             }
-        written, signed = await self._write(_record, rows, row, job, self.notary)
+        keys = {r["decision_id"] for r in rows} | ({state.decision_id} if state else set())
+        return await self._records.write(_Record(rows, row, job), keys)
+
+    async def _record_together(self, records: Sequence[_Record]) -> list[int]:
+        """Write ``records`` in one transaction (a group commit), then publish their
+        signed heads in one append; how many events each appended."""
+        written, signed = await self._write(_record, records, self.notary)
         if self.notary is not None:
             await self.notary.publish(signed)
         return written
+
+    async def _record_alone(self, record: _Record) -> int:
+        return (await self._record_together([record]))[0]
 
     async def card_jobs_due(self, task_queue: str) -> bool:
         """Whether any of ``task_queue``'s card jobs can be claimed now (a read)."""
@@ -306,29 +319,42 @@ class Store:
             return await feedback.get_feedback(session, decision_id=decision_id)
 
 
+@dataclass(frozen=True)
+class _Record:
+    """One :meth:`Store.record` call, prepared outside the write transaction."""
+
+    rows: list[dict[str, Any]]
+    decision: dict[str, Any] | None
+    job: dict[str, Any] | None
+
+
 def _record(
-    conn: Connection,
-    rows: list[dict[str, Any]],
-    decision: dict[str, Any] | None,
-    job: dict[str, Any] | None,
-    notary: Notary | None,
-) -> tuple[int, list[SignedHead]]:
-    """The write transaction of :meth:`Store.record`: append, sign, project, upsert,
-    and queue the cards. Returns how many events were new, and the signed heads to
-    publish: the new ones, or, when every event was stored already (a retried write),
-    the newest stored ones, in case the first attempt died before publishing."""
+    conn: Connection, records: Sequence[_Record], notary: Notary | None
+) -> tuple[list[int], list[SignedHead]]:
+    """The write transaction of :meth:`Store.record`, for records of distinct decisions:
+    append, sign, project, upsert, and queue the cards. Returns how many events each
+    record newly appended, and the signed heads to publish: the new ones, or, for
+    decisions whose events were all stored already (a retried write), the newest stored
+    ones, in case the first attempt died before publishing."""
+    rows = [row for record in records for row in record.rows]
     appended = audit_events.append_events(conn, rows=rows)
     signed: list[SignedHead] = []
-    if notary is not None and appended.heads:
+    if notary is not None:
         signed = checkpoints.sign_heads(conn, notary, appended.heads)
-    elif notary is not None and rows:
-        signed = checkpoints.newest(conn, {row["decision_id"] for row in rows})
+        extended = {head["decision_id"] for head in appended.heads}
+        retried = {row["decision_id"] for row in rows} - extended
+        if retried:
+            signed += checkpoints.newest(conn, retried)
     feedback.project(conn, events=appended.fresh)
-    if decision is not None:
-        decisions.upsert_decision(conn, row=decision)
-    if job is not None:
-        card_outbox.enqueue(conn, **job, now=datetime.now(UTC))
-    return len(appended.fresh), signed
+    now = datetime.now(UTC)
+    for record in records:
+        if record.decision is not None:
+            decisions.upsert_decision(conn, row=record.decision)
+        if record.job is not None:
+            card_outbox.enqueue(conn, **record.job, now=now)
+    fresh = {row["event_id"] for row in appended.fresh}
+    written = [sum(row["event_id"] in fresh for row in record.rows) for record in records]
+    return written, signed
 
 
 async def _mapped(rows: AsyncIterable[R], convert: Callable[[R], M]) -> AsyncIterator[M]:

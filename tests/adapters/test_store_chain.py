@@ -287,7 +287,8 @@ async def test_on_sqlite_a_write_commits_and_unlocks_while_the_event_loop_is_bus
     path = make_url(database_url).database
     assert path is not None
     write = asyncio.create_task(store.record([make_event("refund-1042", 1)]))
-    await asyncio.sleep(0)  # the call hands its transaction to the writer thread
+    for _ in range(3):  # the call hands its transaction (through the group commit's
+        await asyncio.sleep(0)  # draining task) to the writer thread
 
     # From here on the event loop is blocked until the write is seen committed.
     deadline = time.monotonic() + 10

@@ -81,6 +81,14 @@ async def continued(client: SignoffClient, env: WorkflowEnvironment, queue: str)
         await client.perform(request.id, "thumb", f"p{i:02d}", thumb="up")
 
 
+async def automatic(client: SignoffClient, env: WorkflowEnvironment, queue: str) -> None:
+    """v9 on: a decision no person reviews, submitted twice, then given feedback."""
+    request = make_request("auto-low-risk", id="replay-automatic", confidence=0.95, risk_tier="low")
+    await client.submit(request)
+    await client.submit(request)
+    await client.perform(request.id, "thumb", "alice", thumb="up")
+
+
 async def refused_webhook(client: SignoffClient, env: WorkflowEnvironment, q: str) -> None:
     """v9 on: the application's webhook refuses the outcome for good (HTTP 410)."""
     request = make_request("first-lead", id="replay-refused")
@@ -109,6 +117,7 @@ LIVE: dict[str, Scenario] = {
     "edited_with_feedback": edited_with_feedback,
     "crowd_race": crowd_race,
     "continued": continued,
+    "automatic": automatic,
 }
 SKIPPING: dict[str, Scenario] = {"escalated": escalated, "timeout_edit": timeout_edit}
 REFUSING: dict[str, Scenario] = {"refused_webhook": refused_webhook}

@@ -7,6 +7,7 @@ import pytest
 from signoff import ActionRefused, Proposal, RiskTier, Status
 from signoff.adapters.store import Store
 from signoff.core.channel_protocol import Notice
+from signoff.core.contract import workflow_id_for
 from signoff.core.policy import qa_sampled
 from tests.conftest import Harness, make_request
 from tests.helpers.waiting import eventually
@@ -30,8 +31,44 @@ async def test_a_share_of_automatic_approvals_is_sampled_for_qa_and_audited(
     state = await live.signoff.submit(request)
 
     assert state.status is Status.AUTO_APPROVED and state.sampled_for_qa
-    kinds = [e.kind.value for e in await store.events(request.id)]
-    assert "sampled_for_qa" in kinds
+
+    async def audited() -> list[str]:  # written just after the answer: see the next spec
+        return [e.kind.value for e in await store.events(request.id)]
+
+    assert (await eventually(audited))[:4] == [
+        "submitted",
+        "routed",
+        "sampled_for_qa",
+        "finalized",
+    ]
+
+
+async def test_an_automatic_decision_answers_once_history_holds_its_audit(
+    live: Harness, store: Store
+) -> None:
+    candidates = (f"auto-{n}-{live.task_queue}" for n in range(1000))
+    decision_id = next(c for c in candidates if not qa_sampled(c, 0.5))
+    request = make_request("auto-low-risk", id=decision_id, confidence=0.95, risk_tier=RiskTier.LOW)
+
+    state = await live.signoff.submit(request)
+
+    handle = live.client.get_workflow_handle(workflow_id_for(request.id))
+    history = await handle.fetch_history()
+    kinds = [e.WhichOneof("attributes") for e in history.events]
+    answered = kinds.index("workflow_execution_update_completed_event_attributes")
+    scheduled = kinds.index("activity_task_scheduled_event_attributes")
+    audit = history.events[scheduled].activity_task_scheduled_event_attributes
+    assert state.status is Status.AUTO_APPROVED
+    assert audit.activity_type.name == "signoff.record_audit"
+    # The answer and the audit's input came with one workflow task's completion: history
+    # holds both or neither; the store is written afterwards.
+    completed = kinds.index("workflow_task_completed_event_attributes")
+    assert completed < min(answered, scheduled)
+    assert "workflow_task_completed_event_attributes" not in kinds[completed + 1 : scheduled]
+    assert "workflow_task_completed_event_attributes" not in kinds[completed + 1 : answered]
+    assert "activity_task_completed_event_attributes" not in kinds[:answered]
+    stored = await eventually(lambda: store.events(request.id))
+    assert [e.kind.value for e in stored] == ["submitted", "routed", "finalized"]
 
 
 async def test_an_automatic_approval_sampled_for_qa_is_sent_to_the_first_stage_to_look_back(
