@@ -25,5 +25,9 @@ test: $(STAMP)
 	$(BIN)/python -m tests.helpers.layers
 	$(BIN)/python -m pytest -q
 
+## The lifecycle benchmark on SQLite and on PostgreSQL, after the bench extra (LangGraph,
+## the peer it compares with, and py-spy).
 bench: $(STAMP)
-	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python -m pip install --quiet -e ".[dev,test,bench]"
+	$(BIN)/python bench/lifecycle.py --rounds 3 --store sqlite
+	$(BIN)/python bench/lifecycle.py --rounds 3 --store postgres

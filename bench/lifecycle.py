@@ -1,19 +1,25 @@
-"""Throughput and latency of a whole Signoff decision, against bare Temporal.
+"""Throughput and latency of a whole Signoff decision, against bare Temporal and LangGraph.
 
     python bench/lifecycle.py [--decisions N] [--concurrency C] [--store sqlite|postgres]
 
 Starts a Temporal dev server (the ``temporal`` binary next to the interpreter) and, in
-this process, first a minimal worker for the bare baseline (start a workflow, one
-Update, result), then a Signoff worker (the real plugin, a no-op chat channel, a fresh
-SQLite file or PostgreSQL schema) for the full lifecycle (submit, approve by a
-first-response quorum, back once audited and final). Prints figures; asserts nothing.
+this process, runs the phases: a minimal worker for the bare baseline (start a workflow,
+one Update, result); Signoff's shape with no work; a Signoff worker (the real plugin, a
+no-op chat channel, a fresh SQLite file or PostgreSQL schema) for the full lifecycle
+(submit, approve by a first-response quorum, back once audited and final); the peer, a
+LangGraph graph doing the same job (``bench/peer_graph.py``, needs the ``bench`` extra);
+and Signoff's automatic path (one submit under a policy that needs no person). Prints
+figures, the last line a JSON summary; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
+import json
 import logging
+import math
 import os
 import platform
 import resource
@@ -23,7 +29,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,7 +60,7 @@ from signoff.app.cli.devserver import temporal_binary
 from signoff.app.plugin import SignoffPlugin
 from signoff.client.signoff_client import SignoffClient
 from signoff.core.channel_protocol import CardRef, Notice
-from signoff.core.contract import workflow_id_for
+from signoff.core.contract import RECORD_AUDIT_ACTIVITY, workflow_id_for
 from signoff.core.models import (
     ChannelTarget,
     DecisionRequest,
@@ -68,14 +75,22 @@ from signoff.core.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_SURFACE = "bench"
 APPROVERS = ["a1", "a2", "a3", "a4", "a5"]
-# One stage, decided by the first approver who answers. The manager and expert exist
-# because the default policy settings name role:manager and role:expert.
-POLICIES = """\
+HUMAN_POLICY = "bench-first"
+AUTO_POLICY = "bench-auto"
+# bench-first: one stage, decided by the first approver who answers. bench-auto: the AI
+# decides alone (the automatic path), one decision in 20 sampled for QA. The manager and
+# expert exist because the default policy settings name role:manager and role:expert.
+POLICIES = f"""\
 policies:
-  - name: bench-first
+  - name: {HUMAN_POLICY}
     autonomy: suggest
     stages:
-      - {name: leads, approvers: [group:leads], quorum: {kind: first}}
+      - {{name: leads, approvers: [group:leads], quorum: {{kind: first}}}}
+  - name: {AUTO_POLICY}
+    autonomy: autonomous
+    qa_sample_rate: 0.05
+    stages:
+      - {{name: leads, approvers: [group:leads], quorum: {{kind: first}}}}
 """
 DIRECTORY = "people:\n" + "".join(
     f"  - {{id: {who}, name: {who}, email: {who}@example.com,"
@@ -157,7 +172,7 @@ class TimeActivities(Interceptor):
         return Timing(next)
 
 
-def request(decision_id: str) -> DecisionRequest:
+def request(decision_id: str, policy: str = HUMAN_POLICY) -> DecisionRequest:
     return DecisionRequest(
         id=decision_id,
         use_case="refunds",
@@ -169,7 +184,7 @@ def request(decision_id: str) -> DecisionRequest:
         model=ModelInfo(name="support-llm", version="2026-10", prompt_version="v7"),
         risk_tier=RiskTier.MEDIUM,
         requester="rita",
-        policy="bench-first",
+        policy=policy,
     )
 
 
@@ -188,6 +203,7 @@ class Phase:
     cpu_server: float = 0.0
     _cpu_at_start: tuple[float, float] = (0.0, 0.0)
     history: Counter[str] = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
 
     @property
     def rate(self) -> float:
@@ -317,30 +333,52 @@ async def shape_phase(client: Client, n: int, concurrency: int, warmup: int) -> 
         return phase
 
 
-async def signoff_phase(
-    client: Client, settings: Settings, n: int, concurrency: int, warmup: int
-) -> tuple[Phase, dict[str, Any]]:
-    task_queue = f"bench-signoff-{uuid.uuid4().hex[:8]}"
+@dataclass
+class SignoffRig:
+    """A Signoff worker running on a task queue of its own: a client for it, its no-op
+    channel and its activity timer."""
+
+    signoff: SignoffClient
+    channel: NoopChannel
+    timer: TimeActivities
+
+
+@asynccontextmanager
+async def signoff_worker(
+    client: Client, settings: Settings, name: str
+) -> AsyncIterator[SignoffRig]:
+    """The real plugin in a worker, as the Signoff and auto phases run it."""
+    task_queue = f"bench-{name}-{uuid.uuid4().hex[:8]}"
     channel = NoopChannel()
     timer = TimeActivities()
     signoff = SignoffClient(
         client, task_queue=task_queue, voucher=load_voucher(settings.keys_path, BENCH_SURFACE)
     )
-    approved_at: dict[str, float] = {}
     plugin = SignoffPlugin(settings=settings, channels={"console": channel})
-
-    async def one(decision_id: str, timings: dict[str, list[float]]) -> None:
-        started = time.perf_counter()
-        await timed(timings, "submit", signoff.submit(request(decision_id)))
-        approver = APPROVERS[hash(decision_id) % len(APPROVERS)]
-        before = time.perf_counter()
-        result = await timed(timings, "approve", signoff.perform(decision_id, "approve", approver))
-        if result.status != "approved":
-            raise RuntimeError(f"approve left the decision {result.status}")
-        approved_at[decision_id] = before
-        timings.setdefault("total", []).append(time.perf_counter() - started)
-
     async with Worker(client, task_queue=task_queue, plugins=[plugin], interceptors=[timer]):
+        yield SignoffRig(signoff, channel, timer)
+
+
+async def signoff_phase(
+    client: Client, settings: Settings, n: int, concurrency: int, warmup: int
+) -> tuple[Phase, dict[str, Any]]:
+    approved_at: dict[str, float] = {}
+    async with signoff_worker(client, settings, "signoff") as rig:
+        signoff, channel, timer = rig.signoff, rig.channel, rig.timer
+
+        async def one(decision_id: str, timings: dict[str, list[float]]) -> None:
+            started = time.perf_counter()
+            await timed(timings, "submit", signoff.submit(request(decision_id)))
+            approver = APPROVERS[hash(decision_id) % len(APPROVERS)]
+            before = time.perf_counter()
+            result = await timed(
+                timings, "approve", signoff.perform(decision_id, "approve", approver)
+            )
+            if result.status != "approved":
+                raise RuntimeError(f"approve left the decision {result.status}")
+            approved_at[decision_id] = before
+            timings.setdefault("total", []).append(time.perf_counter() - started)
+
         warm_ids = [f"bench-warm-{uuid.uuid4().hex[:12]}" for _ in range(warmup)]
         await run_phase("warm-up", warm_ids, concurrency, one)
         await settle(channel, warm_ids, 30)
@@ -368,6 +406,78 @@ async def signoff_phase(
         "channel_calls": calls,
     }
     return phase, extra
+
+
+async def auto_phase(
+    client: Client, settings: Settings, n: int, concurrency: int, warmup: int
+) -> Phase:
+    """Decisions under a policy that needs no person: one submit each, answered once
+    the decision is approved automatically."""
+    sampled: set[str] = set()
+    async with signoff_worker(client, settings, "auto") as rig:
+
+        async def one(decision_id: str, timings: dict[str, list[float]]) -> None:
+            auto = request(decision_id, policy=AUTO_POLICY)
+            state = await timed(timings, "submit", rig.signoff.submit(auto))
+            if state.status != "auto_approved":
+                raise RuntimeError(f"submit left the decision {state.status}")
+            if state.sampled_for_qa:
+                sampled.add(decision_id)
+
+        warm_ids = [f"bench-auto-warm-{uuid.uuid4().hex[:12]}" for _ in range(warmup)]
+        await run_phase("warm-up", warm_ids, concurrency, one)
+        await settle(rig.channel, warm_ids, 30)
+        ids = [f"bench-auto-{uuid.uuid4().hex[:12]}" for _ in range(n)]
+        phase = await run_phase("auto", ids, concurrency, one)
+        # The cards of these decisions go out before the next phase starts.
+        phase.counts["cards missing"] = await settle(rig.channel, ids, 30)
+        phase.stop_cpu()  # count the background card work too
+        phase.counts["sampled for QA"] = len(sampled & set(ids))
+        phase.history = await history_of(client.get_workflow_handle(workflow_id_for(ids[0])))
+    return phase
+
+
+def peer_missing() -> str | None:
+    """Why the peer phase cannot run here, or None."""
+    needed = ("langgraph", "langgraph.checkpoint.sqlite", "langgraph.checkpoint.postgres")
+    try:
+        if all(importlib.util.find_spec(name) is not None for name in needed):
+            return None
+    except ImportError:
+        pass
+    return 'LangGraph is not installed; pip install -e ".[bench]" (or make bench) to run it'
+
+
+async def peer_phase(store: str, n: int, concurrency: int, warmup: int) -> Phase:
+    """The same decisions through a LangGraph graph: run to the approval interrupt
+    (submit), resume with the approver (approve); checkpoints and the audit row in a
+    scratch database of ``store``'s kind."""
+    from bench.peer_graph import Command, peer_graph
+
+    async with peer_graph(store, {HUMAN_POLICY: APPROVERS}, concurrency) as graph:
+
+        async def one(decision_id: str, timings: dict[str, list[float]]) -> None:
+            started = time.perf_counter()
+            config: Any = {"configurable": {"thread_id": decision_id}}
+            submitted = {
+                "decision_id": decision_id,
+                "request": request(decision_id).model_dump(mode="json"),
+            }
+            paused = await timed(timings, "submit", graph.ainvoke(submitted, config))
+            if not paused.get("__interrupt__"):
+                raise RuntimeError(f"the graph did not stop for approval: {paused.get('status')}")
+            asked = paused["__interrupt__"][0].value["approvers"]
+            approver = asked[hash(decision_id) % len(asked)]
+            final = await timed(timings, "approve", graph.ainvoke(Command(resume=approver), config))
+            if final.get("status") != "approved":
+                raise RuntimeError(f"resume left the decision {final.get('status')}")
+            timings.setdefault("total", []).append(time.perf_counter() - started)
+
+        await run_phase(
+            "warm-up", [f"warm-{uuid.uuid4().hex[:12]}" for _ in range(warmup)], concurrency, one
+        )
+        ids = [f"peer-{uuid.uuid4().hex[:12]}" for _ in range(n)]
+        return await run_phase("peer", ids, concurrency, one)
 
 
 async def settle(channel: NoopChannel, ids: list[str], timeout: float) -> int:
@@ -466,14 +576,90 @@ def both(timings: list[float]) -> str:
     return f"{ms(pct(timings, 0.5))} / {ms(pct(timings, 0.99))}"
 
 
+# The issue's targets, next to each figure of the summary: (comparison, bound, unit).
+TARGETS: dict[str, tuple[str, float, str]] = {
+    "signoff_per_peer": (">=", 0.75, ""),
+    "signoff_per_shape": (">=", 0.85, ""),
+    "signoff_per_bare": (">=", 0.5, ""),
+    "auto_per_bare": (">=", 1.5, ""),
+    "auto_submit_p50_per_bare_update_p50": ("<=", 1.0, ""),
+    "audit_write_p99_ms": ("<=", 30, " ms"),
+    "final_card_p99_ms": ("<=", 500, " ms"),
+}
+
+
+def against_target(key: str, value: float) -> str:
+    op, bound, unit = TARGETS[key]
+    met = value >= bound if op == ">=" else value <= bound
+    shown = f"{value:7.1f}{unit}" if unit else f"{value:7.2f}"
+    return f"{shown}  (target {op} {bound:g}{unit}){'' if met else '  MISSED'}"
+
+
+def _figure(value: float | None, places: int) -> float | None:
+    """``value`` rounded for the JSON line; None for a figure that could not be taken."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, places)
+
+
+def audit_writes(activities: dict[str, tuple[list[float], list[float]]]) -> list[float]:
+    """How long each ``record_audit`` activity ran, local and regular alike."""
+    name = RECORD_AUDIT_ACTIVITY.removeprefix("signoff.")
+    return [
+        took
+        for key, (durations, _) in activities.items()
+        if key.removesuffix(" (local)") == name
+        for took in durations
+    ]
+
+
+def summary(args: argparse.Namespace, chosen: Round | None) -> dict[str, Any]:
+    """The closing JSON line's figures, from ``chosen`` (None: every figure null)."""
+    bare, shape, full, peer, auto = (
+        (chosen.bare, chosen.shape, chosen.full, chosen.peer, chosen.auto)
+        if chosen
+        else (None,) * 5
+    )
+    extra = chosen.extra if chosen else {}
+    auto_vs_update = None
+    if auto is not None and bare is not None:
+        update = pct(bare.timings.get("update", []), 0.5)
+        auto_vs_update = pct(auto.timings.get("submit", []), 0.5) / update if update else None
+    audit_p99 = card_p99 = None
+    if full is not None:
+        audit_p99 = pct(audit_writes(extra["activities"]), 0.99) * 1000
+        card_p99 = pct(extra["card_lag"], 0.99) * 1000
+    return {
+        "bench": "lifecycle",
+        "store": args.store,
+        "rounds": args.rounds,
+        "decisions": args.decisions,
+        "concurrency": args.concurrency,
+        **{
+            f"{name}_per_s": _figure(phase.rate, 1) if phase else None
+            for name, phase in (
+                ("bare", bare),
+                ("shape", shape),
+                ("signoff", full),
+                ("peer", peer),
+                ("auto", auto),
+            )
+        },
+        "signoff_per_peer": _figure(_share(full, peer), 2),
+        "signoff_per_bare": _figure(_share(full, bare), 2),
+        "signoff_per_shape": _figure(_share(full, shape), 2),
+        "auto_per_bare": _figure(_share(auto, bare), 2),
+        "auto_submit_p50_per_bare_update_p50": _figure(auto_vs_update, 2),
+        "audit_write_p99_ms": _figure(audit_p99, 1),
+        "final_card_p99_ms": _figure(card_p99, 1),
+    }
+
+
 def report(
-    args: argparse.Namespace,
-    bare: Phase | None,
-    shape: Phase | None,
-    full: Phase | None,
-    extra: dict[str, Any],
-    server_kb: int | None,
+    args: argparse.Namespace, chosen: Round, figures: dict[str, Any], server_kb: int | None
 ) -> None:
+    bare, shape, full, peer, auto = chosen.bare, chosen.shape, chosen.full, chosen.peer, chosen.auto
+    extra = chosen.extra
     cpus = len(os.sched_getaffinity(0))
     rows = [
         (
@@ -490,6 +676,8 @@ def report(
         ("bare Temporal", bare),
         ("Signoff's shape, no work", shape),
         ("Signoff lifecycle", full),
+        ("LangGraph peer", peer),
+        ("Signoff auto path", auto),
     ):
         if phase is not None:
             rows.append(
@@ -499,26 +687,31 @@ def report(
                     f" {phase.failed} failed)",
                 )
             )
-    if full is not None:
-        rows.append(("  until final cards", f"{extra['sustained']:7.1f} decisions/s"))
-    if bare is not None and full is not None and bare.rate:
-        ratio = full.rate / bare.rate
-        verdict = "" if ratio >= 0.6 else "  BELOW TARGET"
-        rows.append(("ratio", f"{ratio:7.2f}  (target >= 0.60){verdict}"))
-        rows.append(("  until final cards", f"{extra['sustained'] / bare.rate:7.2f}"))
-    if bare is not None and shape is not None and bare.rate:
-        ceiling = shape.rate / bare.rate
-        rows.append(("shape / bare", f"{ceiling:7.2f}  (the most Signoff could reach)"))
-    if shape is not None and full is not None and shape.rate:
-        ours = full.rate / shape.rate
-        rows.append(("Signoff / shape", f"{ours:7.2f}  (what our own code costs)"))
+            if phase is full:
+                rows.append(("  until final cards", f"{extra['sustained']:7.1f} decisions/s"))
+    ratios = [
+        ("Signoff / peer", "signoff_per_peer", ""),
+        ("Signoff / shape", "signoff_per_shape", "  what our own code costs"),
+        ("Signoff / bare", "signoff_per_bare", ""),
+        ("auto / bare", "auto_per_bare", ""),
+        ("auto submit p50 / bare update p50", "auto_submit_p50_per_bare_update_p50", ""),
+        ("audit write p99", "audit_write_p99_ms", "  record_audit runs, Signoff phase"),
+        ("final card p99", "final_card_p99_ms", "  after approve sent"),
+    ]
+    for label, key, note in ratios:
+        if figures[key] is not None:
+            rows.append((label, against_target(key, figures[key]) + note))
+        if key == "signoff_per_bare" and figures[key] is not None and bare is not None:
+            rows.append(("  until final cards", f"{extra['sustained'] / bare.rate:7.2f}"))
+            if shape is not None and bare.rate:
+                ceiling = shape.rate / bare.rate
+                rows.append(("shape / bare", f"{ceiling:7.2f}  the most Signoff could reach"))
     if bare is not None:
         rows += [
             ("bare update p50/p99", both(bare.timings.get("update", []))),
             ("bare decision p50/p99", both(bare.timings.get("total", []))),
         ]
     if full is not None:
-        n = max(full.done, 1)
         rows += [
             ("submit p50/p99", both(full.timings.get("submit", []))),
             ("approve p50/p99", both(full.timings.get("approve", []))),
@@ -530,10 +723,27 @@ def report(
                 f" {full.done - extra['cards_missing']} within 30 s after",
             ),
         ]
+    if peer is not None:
+        rows += [
+            ("peer submit p50/p99", f"{both(peer.timings.get('submit', []))}  to the interrupt"),
+            ("peer approve p50/p99", f"{both(peer.timings.get('approve', []))}  resume to end"),
+            ("peer decision p50/p99", both(peer.timings.get("total", []))),
+        ]
+    if auto is not None:
+        rows += [
+            ("auto submit p50/p99", both(auto.timings.get("submit", []))),
+            (
+                "auto sampled for QA",
+                f"{auto.counts['sampled for QA']} of {auto.done}; final cards drawn for"
+                f" {auto.done - auto.counts['cards missing']} within 30 s",
+            ),
+        ]
     for label, phase in (
         ("bare CPU", bare),
         ("shape CPU", shape),
         ("Signoff CPU (to final cards)", full),
+        ("peer CPU", peer),
+        ("auto CPU (to final cards)", auto),
     ):
         if phase is not None:
             rows.append((label, phase.cpu()))
@@ -541,6 +751,7 @@ def report(
         ("bare history", bare),
         ("shape history", shape),
         ("Signoff history", full),
+        ("auto history", auto),
     ):
         if phase is not None:
             rows.append((label, f"{sum(phase.history.values())} events, {_wft(phase)}"))
@@ -571,8 +782,9 @@ def report(
         print(f"{key:<{width}}  {value}")
     print(
         f"\nNoise: the load generator, the workers and the dev server share {cpus} CPUs; rates"
-        "\nmove by 10-30% between runs, so compare the ratio within one run. Signoff decisions"
-        "\nstay open (feedback window) after approve; the bare ones complete."
+        "\nmove by 10-30% between runs, so compare the ratios within one run. Signoff decisions"
+        "\nstay open (feedback window) after approve; the bare ones complete. The peer's"
+        "\nand Signoff's database servers' CPU is not counted."
     )
 
 
@@ -591,49 +803,56 @@ def _wft(phase: Phase) -> str:
 
 
 async def main(args: argparse.Namespace) -> None:
+    phases = [name for name in PHASES if name in args.phases]
+    if "peer" in phases and (why := peer_missing()) is not None:
+        print(f"peer phase skipped: {why}", flush=True)
+        phases.remove("peer")
     workdir = Path(tempfile.mkdtemp(prefix="signoff-bench-"))
     (workdir / "policies.yaml").write_text(POLICIES)
     (workdir / "directory.yaml").write_text(DIRECTORY)
     from bench.scratch_database import ScratchDatabase
 
     db = ScratchDatabase(args.store)
-    settings = Settings(
-        database_url=db.url,
-        policies_file=workdir / "policies.yaml",
-        directory_file=workdir / "directory.yaml",
-        data_dir=workdir,
-    )
-    # As in production: chain heads signed with an audit key, actions vouched for.
-    AuditKeyring(settings.keys_path).create()
-    create_surface(settings.keys_path, settings.surfaces_path, BENCH_SURFACE, "anyone")
-    print(f"starting dev server; store {args.store} ({workdir})", flush=True)
-    core_logs = CoreLogs()
-    env = await WorkflowEnvironment.start_local(
-        runtime=core_logs.runtime(),
-        dev_server_existing_path=temporal_binary(),
-        search_attributes=list(ALL_KEYS),
-        data_converter=pydantic_data_converter,
-        ui=False,
-    )
     rounds: list[Round] = []
+    core_logs = CoreLogs()
     try:
-        for number in range(1, args.rounds + 1):
-            if args.rounds > 1:
-                print(f"round {number} of {args.rounds}", flush=True)
-            rounds.append(await run_round(env.client, settings, args, number))
-        server_kb = server_peak_rss_kb()
+        settings = Settings(
+            database_url=db.url,
+            policies_file=workdir / "policies.yaml",
+            directory_file=workdir / "directory.yaml",
+            data_dir=workdir,
+        )
+        # As in production: chain heads signed with an audit key, actions vouched for.
+        AuditKeyring(settings.keys_path).create()
+        create_surface(settings.keys_path, settings.surfaces_path, BENCH_SURFACE, "anyone")
+        print(f"starting dev server; store {args.store} ({workdir})", flush=True)
+        env = await WorkflowEnvironment.start_local(
+            runtime=core_logs.runtime(),
+            dev_server_existing_path=temporal_binary(),
+            search_attributes=list(ALL_KEYS),
+            data_converter=pydantic_data_converter,
+            ui=False,
+        )
+        try:
+            for number in range(1, args.rounds + 1):
+                if args.rounds > 1:
+                    print(f"round {number} of {args.rounds}", flush=True)
+                rounds.append(await run_round(env.client, settings, args, phases, number))
+            server_kb = server_peak_rss_kb()
+        finally:
+            await env.shutdown()
     finally:
-        await env.shutdown()
         db.drop()
         shutil.rmtree(workdir, ignore_errors=True)
     middle = sorted(rounds, key=Round.ratio)[len(rounds) // 2]
     middle.extra["slow_tasks"] = core_logs.slow_tasks
-    report(args, middle.bare, middle.shape, middle.full, middle.extra, server_kb)
+    figures = summary(args, middle)
+    report(args, middle, figures, server_kb)
     if len(rounds) > 1:
-        print(f"\n{Round.HEADER}")
-        for number, each in enumerate(rounds, 1):
-            print(each.row(number))
-        print("The figures above are those of the round with the median ratio.")
+        print()
+        print("\n".join(Round.table(rounds)))
+        print("The figures above are those of the round with the median Signoff/bare ratio.")
+    print(json.dumps(figures, allow_nan=False), flush=True)
 
 
 @dataclass
@@ -641,57 +860,96 @@ class Round:
     """One pass of each phase; the phases run one after another, so a round compares
     them under the same conditions of a noisy machine."""
 
-    bare: Phase | None
-    shape: Phase | None
-    full: Phase | None
-    extra: dict[str, Any]
-
-    HEADER = "round   bare/s  shape/s  Signoff/s  ratio  shape/bare  Signoff/shape"
+    bare: Phase | None = None
+    shape: Phase | None = None
+    full: Phase | None = None
+    peer: Phase | None = None
+    auto: Phase | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def ratio(self) -> float:
         """Signoff over bare; 0 when one of them did not run."""
         return _share(self.full, self.bare) or 0.0
 
-    def row(self, number: int) -> str:
-        nan = float("nan")
-        bare, shape, full = (p.rate if p else nan for p in (self.bare, self.shape, self.full))
-        ceiling = _share(self.shape, self.bare) or nan
-        ours = _share(self.full, self.shape) or nan
-        return (
-            f"{number:5d}  {bare:7.1f}  {shape:7.1f}  {full:9.1f}  {self.ratio():5.2f}"
-            f"  {ceiling:10.2f}  {ours:13.2f}"
-        )
+    def columns(self) -> list[tuple[str, float | None]]:
+        return [
+            ("bare/s", self.bare.rate if self.bare else None),
+            ("shape/s", self.shape.rate if self.shape else None),
+            ("Signoff/s", self.full.rate if self.full else None),
+            ("peer/s", self.peer.rate if self.peer else None),
+            ("auto/s", self.auto.rate if self.auto else None),
+            ("Signoff/bare", _share(self.full, self.bare)),
+            ("shape/bare", _share(self.shape, self.bare)),
+            ("Signoff/shape", _share(self.full, self.shape)),
+            ("Signoff/peer", _share(self.full, self.peer)),
+            ("auto/bare", _share(self.auto, self.bare)),
+        ]
+
+    @staticmethod
+    def table(rounds: list[Round]) -> list[str]:
+        """A line per round: the rates, then the ratios."""
+        labels = [label for label, _ in rounds[0].columns()]
+        lines = ["round  " + "  ".join(f"{label:>8}" for label in labels)]
+        for number, each in enumerate(rounds, 1):
+            cells = []
+            for label, value in each.columns():
+                width = max(len(label), 8)
+                places = 1 if label.endswith("/s") else 2
+                cells.append(
+                    f"{value:{width}.{places}f}" if value is not None else f"{'-':>{width}}"
+                )
+            lines.append(f"{number:5d}  " + "  ".join(cells))
+        return lines
 
 
 def _share(part: Phase | None, whole: Phase | None) -> float | None:
     return part.rate / whole.rate if part and whole and whole.rate else None
 
 
-PHASES = ("bare", "shape", "signoff")
+PHASES = ("bare", "shape", "signoff", "peer", "auto")
 
 
 async def run_round(
-    client: Client, settings: Settings, args: argparse.Namespace, number: int
+    client: Client,
+    settings: Settings,
+    args: argparse.Namespace,
+    phases: list[str],
+    number: int,
 ) -> Round:
-    """Each phase once; round n starts at the n-th phase, so over three rounds no phase
-    always runs first, on the emptiest server."""
-    found: dict[str, Phase] = {}
-    extra: dict[str, Any] = {}
+    """Each of ``phases`` once; round n starts at the n-th phase, so over several rounds
+    no phase always runs first, on the emptiest server."""
+    found = Round()
     n, c, warmup = args.decisions, args.concurrency, args.warmup
     start = (number - 1) % len(PHASES)
     for name in PHASES[start:] + PHASES[:start]:
-        if args.only not in (None, name):
+        if name not in phases:
             continue
         if name == "bare":
             print("bare Temporal baseline ...", flush=True)
-            found[name] = await bare_phase(client, n, c, warmup)
+            found.bare = await bare_phase(client, n, c, warmup)
         elif name == "shape":
             print("Signoff's shape on Temporal, with no work ...", flush=True)
-            found[name] = await shape_phase(client, n, c, warmup)
-        else:
+            found.shape = await shape_phase(client, n, c, warmup)
+        elif name == "signoff":
             print("Signoff lifecycle ...", flush=True)
-            found[name], extra = await signoff_phase(client, settings, n, c, warmup)
-    return Round(found.get("bare"), found.get("shape"), found.get("signoff"), extra)
+            found.full, found.extra = await signoff_phase(client, settings, n, c, warmup)
+        elif name == "peer":
+            print(f"LangGraph peer on {args.store} ...", flush=True)
+            found.peer = await peer_phase(args.store, n, c, warmup)
+        else:
+            print("Signoff's automatic path ...", flush=True)
+            found.auto = await auto_phase(client, settings, n, c, warmup)
+    return found
+
+
+def phase_list(text: str) -> set[str]:
+    names = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = sorted(names - set(PHASES))
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown phase {', '.join(unknown)}; the phases are {', '.join(PHASES)}"
+        )
+    return names
 
 
 def cli() -> None:
@@ -707,7 +965,15 @@ def cli() -> None:
         " phase), and report the median round",
     )
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--only", choices=PHASES, help="one phase, for profiling")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--only", choices=PHASES, help="one phase, for profiling")
+    which.add_argument(
+        "--skip",
+        type=phase_list,
+        default=set(),
+        metavar="PHASE,...",
+        help=f"leave these phases out (of {', '.join(PHASES)})",
+    )
     parser.add_argument(
         "--bytecode",
         choices=["cache", "env"],
@@ -716,6 +982,7 @@ def cli() -> None:
         " with .pyc files would (default); env: follow PYTHONDONTWRITEBYTECODE",
     )
     args = parser.parse_args()
+    args.phases = {args.only} if args.only else set(PHASES) - args.skip
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))  # for ``bench`` when run as a script
     pycache = None
@@ -730,6 +997,8 @@ def cli() -> None:
         asyncio.run(main(args))
     except BaseException as err:  # still leave through os._exit below
         print(f"bench failed: {err!r}", file=sys.stderr)
+        # The last line is the summary whatever happened, for whoever reads it.
+        print(json.dumps({**summary(args, None), "error": repr(err)}))
         status = 1
     if pycache is not None:
         shutil.rmtree(pycache, ignore_errors=True)
