@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, func, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.adapters.store.sql import upsert
@@ -121,23 +121,25 @@ def claim(
 ) -> list[str]:
     """Lease up to ``limit`` due jobs of ``task_queue``; returns their decision ids. A
     job another worker leased a moment ago is not taken: the lease is set only where
-    none is held."""
+    none is held (one statement for the batch; SQLite 3.35+ and PostgreSQL return the
+    rows they changed)."""
     ids = conn.scalars(
         select(CardJobRow.decision_id)
         .where(CardJobRow.task_queue == task_queue, *_due(now))
         .order_by(CardJobRow.updated_at)
         .limit(limit)
     ).all()
-    claimed = []
-    for decision_id in ids:
-        taken = conn.execute(
+    if not ids:
+        return []
+    taken = set(
+        conn.scalars(
             update(CardJobRow)
-            .where(CardJobRow.decision_id == decision_id, *_due(now)[1:])
+            .where(CardJobRow.decision_id.in_(ids), *_due(now)[1:])
             .values(lease_until=now + lease)
+            .returning(CardJobRow.decision_id)
         )
-        if taken.rowcount == 1:
-            claimed.append(decision_id)
-    return claimed
+    )
+    return [decision_id for decision_id in ids if decision_id in taken]
 
 
 async def pending_notices(
@@ -159,23 +161,27 @@ def finished(
     conn: Connection, *, drawn: Sequence[tuple[str, int, Sequence[int]]], now: datetime
 ) -> None:
     """Each (decision, version, notice ids): its cards show ``version`` and those notices
-    are sent, so the job is released. One transaction for a whole batch."""
+    are sent, so the job is released. One transaction, and one statement executed for
+    every job, for a whole batch."""
+    if not drawn:
+        return
     larger = func.max if conn.dialect.name == "sqlite" else func.greatest
-    for decision_id, version, notice_ids in drawn:
-        conn.execute(
-            update(CardJobRow)
-            .where(CardJobRow.decision_id == decision_id)
-            .values(
-                drawn_version=larger(CardJobRow.drawn_version, version),
-                lease_until=None,
-                attempts=0,
-                next_attempt_at=None,
-                last_error=None,
-                updated_at=now,
-            )
-        )
-        if notice_ids:
-            conn.execute(delete(CardNoticeRow).where(CardNoticeRow.id.in_(list(notice_ids))))
+    conn.execute(
+        update(CardJobRow)
+        .where(CardJobRow.decision_id == bindparam("job"))
+        .values(
+            drawn_version=larger(CardJobRow.drawn_version, bindparam("version")),
+            lease_until=None,
+            attempts=0,
+            next_attempt_at=None,
+            last_error=None,
+            updated_at=now,
+        ),
+        [{"job": decision_id, "version": version} for decision_id, version, _ in drawn],
+    )
+    sent = [notice_id for _, _, notice_ids in drawn for notice_id in notice_ids]
+    if sent:
+        conn.execute(delete(CardNoticeRow).where(CardNoticeRow.id.in_(sent)))
 
 
 def failed(

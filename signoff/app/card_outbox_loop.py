@@ -38,6 +38,9 @@ class CardOutboxLoop:
     idle: Seconds between looks at the store when nothing pokes (jobs queued by
         other workers, retries that came due).
     max_backoff: The longest wait between attempts at a failing draw.
+    gather: Seconds to let pokes gather before drawing: under load the decisions
+        recorded meanwhile share one claim, one read and one release (a card shows
+        that much later, at most).
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class CardOutboxLoop:
         lease: timedelta = timedelta(seconds=30),
         idle: float = 1.0,
         max_backoff: timedelta = timedelta(minutes=1),
+        gather: float = 0.02,
     ) -> None:
         self._store = store
         self._cards = cards
@@ -56,6 +60,7 @@ class CardOutboxLoop:
         self._lease = lease
         self._idle = idle
         self._max_backoff = max_backoff
+        self._gather = gather
         self._wake = asyncio.Event()
         self._failures: dict[str, int] = {}
         self._queue: str | None = None
@@ -73,6 +78,7 @@ class CardOutboxLoop:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+                await asyncio.sleep(self._gather)
             self._wake.clear()
             try:
                 await self.drain()
