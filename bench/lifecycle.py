@@ -300,17 +300,23 @@ async def bare_phase(client: Client, n: int, concurrency: int, warmup: int) -> P
         return phase
 
 
-async def shape_phase(client: Client, n: int, concurrency: int, warmup: int) -> Phase:
-    from bench.shape_workflow import ShapeWorkflow, noop
+async def shape_phase(
+    client: Client, n: int, concurrency: int, warmup: int, *, automatic: bool = False
+) -> Phase:
+    """The no-work floor of a Signoff decision (submit, approve), or with ``automatic``
+    of an automatic one (submit alone)."""
+    from bench.shape_workflow import AutoShapeWorkflow, ShapeWorkflow, noop
 
-    task_queue = f"bench-shape-{uuid.uuid4().hex[:8]}"
+    name = "auto-shape" if automatic else "shape"
+    task_queue = f"bench-{name}-{uuid.uuid4().hex[:8]}"
+    shape = AutoShapeWorkflow if automatic else ShapeWorkflow
 
     async def one(decision_id: str, timings: dict[str, list[float]]) -> None:
         started = time.perf_counter()
         start = WithStartWorkflowOperation(
-            ShapeWorkflow.run,
+            shape.run,
             decision_id,
-            id=f"shape-{decision_id}",
+            id=f"{name}-{decision_id}",
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
@@ -318,18 +324,19 @@ async def shape_phase(client: Client, n: int, concurrency: int, warmup: int) -> 
             timings,
             "submit",
             client.execute_update_with_start_workflow(
-                ShapeWorkflow.started, start_workflow_operation=start
+                shape.started, start_workflow_operation=start
             ),
         )
-        handle = client.get_workflow_handle(f"shape-{decision_id}")
-        await timed(timings, "approve", handle.execute_update(ShapeWorkflow.approve, "a01"))
+        if not automatic:
+            handle = client.get_workflow_handle(f"{name}-{decision_id}")
+            await timed(timings, "approve", handle.execute_update(ShapeWorkflow.approve, "a01"))
         timings.setdefault("total", []).append(time.perf_counter() - started)
 
-    async with Worker(client, task_queue=task_queue, workflows=[ShapeWorkflow], activities=[noop]):
+    async with Worker(client, task_queue=task_queue, workflows=[shape], activities=[noop]):
         await run_phase("warm-up", [uuid.uuid4().hex for _ in range(warmup)], concurrency, one)
         ids = [uuid.uuid4().hex for _ in range(n)]
-        phase = await run_phase("shape", ids, concurrency, one)
-        phase.history = await history_of(client.get_workflow_handle(f"shape-{ids[0]}"))
+        phase = await run_phase(name, ids, concurrency, one)
+        phase.history = await history_of(client.get_workflow_handle(f"{name}-{ids[0]}"))
         return phase
 
 
@@ -589,6 +596,8 @@ TARGETS: dict[str, tuple[str, float, str]] = {
 
 
 def against_target(key: str, value: float) -> str:
+    if key not in TARGETS:  # a floor to read a target against, not a target
+        return f"{value:7.2f}"
     op, bound, unit = TARGETS[key]
     met = value >= bound if op == ">=" else value <= bound
     shown = f"{value:7.1f}{unit}" if unit else f"{value:7.2f}"
@@ -615,10 +624,10 @@ def audit_writes(activities: dict[str, tuple[list[float], list[float]]]) -> list
 
 def summary(args: argparse.Namespace, chosen: Round | None) -> dict[str, Any]:
     """The closing JSON line's figures, from ``chosen`` (None: every figure null)."""
-    bare, shape, full, peer, auto = (
-        (chosen.bare, chosen.shape, chosen.full, chosen.peer, chosen.auto)
+    bare, shape, full, peer, auto, auto_shape = (
+        (chosen.bare, chosen.shape, chosen.full, chosen.peer, chosen.auto, chosen.auto_shape)
         if chosen
-        else (None,) * 5
+        else (None,) * 6
     )
     extra = chosen.extra if chosen else {}
     auto_vs_update = None
@@ -643,12 +652,14 @@ def summary(args: argparse.Namespace, chosen: Round | None) -> dict[str, Any]:
                 ("signoff", full),
                 ("peer", peer),
                 ("auto", auto),
+                ("auto_shape", auto_shape),
             )
         },
         "signoff_per_peer": _figure(_share(full, peer), 2),
         "signoff_per_bare": _figure(_share(full, bare), 2),
         "signoff_per_shape": _figure(_share(full, shape), 2),
         "auto_per_bare": _figure(_share(auto, bare), 2),
+        "auto_shape_per_bare": _figure(_share(auto_shape, bare), 2),
         "auto_submit_p50_per_bare_update_p50": _figure(auto_vs_update, 2),
         "audit_write_p99_ms": _figure(audit_p99, 1),
         "final_card_p99_ms": _figure(card_p99, 1),
@@ -659,6 +670,7 @@ def report(
     args: argparse.Namespace, chosen: Round, figures: dict[str, Any], server_kb: int | None
 ) -> None:
     bare, shape, full, peer, auto = chosen.bare, chosen.shape, chosen.full, chosen.peer, chosen.auto
+    auto_shape = chosen.auto_shape
     extra = chosen.extra
     cpus = len(os.sched_getaffinity(0))
     rows = [
@@ -678,6 +690,7 @@ def report(
         ("Signoff lifecycle", full),
         ("LangGraph peer", peer),
         ("Signoff auto path", auto),
+        ("auto path's shape, no work", auto_shape),
     ):
         if phase is not None:
             rows.append(
@@ -694,6 +707,7 @@ def report(
         ("Signoff / shape", "signoff_per_shape", "  what our own code costs"),
         ("Signoff / bare", "signoff_per_bare", ""),
         ("auto / bare", "auto_per_bare", ""),
+        ("auto shape / bare", "auto_shape_per_bare", "  the most the automatic path could reach"),
         ("auto submit p50 / bare update p50", "auto_submit_p50_per_bare_update_p50", ""),
         ("audit write p99", "audit_write_p99_ms", "  record_audit runs, Signoff phase"),
         ("final card p99", "final_card_p99_ms", "  after approve sent"),
@@ -744,6 +758,7 @@ def report(
         ("Signoff CPU (to final cards)", full),
         ("peer CPU", peer),
         ("auto CPU (to final cards)", auto),
+        ("auto shape CPU", auto_shape),
     ):
         if phase is not None:
             rows.append((label, phase.cpu()))
@@ -752,6 +767,7 @@ def report(
         ("shape history", shape),
         ("Signoff history", full),
         ("auto history", auto),
+        ("auto shape history", auto_shape),
     ):
         if phase is not None:
             rows.append((label, f"{sum(phase.history.values())} events, {_wft(phase)}"))
@@ -865,6 +881,7 @@ class Round:
     full: Phase | None = None
     peer: Phase | None = None
     auto: Phase | None = None
+    auto_shape: Phase | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def ratio(self) -> float:
@@ -883,6 +900,7 @@ class Round:
             ("Signoff/shape", _share(self.full, self.shape)),
             ("Signoff/peer", _share(self.full, self.peer)),
             ("auto/bare", _share(self.auto, self.bare)),
+            ("auto-shape/bare", _share(self.auto_shape, self.bare)),
         ]
 
     @staticmethod
@@ -906,7 +924,7 @@ def _share(part: Phase | None, whole: Phase | None) -> float | None:
     return part.rate / whole.rate if part and whole and whole.rate else None
 
 
-PHASES = ("bare", "shape", "signoff", "peer", "auto")
+PHASES = ("bare", "shape", "signoff", "peer", "auto", "auto-shape")
 
 
 async def run_round(
@@ -936,9 +954,12 @@ async def run_round(
         elif name == "peer":
             print(f"LangGraph peer on {args.store} ...", flush=True)
             found.peer = await peer_phase(args.store, n, c, warmup)
-        else:
+        elif name == "auto":
             print("Signoff's automatic path ...", flush=True)
             found.auto = await auto_phase(client, settings, n, c, warmup)
+        else:
+            print("the automatic path's shape on Temporal, with no work ...", flush=True)
+            found.auto_shape = await shape_phase(client, n, c, warmup, automatic=True)
     return found
 
 
