@@ -11,6 +11,8 @@ from signoff.core.models import AuditEvent, DecisionRequest, DecisionState, Outc
 class PlanResolveInput(BaseModel):
     request: DecisionRequest
     submission: Vouch | None = None
+    behaviours: str | None = None
+    """What the plan names as its workflow behaviours (``DecisionPlan.behaviours``)."""
 
 
 class PeopleInput(BaseModel):

@@ -30,7 +30,11 @@ class PlanningActivities:
                 str(err), type=ErrorType.INVALID_POLICY, non_retryable=True
             ) from err
         return plan.model_copy(
-            update={"search_salt": self._salt, "outcome_webhook": self._outcome_webhook}
+            update={
+                "search_salt": self._salt,
+                "outcome_webhook": self._outcome_webhook,
+                "behaviours": input.behaviours,
+            }
         )
 
     @activity.defn(name="signoff.unknown_people")

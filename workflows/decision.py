@@ -166,7 +166,9 @@ class DecisionWorkflow:
         self._forged_carry = carry is not None and not _continued_as_new(workflow.info())
         if self._forged_carry:
             carry = None
-        self._patches = Patches()
+        # A new run's behaviours come with its plan; a continued or replaying one asks
+        # for its gathering patch (a new run's replay finds none, then reads its plan).
+        self._patches = Patches(fresh=input.carry is None and not workflow.unsafe.is_replaying())
         # Even a continued run may have been continued by someone else's workflow: its
         # carry is taken up only once run() has checked the run before it (patch
         # carry-checked); until then, actions are asked to try again in a moment.
@@ -229,7 +231,11 @@ class DecisionWorkflow:
         try:
             plan = await workflow.execute_local_activity_method(
                 PlanningActivities.resolve_plan,
-                PlanResolveInput(request=input.request, submission=input.submission),
+                PlanResolveInput(
+                    request=input.request,
+                    submission=input.submission,
+                    behaviours=self._patches.offered,
+                ),
                 start_to_close_timeout=LOCAL,
             )
         except ActivityError as err:
@@ -237,6 +243,7 @@ class DecisionWorkflow:
             self._startup_error = str(err.cause or err)
             await workflow.wait_condition(workflow.all_handlers_finished)
             raise ApplicationError(self._startup_error, type=ErrorType.INVALID_POLICY) from err
+        self._patches.adopt(plan.behaviours)
         return Lifecycle.begin(
             input.request, plan, route(input.request, plan.policy), workflow.now()
         )

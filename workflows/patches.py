@@ -63,22 +63,49 @@ only the newest; a run begun under an older one keeps it and asks for later chan
 by one."""
 
 GATHERED = GATHERINGS[0][0]
-"""The gathering patch a run begun on this code records."""
+"""The gathering a run begun on this code runs with: named in its plan (or, for a run
+continued as new, recorded as a patch)."""
 
 
 class Patches:
-    """Create it in the workflow's ``__init__``, before any handler can ask."""
+    """Create it in the workflow's ``__init__``, before any handler can ask.
 
-    def __init__(self) -> None:
+    Args:
+        fresh: The run is new, begun live on this code with no carried state: it records
+            no patch marker (each would cost it a marker event and an upsert of Temporal's
+            ``TemporalChangeVersion``). Its gathering is instead named in its plan, which
+            the plan's local activity puts in history: ask nothing until :meth:`adopt`.
+    """
+
+    def __init__(self, *, fresh: bool = False) -> None:
         # A new run records the newest gathering; a replaying run finds the one it began
         # under (or none), and an older gathering is never asked once a newer one holds.
         self._covered: frozenset[str] = frozenset()
+        self._waiting_for_plan = fresh
+        if fresh:
+            return
         for patch_id, changes in GATHERINGS:
             if workflow.patched(patch_id):
                 self._covered = changes
                 break
 
+    @property
+    def offered(self) -> str:
+        """The gathering a run begun on this code runs with, for its plan to name."""
+        return GATHERED
+
+    def adopt(self, gathering: str | None) -> None:
+        """Run with the changes of ``gathering``, as the decision's plan names it (None:
+        a plan resolved before plans named one, whose run asked for patches instead)."""
+        if gathering is not None:
+            found = dict(GATHERINGS).get(gathering)
+            if found is None:  # a newer worker planned it: leave it to one of those
+                raise RuntimeError(f"this worker does not know the behaviours {gathering!r}")
+            self._covered = found
+        self._waiting_for_plan = False
+
     def has(self, change: str) -> bool:
         """Whether this run behaves as changed; asks (and, the first time on a new run,
-        records) the change's own patch unless its gathering patch covers it."""
+        records) the change's own patch unless its gathering covers it."""
+        assert not self._waiting_for_plan, "a fresh run's changes come with its plan"
         return change in self._covered or workflow.patched(change)

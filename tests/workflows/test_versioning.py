@@ -26,15 +26,28 @@ def _patches(history: WorkflowHistory) -> list[str]:
     return found
 
 
-async def test_a_new_decision_records_one_patch_however_many_changes_it_runs_with(
+async def test_a_new_decision_records_no_patch_marker_and_its_plan_names_its_behaviours(
     live: Harness,
 ) -> None:
+    """Each patch marker would cost a new decision a marker event and an upsert of
+    Temporal's TemporalChangeVersion search attribute; the plan's local-activity marker,
+    which every decision records anyway, carries the name of its behaviours instead."""
     request = make_request("first-lead")
     await live.signoff.submit(request)
     await live.signoff.perform(request.id, "edit", "bob", edited_text="Refund $80.")
 
     handle = live.client.get_workflow_handle(workflow_id_for(request.id))
-    assert _patches(await handle.fetch_history()) == [GATHERED]
+    history = await handle.fetch_history()
+    state = await live.signoff.state(request.id)
+    assert _patches(history) == []
+    assert state.plan.behaviours == GATHERED
+    upserts = [
+        event.upsert_workflow_search_attributes_event_attributes.search_attributes
+        for event in history.events
+        if event.HasField("upsert_workflow_search_attributes_event_attributes")
+    ]
+    upserted = [key for attributes in upserts for key in attributes.indexed_fields]
+    assert "TemporalChangeVersion" not in upserted
 
 
 async def _history_of(env: WorkflowEnvironment, workflow: type) -> WorkflowHistory:

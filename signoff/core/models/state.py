@@ -74,6 +74,11 @@ class DecisionPlan(BaseModel):
     unvouched_accepted: bool = False
     """Actions without a surface's word are accepted too: ``signoff dev`` with
     ``--accept-unvouched`` only, and said on every such event."""
+    behaviours: str | None = None
+    """The workflow behaviours (a gathering of patched changes, ``workflows/patches.py``)
+    the decision runs with, chosen by the workflow that asked for this plan; history holds
+    it in the plan's local-activity marker, so a new decision records no patch marker.
+    None for decisions planned before it was named here."""
 
 
 class Vote(BaseModel):
