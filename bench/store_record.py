@@ -111,15 +111,19 @@ KINDS = [AuditKind.SUBMITTED, AuditKind.ROUTED, AuditKind.STAGE_STARTED]
 
 
 def batch(decision_id: str, first: int, writer: str = "w") -> list[AuditEvent]:
+    """Three events; a ``submitted`` one carries the request and the submission time, as
+    the workflow's does, so the decision row verifies against the chain."""
+    request = state(decision_id, 0).request.model_dump(mode="json")
     return [
         AuditEvent(
             event_id=f"{decision_id}:{writer}:{first + n}",
             decision_id=decision_id,
             kind=KINDS[n],
-            at=T0 + timedelta(seconds=first + n),
+            at=T0 if KINDS[n] is AuditKind.SUBMITTED else T0 + timedelta(seconds=first + n),
             actor="rita",
             stage=0,
-            data={"n": first + n, "detail": "bench event", "to": ["a1", "a2"]},
+            data={"n": first + n, "detail": "bench event", "to": ["a1", "a2"]}
+            | ({"request": request} if KINDS[n] is AuditKind.SUBMITTED else {}),
         )
         for n in range(3)
     ]

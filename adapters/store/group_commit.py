@@ -41,51 +41,71 @@ class GroupCommit(Generic[T, R]):
             key's records are written in the order they came.
         write_one: Writes one record alone: used when a batch fails, so the failure
             lands on the record that caused it (and the others are written).
+        batches: How many batches may be written at once (one where the database has
+            one writer, as SQLite; more where transactions run side by side). A key is
+            in one of them at a time.
     """
 
     def __init__(
         self,
         write_batch: Callable[[Sequence[T]], Awaitable[list[R]]],
         write_one: Callable[[T], Awaitable[R]],
+        *,
+        batches: int = 1,
     ) -> None:
         self._write_batch = write_batch
         self._write_one = write_one
+        self._batches = batches
         self._waiting: list[_Waiting[T, R]] = []
-        self._draining: asyncio.Task[None] | None = None
+        self._in_flight: set[str] = set()
+        self._draining: set[asyncio.Task[None]] = set()
 
     async def write(self, item: T, keys: Collection[str]) -> R:
         """Write ``item`` (whose records belong to ``keys``) with whatever else waits."""
         waiting = _Waiting[T, R](item, frozenset(keys))
         self._waiting.append(waiting)
-        if self._draining is None or self._draining.done():
-            self._draining = asyncio.create_task(self._drain())
+        if len(self._draining) < self._batches:
+            self._draining.add(asyncio.create_task(self._drain()))
         # The write goes on if the caller stops waiting (a cancelled activity): it is
         # idempotent, and the next attempt then finds it done.
         return await asyncio.shield(waiting.answer)
 
     async def close(self) -> None:
         """Finish what is waiting."""
-        if self._draining is not None:
-            await asyncio.shield(self._draining)
+        while self._draining:
+            await asyncio.shield(asyncio.gather(*self._draining))
 
     async def _drain(self) -> None:
-        while self._waiting:
-            batch = self._take()
+        try:
+            await self._write_batches()
+        finally:
+            # In the same step as the last empty take: a record that arrives later finds
+            # this drain gone and starts another.
+            self._draining.discard(asyncio.current_task())  # type: ignore[arg-type]
+
+    async def _write_batches(self) -> None:
+        # Ends when nothing can be taken: what waits on a key another batch holds is
+        # taken by that batch's drain when it comes round again.
+        while batch := self._take():
+            keys = frozenset().union(*(w.keys for w in batch))
+            self._in_flight |= keys
             try:
                 answers = await self._write_batch([w.item for w in batch])
             except Exception:
                 await asyncio.gather(*(self._alone(w) for w in batch))
                 continue
+            finally:
+                self._in_flight -= keys
             for waiting, answer in zip(batch, answers, strict=True):
                 if not waiting.answer.done():
                     waiting.answer.set_result(answer)
 
     def _take(self) -> list[_Waiting[T, R]]:
-        """The oldest waiting records, none sharing a key with an earlier one still
-        waiting, at most ``MAX_BATCH``."""
+        """The oldest waiting records, none sharing a key with a batch being written
+        or with an earlier record still waiting, at most ``MAX_BATCH``."""
         batch: list[_Waiting[T, R]] = []
         later: list[_Waiting[T, R]] = []
-        held: set[str] = set()  # keys taken, or left for a later batch
+        held = set(self._in_flight)  # keys being written, taken, or left for later
         for waiting in self._waiting:
             if len(batch) < MAX_BATCH and held.isdisjoint(waiting.keys):
                 batch.append(waiting)

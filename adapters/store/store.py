@@ -79,7 +79,9 @@ class Store:
         self.notary = notary
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._writer = make_writer(engine)
-        self._records = GroupCommit(self._record_together, self._record_alone)
+        # SQLite has one writer; PostgreSQL runs a few batches' transactions side by side.
+        batches = 1 if engine.dialect.name == "sqlite" else 4
+        self._records = GroupCommit(self._record_together, self._record_alone, batches=batches)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, notary: Notary | None = None) -> Store:

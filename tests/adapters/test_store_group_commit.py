@@ -120,3 +120,31 @@ async def test_a_caller_that_stops_waiting_does_not_stop_the_write() -> None:
     assert written == ["a"]
     with pytest.raises(asyncio.CancelledError):
         await caller
+
+
+async def test_batches_written_side_by_side_never_hold_one_decision_twice() -> None:
+    """Where the database runs transactions side by side (PostgreSQL), a few batches are
+    written at once; a decision's second record waits for the batch holding its first."""
+    writing: set[str] = set()
+    order: list[str] = []
+
+    async def write_batch(items: Sequence[tuple[str, str]]) -> list[str]:
+        keys = {key for key, _ in items}
+        assert writing.isdisjoint(keys), f"{keys & writing} written twice at once"
+        writing.update(keys)
+        await asyncio.sleep(0.01)
+        order.extend(name for _, name in items)
+        writing.difference_update(keys)
+        return [name for _, name in items]
+
+    group: GroupCommit[tuple[str, str], str] = GroupCommit(
+        write_batch, lambda item: write_batch([item]), batches=4
+    )
+    records = [(f"d-{n % 5}", f"d-{n % 5}/{n // 5}") for n in range(40)]
+
+    answers = await asyncio.gather(*(group.write(r, [r[0]]) for r in records))
+
+    assert answers == [name for _, name in records]
+    for key in {key for key, _ in records}:
+        mine = [name for name in order if name.startswith(f"{key}/")]
+        assert mine == [f"{key}/{i}" for i in range(8)]  # in the order they came
