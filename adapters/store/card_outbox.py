@@ -120,8 +120,10 @@ def claim(
     conn: Connection, *, task_queue: str, limit: int, lease: timedelta, now: datetime
 ) -> list[str]:
     """Lease up to ``limit`` due jobs of ``task_queue``; returns their decision ids. A
-    job another worker leased a moment ago is not taken: the lease is set only where
-    none is held."""
+    job another worker leased a moment ago is not taken: the lease is set only where the
+    job is still due, so neither one leased since the read (PostgreSQL re-checks the
+    row it waited for) nor one another worker drew and released in between (the
+    statement reads afresh) is drawn twice."""
     ids = conn.scalars(
         select(CardJobRow.decision_id)
         .where(CardJobRow.task_queue == task_queue, *_due(now))
@@ -132,7 +134,7 @@ def claim(
     for decision_id in ids:
         taken = conn.execute(
             update(CardJobRow)
-            .where(CardJobRow.decision_id == decision_id, *_due(now)[1:])
+            .where(CardJobRow.decision_id == decision_id, *_due(now))
             .values(lease_until=now + lease)
         )
         if taken.rowcount == 1:
