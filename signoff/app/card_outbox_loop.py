@@ -88,14 +88,18 @@ class CardOutboxLoop:
         mid-batch instead, the loop's leases would hold those decisions' cards back from
         every other worker until they ran out. A batch still drawing after ``grace`` (a
         chat API that does not answer) is cancelled, and its jobs wait out their lease,
-        as a crashed worker's do."""
+        as a crashed worker's do; one that does not even end when cancelled is left
+        behind after another ``grace``, so the worker's shutdown never hangs on it.
+
+        The waits never swallow a cancellation of the caller's own."""
         self._stopping = True
         self._wake.set()
         await asyncio.wait({running}, timeout=grace)
         if not running.done():
             running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
+            await asyncio.wait({running}, timeout=grace)
+        if not running.done():
+            log.warning("the card outbox did not stop within %ss of being cancelled", grace)
 
     async def drain(self) -> int:
         """Draw every job due now; returns how many decisions were attempted."""

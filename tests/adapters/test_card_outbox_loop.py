@@ -5,6 +5,7 @@ stops finishes the draws in hand and claims no more."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -97,3 +98,24 @@ async def test_a_draw_that_outlasts_the_grace_is_cancelled_and_its_lease_runs_ou
     assert running.cancelled() and channel.posts == []
     # Left as a crashed worker leaves it: leased until the lease runs out.
     assert await other_store.claim_card_jobs(QUEUE, limit=10, lease=LEASE) == []
+
+
+async def test_a_draw_that_ignores_its_cancellation_does_not_hold_the_worker_s_shutdown(
+    store: Store,
+) -> None:
+    await store.record([], make_state(request=make_request(id="refund-1")), cards_for=QUEUE)
+    channel = HeldChannel()
+    outbox = CardOutboxLoop(store, CardActivities(store, {"console": channel}))
+
+    async def stubborn() -> None:  # runs the loop, and goes on after it is cancelled
+        with contextlib.suppress(asyncio.CancelledError):
+            await outbox.run(QUEUE)
+        await asyncio.Event().wait()
+
+    running = asyncio.create_task(stubborn())
+    await asyncio.wait_for(channel.holding.wait(), timeout=10)
+
+    await asyncio.wait_for(outbox.stop(running, grace=0.2), timeout=5)
+
+    assert not running.done()
+    running.cancel()  # the spec's own clean-up: it ends at its second cancellation
