@@ -120,9 +120,11 @@ def claim(
     conn: Connection, *, task_queue: str, limit: int, lease: timedelta, now: datetime
 ) -> list[str]:
     """Lease up to ``limit`` due jobs of ``task_queue``; returns their decision ids. A
-    job another worker leased a moment ago is not taken: the lease is set only where
-    none is held (one statement for the batch; SQLite 3.35+ and PostgreSQL return the
-    rows they changed)."""
+    job another worker leased a moment ago is not taken: the lease is set only where the
+    job is still due, so neither one leased since the read (PostgreSQL re-checks the
+    row it waited for) nor one another worker drew and released in between (the
+    statement reads afresh) is drawn twice. One statement leases the whole batch
+    (SQLite 3.35+ and PostgreSQL return the rows they changed)."""
     ids = conn.scalars(
         select(CardJobRow.decision_id)
         .where(CardJobRow.task_queue == task_queue, *_due(now))
@@ -134,7 +136,7 @@ def claim(
     taken = set(
         conn.scalars(
             update(CardJobRow)
-            .where(CardJobRow.decision_id.in_(ids), *_due(now)[1:])
+            .where(CardJobRow.decision_id.in_(ids), *_due(now))
             .values(lease_until=now + lease)
             .returning(CardJobRow.decision_id)
         )

@@ -6,7 +6,9 @@ already records every change; it queues the decision's cards in the same transac
 (:mod:`signoff.adapters.store.card_outbox`) and pokes this loop, which draws them at once. The
 store is the queue, so nothing is lost to a crash: a job leased by a worker that died
 is taken up by another once its lease runs out, and a chat API that is down is retried,
-backing off, until it answers.
+backing off, until it answers. A worker that stops (:meth:`CardOutboxLoop.stop`) finishes
+the draws in hand and claims no more, so no lease of its holds another worker's cards
+back.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class CardOutboxLoop:
         self._wake = asyncio.Event()
         self._failures: dict[str, int] = {}
         self._queue: str | None = None
+        self._stopping = False
 
     def poke(self, task_queue: str) -> None:
         """Something was queued for ``task_queue``, this worker's: look now rather than
@@ -73,9 +76,9 @@ class CardOutboxLoop:
 
     async def run(self, task_queue: str | None = None) -> None:
         """Draw the due cards of ``task_queue`` (else of the queue the first poke names)
-        until cancelled."""
+        until stopped or cancelled."""
         self._queue = task_queue or self._queue
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
                 await asyncio.sleep(self._gather)
@@ -85,13 +88,34 @@ class CardOutboxLoop:
             except Exception:  # the store is unreachable: try again at the next tick
                 log.exception("could not read the card outbox")
 
+    async def stop(self, running: asyncio.Task[None], *, grace: float = 10.0) -> None:
+        """Stop ``running`` (this loop's :meth:`run`): claim nothing more, and let the
+        batch in hand be drawn and marked drawn for up to ``grace`` seconds. Cancelled
+        mid-batch instead, the loop's leases would hold those decisions' cards back from
+        every other worker until they ran out. A batch still drawing after ``grace`` (a
+        chat API that does not answer) is cancelled, and its jobs wait out their lease,
+        as a crashed worker's do; one that does not even end when cancelled is left
+        behind after another ``grace``, so the worker's shutdown never hangs on it.
+
+        The waits never swallow a cancellation of the caller's own."""
+        self._stopping = True
+        self._wake.set()
+        await asyncio.wait({running}, timeout=grace)
+        if not running.done():
+            running.cancel()
+            await asyncio.wait({running}, timeout=grace)
+        if not running.done():
+            log.warning("the card outbox did not stop within %ss of being cancelled", grace)
+
     async def drain(self) -> int:
         """Draw every job due now; returns how many decisions were attempted."""
         attempted = 0
         queue = self._queue
         if queue is None or not await self._store.card_jobs_due(queue):
             return 0
-        while ids := await self._store.claim_card_jobs(queue, limit=self._batch, lease=self._lease):
+        while not self._stopping and (
+            ids := await self._store.claim_card_jobs(queue, limit=self._batch, lease=self._lease)
+        ):
             due = await self._store.cards_to_draw(ids)
             results = await asyncio.gather(*(self._draw(i, due[i]) for i in ids))
             await self._store.cards_drawn([done for done in results if done is not None])

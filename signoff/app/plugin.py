@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -156,16 +155,16 @@ class SignoffPlugin(SimplePlugin):
     @asynccontextmanager
     async def _run_context(self) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade, self.settings.store_url)
-        drawing = None
-        if self._outbox is not None:
-            drawing = asyncio.create_task(self._outbox.run(self._task_queue))
+        outbox, drawing = self._outbox, None
+        if outbox is not None:
+            drawing = asyncio.create_task(outbox.run(self._task_queue))
         try:
             yield
         finally:
-            if drawing is not None:
-                drawing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await drawing
+            if outbox is not None and drawing is not None:
+                # The cards in hand are drawn first: a lease left held would keep them
+                # from the other workers until it ran out.
+                await outbox.stop(drawing)
             if self._store is not None:
                 await self._store.close()
             if self._channels is not None:

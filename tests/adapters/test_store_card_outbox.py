@@ -5,9 +5,14 @@ failed draw waits its turn; notices are queued once and sent once."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from signoff.adapters.store import Store
+import pytest
+from sqlalchemy import Connection, event, select
+
+from signoff.adapters.store import Store, card_outbox
+from signoff.adapters.store.engine import make_sync_engine
+from signoff.adapters.store.tables import CardNoticeRow
 from signoff.core.channel_protocol import CardRef, Notice
 from tests.helpers.builders import make_request, make_state
 
@@ -127,3 +132,48 @@ async def test_whether_anything_is_due_is_answered_without_claiming_it(store: St
     assert await store.card_jobs_due("tq")
     assert await store.claim_card_jobs("tq", limit=10, lease=LEASE) == ["refund-1042"]
     assert not await store.card_jobs_due("tq")  # leased
+
+
+async def test_a_job_another_worker_drew_while_this_one_was_claiming_is_not_drawn_again(
+    store: Store, database_url: str
+) -> None:
+    """A claim reads the due jobs, then leases them one by one. On PostgreSQL another
+    worker can claim, draw and release a job between the two (each statement reads
+    afresh); the lease must then not be taken, or that version and its notices are
+    drawn twice. Found reading the outbox for tests/workflows/test_two_workers.py, whose
+    runs had not hit it."""
+    if store.engine.dialect.name == "sqlite":
+        pytest.skip("a claim holds SQLite's one write lock: no other worker comes between")
+    state = make_state(version=3)
+    await store.record([], state, cards_for="tq", notices=[("n-1", reminder())])
+    drawn_meanwhile: list[list[str]] = []
+
+    def claim_with_another_worker_in_between() -> list[str]:
+        engine = make_sync_engine(database_url)
+
+        def other_worker_draws(_c: Connection, _cur: object, statement: str, *_: object) -> None:
+            if drawn_meanwhile or not statement.lstrip().upper().startswith("SELECT"):
+                return
+            with engine.begin() as other:
+                ids = card_outbox.claim(
+                    other, task_queue="tq", limit=10, lease=LEASE, now=datetime.now(UTC)
+                )
+            with engine.begin() as other:
+                notices = other.scalars(select(CardNoticeRow.id)).all()
+                drawn = [(i, state.version, notices) for i in ids]
+                card_outbox.finished(other, drawn=drawn, now=datetime.now(UTC))
+            drawn_meanwhile.append(ids)
+
+        try:
+            with engine.begin() as this_worker:
+                event.listen(this_worker, "after_cursor_execute", other_worker_draws)
+                return card_outbox.claim(
+                    this_worker, task_queue="tq", limit=10, lease=LEASE, now=datetime.now(UTC)
+                )
+        finally:
+            engine.dispose()
+
+    claimed = await asyncio.to_thread(claim_with_another_worker_in_between)
+
+    assert drawn_meanwhile == [[state.decision_id]]
+    assert claimed == []
