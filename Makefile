@@ -27,3 +27,4 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/scale.py --store postgres
