@@ -31,3 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,test,bench]"
 	$(BIN)/python bench/lifecycle.py --rounds 3 --store sqlite
 	$(BIN)/python bench/lifecycle.py --rounds 3 --store postgres
+	$(BIN)/python bench/scale.py --store postgres

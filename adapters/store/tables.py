@@ -60,15 +60,19 @@ class AuditEventRow(Base):
     """One sealed event. Rows are only ever inserted."""
 
     __tablename__ = "audit_events"
-    # The unique (decision_id, seq) index also serves lookups by decision.
-    __table_args__ = (UniqueConstraint("decision_id", "seq"),)
+    # The unique (decision_id, seq) index also serves lookups by decision; (actor, at)
+    # serves an actor's events in time order a page at a time (and lookups by actor).
+    __table_args__ = (
+        UniqueConstraint("decision_id", "seq"),
+        Index("ix_audit_events_actor_at", "actor", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(300), unique=True)
     decision_id: Mapped[str] = mapped_column(String(200))
     seq: Mapped[int]
     kind: Mapped[str] = mapped_column(String(40), index=True)
-    actor: Mapped[str | None] = mapped_column(String(200), index=True)
+    actor: Mapped[str | None] = mapped_column(String(200))
     stage: Mapped[int | None]
     at: Mapped[datetime] = mapped_column(index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JsonText)

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, insert, inspect, text
 
 from signoff.adapters.store import Store
 from signoff.adapters.store.engine import make_sync_engine
 from signoff.adapters.store.migrate import alembic_config, upgrade
-from signoff.adapters.store.tables import Base
+from signoff.adapters.store.tables import AuditEventRow, Base
 from signoff.adapters.store.urls import async_url, sync_url
+from tests.conftest import POSTGRES_URL
 
 TABLES = {
     "alembic_version",
@@ -54,7 +60,7 @@ async def test_migrating_an_up_to_date_database_changes_nothing(
 
     async with store.engine.connect() as conn:
         version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0004"
+    assert version == "0005"
 
 
 async def test_a_new_sqlite_file_gets_its_folder_and_write_ahead_logging(
@@ -120,6 +126,74 @@ def test_a_store_made_before_chat_conversations_upgrades_and_keeps_its_cards(
 
     assert [tuple(r) for r in rows] == [("d-1", '{"ts": "1.2"}', None)]
     assert _tables(url) == TABLES
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database without tables: a SQLite file, or a PostgreSQL schema of its own,
+    dropped afterwards (skipped as ``postgresql_url`` is when the server is down)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as err:
+        if os.environ.get("SIGNOFF_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES_URL}: {err}")
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {err}")
+    schema = f"signoff_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+async def test_a_store_made_before_the_actor_time_index_upgrades_and_keeps_its_events(
+    empty_database: str,
+) -> None:
+    url = empty_database
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "0004")
+    engine = make_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(AuditEventRow.__table__),
+                [
+                    _event("d-1", 1, "rita", datetime(2026, 1, 2, tzinfo=UTC)),
+                    _event("d-2", 1, "rita", datetime(2026, 1, 1, tzinfo=UTC)),
+                    _event("d-1", 2, "ann", datetime(2026, 1, 3, tzinfo=UTC)),
+                ],
+            )
+        await asyncio.to_thread(upgrade, url)
+        with engine.connect() as conn:
+            indexes = {
+                i["name"]: i["column_names"] for i in inspect(conn).get_indexes("audit_events")
+            }
+    finally:
+        engine.dispose()
+    async with await Store.open(url) as store:
+        ritas = await store.query_events(actor="rita")
+
+    assert indexes["ix_audit_events_actor_at"] == ["actor", "at"]
+    assert "ix_audit_events_actor" not in indexes
+    assert [(e.decision_id, e.seq) for e in ritas] == [("d-2", 1), ("d-1", 1)]
+
+
+def _event(decision_id: str, seq: int, actor: str, at: datetime) -> dict[str, Any]:
+    return {
+        "event_id": f"{decision_id}/{seq}",
+        "decision_id": decision_id,
+        "seq": seq,
+        "kind": "voted",
+        "actor": actor,
+        "stage": 0,
+        "at": at,
+        "data": {},
+        "prev_hash": "0" * 64,
+        "hash": "1" * 64,
+    }
 
 
 def _tables(url: str) -> set[str]:
