@@ -54,6 +54,10 @@ M = TypeVar("M")
 P = ParamSpec("P")
 
 
+EXPORT_BATCH = 500
+"""Rows an export holds at a time: without a batch size the driver fetched every row
+before the first was written (6.4 GB for a million events, bench/scale.py)."""
+
 DEFAULT_LIMIT: dict[str, int | None] = {"limit": 1000}
 """How many rows a query returns when it does not say (an auditor's export has none)."""
 
@@ -274,7 +278,8 @@ class Store:
     ) -> int:
         """Write matching events to ``out`` (all of them unless ``limit`` is given)."""
         async with self._sessions() as session:
-            rows = await session.stream_scalars(audit_events.select_events(**filters))
+            stmt = audit_events.select_events(**filters)
+            rows = await session.stream_scalars(stmt.execution_options(yield_per=EXPORT_BATCH))
             return await write_models(
                 out, _mapped(rows, audit_events.chained), fmt=fmt, model=ChainedEvent
             )
@@ -285,7 +290,7 @@ class Store:
         """Write matching decision summaries to ``out`` (all unless ``limit`` is given)."""
         async with self._sessions() as session:
             stmt = decisions.select_decisions(dialect=dialect_of(session), **filters)
-            rows = await session.stream_scalars(stmt)
+            rows = await session.stream_scalars(stmt.execution_options(yield_per=EXPORT_BATCH))
             return await write_models(
                 out, _mapped(rows, decisions.summary), fmt=fmt, model=DecisionSummary
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -105,3 +106,32 @@ async def test_an_empty_csv_export_still_has_its_header(store: Store) -> None:
 async def test_an_unknown_export_format_is_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="xml"):
         await store.export_events(io.StringIO(), fmt="xml")  # type: ignore[arg-type]
+
+
+class _Discard(io.TextIOBase):
+    """Where an export to /dev/null goes: nothing written is kept."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+async def test_an_export_holds_one_batch_of_rows_at_a_time_not_the_whole_trail(
+    store: Store, make_event: MakeEvent
+) -> None:
+    """Found by bench/scale.py: a million events took 6.4 GB to export, every row fetched
+    before the first was written. Streamed, ten times the events take about the memory."""
+
+    async def peak_of_export(decisions: range) -> int:
+        for d in decisions:
+            await store.record([make_event(f"d-{d}", n) for n in range(1, 51)])
+        tracemalloc.start()
+        try:
+            await store.export_events(_Discard(), fmt="jsonl")
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small = await peak_of_export(range(10))  # 500 events: one batch
+    large = await peak_of_export(range(10, 100))  # 5,000 events in all
+
+    assert large < 3 * small, f"{large / small:.1f} times the memory for 10 times the events"
