@@ -29,7 +29,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -555,16 +555,21 @@ def children() -> list[str]:
     return found
 
 
-def server_cpu() -> float:
-    """CPU seconds the dev server has used so far (0 where /proc cannot tell)."""
+def proc_cpu(pids: Iterable[int | str]) -> float:
+    """CPU seconds used so far by ``pids`` (user and system; 0 where /proc cannot tell)."""
     total = 0.0
-    for pid in children():
+    for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def server_cpu() -> float:
+    """CPU seconds the dev server has used so far."""
+    return proc_cpu(children())
 
 
 def server_peak_rss_kb() -> int | None:

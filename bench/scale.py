@@ -52,6 +52,7 @@ from bench.lifecycle import (  # noqa: E402
     CoreLogs,
     children,
     pct,
+    proc_cpu,
     request,
 )
 from bench.scratch_database import ScratchDatabase  # noqa: E402
@@ -121,18 +122,6 @@ def proc_mb(pids: list[int], key: str) -> float | None:
     """The sum over ``pids`` of a ``/proc`` memory figure, in MB."""
     found = [kb for kb in (proc_kb(p, key) for p in pids) if kb is not None]
     return sum(found) / 1024 if found else None
-
-
-def proc_cpu(pids: list[int]) -> float:
-    """CPU seconds used so far by ``pids`` (user and system)."""
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 class PeakRss:

@@ -69,10 +69,9 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A fresh schema on the PostgreSQL server, dropped after the run; skipped when the
-    server is unreachable, unless ``SIGNOFF_REQUIRE_POSTGRES=1``."""
+def scratch_schema() -> Iterator[str]:
+    """The URL of a fresh schema on the PostgreSQL server, dropped afterwards; skipped
+    when the server is unreachable, unless ``SIGNOFF_REQUIRE_POSTGRES=1``."""
     try:
         admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as err:
@@ -86,6 +85,12 @@ def postgresql_url() -> Iterator[str]:
             yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
         finally:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A fresh schema for the whole run (:func:`scratch_schema`)."""
+    yield from scratch_schema()
 
 
 @pytest.fixture(scope="session")

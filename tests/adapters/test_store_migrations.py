@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -22,7 +19,7 @@ from signoff.adapters.store.engine import make_sync_engine
 from signoff.adapters.store.migrate import alembic_config, upgrade
 from signoff.adapters.store.tables import AuditEventRow, Base
 from signoff.adapters.store.urls import async_url, sync_url
-from tests.conftest import POSTGRES_URL
+from tests.conftest import scratch_schema
 
 TABLES = {
     "alembic_version",
@@ -135,19 +132,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as err:
-        if os.environ.get("SIGNOFF_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES_URL}: {err}")
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {err}")
-    schema = f"signoff_test_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        finally:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    yield from scratch_schema()
 
 
 async def test_a_store_made_before_the_actor_time_index_upgrades_and_keeps_its_events(
