@@ -92,7 +92,10 @@ class GroupCommit(Generic[T, R]):
             try:
                 answers = await self._write_batch([w.item for w in batch])
             except Exception:
-                await asyncio.gather(*(self._alone(w) for w in batch))
+                # One after another, in the order they came: the first of two clashing
+                # writes (an event id in two decisions) must be the one that stands.
+                for waiting in batch:
+                    await self._alone(waiting)
                 continue
             finally:
                 self._in_flight -= keys

@@ -148,3 +148,29 @@ async def test_batches_written_side_by_side_never_hold_one_decision_twice() -> N
     for key in {key for key, _ in records}:
         mine = [name for name in order if name.startswith(f"{key}/")]
         assert mine == [f"{key}/{i}" for i in range(8)]  # in the order they came
+
+
+async def test_a_failed_batch_is_written_again_one_record_after_another_in_arrival_order() -> None:
+    """Found by an adversarial run on PostgreSQL: written again side by side, the later of
+    two clashing writes could land first and the earlier caller got the conflict."""
+    written: list[str] = []
+
+    async def write_batch(items: Sequence[str]) -> list[str]:
+        raise RuntimeError("the batch failed")
+
+    async def write_one(item: str) -> str:
+        await asyncio.sleep(0.02 if item == "first" else 0)  # the first is slower
+        if "first" in written and item == "second":
+            raise ValueError("second clashes with first")
+        written.append(item)
+        return item
+
+    group: GroupCommit[str, str] = GroupCommit(write_batch, write_one, batches=4)
+
+    first, second = await asyncio.gather(
+        group.write("first", ["d-1"]), group.write("second", ["d-2"]), return_exceptions=True
+    )
+
+    assert first == "first"
+    assert isinstance(second, ValueError)
+    assert written == ["first"]
