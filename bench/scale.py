@@ -349,8 +349,9 @@ class Pending:
 
 async def time_pending(signoff: SignoffClient, calls: int) -> Pending:
     """``pending(PERSON)`` ``calls`` times, one after another, after a few unmeasured;
-    then its two visibility calls alone (a page of 100, the count), 20 times each, and
-    the page's bare RPC (the server's part, without the SDK decoding each row)."""
+    then its two visibility calls alone (a page of 100 as the client reads it, the
+    count), 20 times each, and the page's bare RPC (the server's part, without turning
+    rows into listings)."""
     for _ in range(5):
         await signoff.pending(PERSON)
     timings = []
@@ -375,8 +376,7 @@ async def time_pending(signoff: SignoffClient, calls: int) -> Pending:
         await signoff.temporal.workflow_service.list_workflow_executions(bare)
         raw.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        executions = signoff.temporal.list_workflows(query, page_size=100)
-        await executions.fetch_next_page(page_size=100)
+        await signoff.search_page(page_size=100, count=False, status="pending", pending_for=PERSON)
         t1 = time.perf_counter()
         total = (await signoff.temporal.count_workflows(query)).count
         listing.append(t1 - t0)

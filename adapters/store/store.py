@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Concatenate, Literal, ParamSpec, Self, TextIO, TypeVar, Unpack
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -217,6 +217,11 @@ class Store:
                 await asyncio.sleep(random.uniform(0, 0.05 * attempt))
         raise AssertionError("unreachable")
 
+    async def ping(self) -> None:
+        """Raise unless the database answers a query now (``/readyz``)."""
+        async with self._sessions() as session:
+            await session.execute(text("SELECT 1"))
+
     async def decision_ids(self) -> list[str]:
         """Every decision the store holds events or a row for."""
         async with self._sessions() as session:
@@ -279,7 +284,7 @@ class Store:
         """Write matching events to ``out`` (all of them unless ``limit`` is given)."""
         async with self._sessions() as session:
             stmt = audit_events.select_events(**filters)
-            rows = await session.stream_scalars(stmt.execution_options(yield_per=EXPORT_BATCH))
+            rows = await session.stream(stmt.execution_options(yield_per=EXPORT_BATCH))
             return await write_models(
                 out, _mapped(rows, audit_events.chained), fmt=fmt, model=ChainedEvent
             )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+import json
+from typing import Any, TypedDict
 
 from pydantic import BaseModel
-from temporalio.client import WorkflowExecution
+from temporalio.api.common.v1 import SearchAttributes
+from temporalio.api.workflow.v1 import WorkflowExecutionInfo
 
 from signoff.core import search_attributes as search
 from signoff.core.contract import DECISION_WORKFLOW, WORKFLOW_ID_PREFIX
@@ -20,16 +22,28 @@ class DecisionListing(BaseModel):
     stage: str
 
     @classmethod
-    def of(cls, execution: WorkflowExecution) -> DecisionListing:
-        attrs = execution.typed_search_attributes
+    def of(cls, info: WorkflowExecutionInfo) -> DecisionListing:
+        """The listing of one row of a visibility page, read from the raw row: the SDK's
+        ``WorkflowExecution`` decodes every search attribute twice (typed and untyped),
+        which cost half a millisecond a row, more than the rest of a page's handling."""
+        attrs = info.search_attributes
+        workflow_id = info.execution.workflow_id
         return cls(
-            decision_id=execution.id.removeprefix(WORKFLOW_ID_PREFIX),
-            workflow_id=execution.id,
-            status=attrs.get(search.STATUS) or "starting",
-            use_case=attrs.get(search.USE_CASE) or "",
-            risk_tier=attrs.get(search.RISK_TIER) or "",
-            stage=attrs.get(search.STAGE) or "",
+            decision_id=workflow_id.removeprefix(WORKFLOW_ID_PREFIX),
+            workflow_id=workflow_id,
+            status=_keyword(attrs, search.STATUS.name) or "starting",
+            use_case=_keyword(attrs, search.USE_CASE.name) or "",
+            risk_tier=_keyword(attrs, search.RISK_TIER.name) or "",
+            stage=_keyword(attrs, search.STAGE.name) or "",
         )
+
+
+def _keyword(attrs: SearchAttributes, name: str) -> str | None:
+    """A keyword search attribute's value (JSON-encoded in its payload), or None."""
+    if name not in attrs.indexed_fields:
+        return None
+    value: Any = json.loads(attrs.indexed_fields[name].data)
+    return value if isinstance(value, str) else None
 
 
 class DecisionPage(BaseModel):
