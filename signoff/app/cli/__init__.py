@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from signoff.app.cli import actions, chat, decisions, dev
+from signoff.app.cli import actions, chat, decisions, dev, serve
 from signoff.app.cli.audit_commands import audit_app
 from signoff.app.cli.common import Overrides
 from signoff.app.cli.keys import keys_app
@@ -62,6 +62,7 @@ app.command()(dev.worker)
 app.command()(dev.demo)
 app.command()(chat.slack)
 app.command()(chat.teams)
+app.command()(serve.serve)
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 

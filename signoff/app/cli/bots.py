@@ -38,6 +38,8 @@ class BotAddresses:
     host: str = "0.0.0.0"
     slack_port: int = 3000
     teams_port: int = 3978  # the Bot Framework's customary port
+    api_port: int = 8700
+    """The HTTP API's (``signoff serve``), which ``signoff dev`` runs beside the bots."""
 
 
 @asynccontextmanager

@@ -37,12 +37,16 @@ def dev(
     teams_port: Annotated[
         int, typer.Option(help="The Teams bot's port, when Teams is configured.")
     ] = 3978,
+    api_port: Annotated[
+        int, typer.Option(help="The HTTP API's port (`signoff serve`); 0 takes a free one.")
+    ] = 8700,
 ) -> None:
     """Run Temporal's dev server and a Signoff worker here, until Ctrl-C.
 
     Everything is kept under the data directory (--data-dir or SIGNOFF_DATA_DIR, default
     .signoff): temporal.db, signoff.db and temporal.log, so decisions survive a restart.
-    With SIGNOFF_SLACK_* or SIGNOFF_TEAMS_* set, the Slack and Teams bots run here too.
+    The HTTP API runs here too, and with SIGNOFF_SLACK_* or SIGNOFF_TEAMS_* set, the
+    Slack and Teams bots.
     """
     from signoff.app.cli.bots import BotAddresses
     from signoff.app.cli.serving import serve_dev
@@ -63,7 +67,7 @@ def dev(
             ui_port=ui_port or port + 1000,
             demo=demo,
             use_existing=use_existing,
-            bots=BotAddresses(slack_port=slack_port, teams_port=teams_port),
+            bots=BotAddresses(slack_port=slack_port, teams_port=teams_port, api_port=api_port),
         )
 
     run(ctx, work, **updates)

@@ -32,6 +32,7 @@ from signoff.app.cli.devserver import (
 from signoff.app.cli.failures import USAGE, CliError, explain, unreachable
 from signoff.app.cli.render import status_text, stdout_console
 from signoff.app.cli.samples import DemoResult, run_samples
+from signoff.app.cli.serve import running_api
 from signoff.app.cli.stores import shown_url
 from signoff.app.webhook_secret import check_webhook_secret, dev_webhook_secret
 from signoff.app.worker import connect, ensure_search_attributes, run_worker
@@ -237,8 +238,13 @@ async def _serve_until_stopped(
         search_salt=settings.search_salt,
         voucher=load_voucher(settings.keys_path, settings.surface),
     )
-    async with running_bots(settings, signoff, addresses) as bots:
-        await _run_until_stopped(settings, server, stop, client, signoff, ui_url, demo, bots)
+    async with (
+        running_bots(settings, signoff, addresses) as bots,
+        running_api(settings, signoff, host=HOST, port=addresses.api_port) as api,
+    ):
+        await _run_until_stopped(
+            settings, server, stop, client, signoff, ui_url, demo, [api, *bots]
+        )
 
 
 async def _run_until_stopped(

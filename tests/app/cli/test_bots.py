@@ -66,7 +66,7 @@ class Ports:
 
     def args(self) -> list[str]:
         pairs = {"--port": self.temporal, "--ui-port": self.ui}
-        pairs |= {"--slack-port": self.slack, "--teams-port": self.teams}
+        pairs |= {"--slack-port": self.slack, "--teams-port": self.teams, "--api-port": 0}
         return [str(part) for pair in pairs.items() for part in pair]
 
 

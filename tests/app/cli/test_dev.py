@@ -49,7 +49,8 @@ class DevProcess:
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "signoff.app.cli", "dev", *args],
+            # The HTTP API on a free port: specs may run beside a `signoff dev` on 8700.
+            [sys.executable, "-m", "signoff.app.cli", "dev", "--api-port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -1,0 +1,60 @@
+"""``signoff serve``: the HTTP API on one port, until Ctrl-C; ``signoff dev`` runs it too.
+
+It needs what a client needs (Temporal, the task queue's worker) and the store the
+worker writes, where API keys are kept; it creates neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from signoff.app.cli.common import run, signoff_client
+from signoff.app.cli.render import stdout_console
+from signoff.app.cli.stores import open_store
+from signoff.core.settings import Settings
+
+if TYPE_CHECKING:
+    from signoff.client.signoff_client import SignoffClient
+
+DEFAULT_PORT = 8700
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The port.")] = DEFAULT_PORT,
+) -> None:
+    """Serve Signoff's HTTP API (/api/v1, its OpenAPI document, /healthz, /readyz)."""
+
+    async def work(settings: Settings) -> None:
+        from signoff.app.cli.serving import stop_on_signals
+
+        stop = stop_on_signals()
+        client = await signoff_client(settings)
+        async with running_api(settings, client, host=host, port=port) as line:
+            stdout_console().print(f"{line} Ctrl-C stops it.", soft_wrap=True)
+            await stop.wait()
+
+    run(ctx, work)
+
+
+@asynccontextmanager
+async def running_api(
+    settings: Settings, client: SignoffClient, *, host: str, port: int
+) -> AsyncIterator[str]:
+    """Serve the API for the duration of the block; yields the line saying where."""
+    from signoff.server.app import create_app
+    from signoff.server.context import ServerContext
+    from signoff.server.serving import serving
+
+    async with await open_store(settings) as store:
+        app = create_app(ServerContext(settings=settings, client=client, store=store))
+        async with serving(app, host=host, port=port) as bound:
+            yield (
+                f"Signoff API at http://{host}:{bound}/api/v1"
+                f" (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."
+            )

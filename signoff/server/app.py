@@ -1,0 +1,53 @@
+"""The ASGI application ``signoff serve`` runs: the API, the health checks, and the
+problem documents every error becomes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+
+from signoff.server import decisions_api, health, problems
+from signoff.server.context import ServerContext
+
+API_TITLE = "Signoff"
+API_DESCRIPTION = (
+    "Human sign-off for AI decisions, over HTTP: submit a decision, wait for its outcome,"
+    " find decisions. Errors are RFC 9457 problem documents whose `detail` is one sentence"
+    " and whose `code` is stable."
+)
+
+
+def create_app(ctx: ServerContext | None = None) -> FastAPI:
+    """The application; ``ctx`` is what its handlers use (None only to render the OpenAPI
+    document, which needs no connections)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if ctx is None:
+            raise RuntimeError("create_app() without a context can only describe the API")
+        app.state.signoff = ctx
+        yield
+
+    app = FastAPI(
+        title=API_TITLE,
+        description=API_DESCRIPTION,
+        version=version("signoff"),
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    if ctx is not None:
+        app.state.signoff = ctx
+    settings = ctx.settings if ctx is not None else None
+    problems.install(
+        app,
+        address=settings.temporal_address if settings else "the configured address",
+        task_queue=settings.task_queue if settings else "",
+    )
+    app.include_router(health.router)
+    app.include_router(decisions_api.router)
+    return app

@@ -1,0 +1,70 @@
+"""Who is calling: an application, by its API key (``Authorization: Bearer sok_…``).
+
+Only a hash of each key is stored (:meth:`signoff.adapters.store.Store.api_key`); a key
+names its application, the use cases it may touch and what it may do there. A decision
+outside a key's use cases is answered as not found, so keys cannot probe for others'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from signoff.core.models import ApiKeyGrant, ApiScope
+from signoff.server.context import ServerContext, context
+from signoff.server.problems import ApiProblem
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="An application's API key from `signoff api-keys create`.",
+)
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="signoff"'}
+
+
+async def caller(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ctx: Annotated[ServerContext, Depends(context)],
+) -> ApiKeyGrant:
+    if credentials is None:
+        raise ApiProblem(
+            401,
+            "Send an API key as `Authorization: Bearer sok_…` (`signoff api-keys create`).",
+            code="unauthenticated",
+            headers=CHALLENGE,
+        )
+    grant = await ctx.store.api_key(credentials.credentials)
+    if grant is None:
+        raise ApiProblem(
+            401, "This API key is unknown or revoked.", code="unauthenticated", headers=CHALLENGE
+        )
+    return grant
+
+
+def allowed_to(scope: ApiScope) -> Callable[..., Awaitable[ApiKeyGrant]]:
+    """A dependency: the caller, refused unless its key may ``scope``."""
+
+    async def check(grant: Annotated[ApiKeyGrant, Depends(caller)]) -> ApiKeyGrant:
+        if not grant.allows(scope):
+            raise ApiProblem(
+                403,
+                f"The API key of '{grant.app}' may not {scope.value}; create one with"
+                f" `--scope {scope.value}`.",
+                code="scope",
+            )
+        return grant
+
+    return check
+
+
+def require_use_case(grant: ApiKeyGrant, use_case: str) -> None:
+    """Refuse a request naming a use case outside the key's."""
+    if not grant.allows_use_case(use_case):
+        raise ApiProblem(
+            403,
+            f"The API key of '{grant.app}' is not for use case '{use_case}'.",
+            code="use_case",
+        )

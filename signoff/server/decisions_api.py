@@ -1,0 +1,210 @@
+"""``/api/v1/decisions``: submit a decision, read it, wait for its outcome, find
+decisions. Handlers stay thin: :class:`SignoffClient` does the work, as for the CLI."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, create_model
+from temporalio.service import RPCError, RPCStatusCode
+
+from signoff.client.decision_search import DecisionPage
+from signoff.core.errors import DecisionNotFound
+from signoff.core.models import ApiKeyGrant, ApiScope, DecisionRequest, DecisionState, Outcome
+from signoff.core.models.state import Status
+from signoff.server.auth import allowed_to, require_use_case
+from signoff.server.context import ServerContext, context
+from signoff.server.problems import PROBLEM_JSON, ApiProblem, Problem
+
+router = APIRouter(prefix="/api/v1", tags=["decisions"])
+
+SERVER_SET = frozenset({"id", "requester", "notify_workflow_id"})
+"""Request fields the server fills in: the id from the idempotency key, the requester
+from the API key, never from what the body says."""
+Submission: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "Submission",
+    __config__=ConfigDict(extra="forbid", protected_namespaces=()),
+    __doc__=(
+        "A decision for sign-off: a DecisionRequest without id, requester and"
+        " notify_workflow_id, which the server sets."
+    ),
+    **{
+        name: (field.annotation, field)
+        for name, field in DecisionRequest.model_fields.items()
+        if name not in SERVER_SET
+    },
+)
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._\-]+$",
+        description=(
+            "Names this submission for good: the same key and body again answer with the"
+            " same decision; the same key with another body is a 409. Letters, digits,"
+            " '.', '_' and '-', at most 100."
+        ),
+    ),
+]
+DecisionIdPath = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
+MAX_WAIT_S = 60
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
+    for status, text in (
+        (401, "No API key, or an unknown or revoked one."),
+        (403, "The key may not do this, or not for this use case."),
+        (422, "The request does not validate; `detail` says where."),
+        (503, "Temporal, a worker or the store cannot be reached now; retry."),
+    )
+}
+
+
+class OutcomePending(BaseModel):
+    """The decision is not final yet: ask again."""
+
+    decision_id: str
+    status: Status
+
+
+def decision_id_for(grant: ApiKeyGrant, key: str) -> str:
+    """The decision an application's idempotency key names: the application's name, which
+    holds no ':', then the key, so two applications' keys never name one decision."""
+    return f"{grant.app}:{key}"
+
+
+@router.post(
+    "/decisions",
+    status_code=201,
+    response_model=DecisionState,
+    responses=PROBLEMS
+    | {
+        409: {"model": Problem, "description": "The key names a decision with another body."},
+        413: {"model": Problem, "description": "The request is too large."},
+    },
+    summary="Submit a decision for sign-off",
+)
+async def submit(
+    body: Submission,  # type: ignore[valid-type]
+    key: IdempotencyKey,
+    grant: Annotated[ApiKeyGrant, Depends(allowed_to(ApiScope.SUBMIT))],
+    ctx: Annotated[ServerContext, Depends(context)],
+    response: Response,
+) -> DecisionState:
+    fields = body.model_dump()
+    require_use_case(grant, fields["use_case"])
+    request = DecisionRequest.model_validate(
+        fields | {"id": decision_id_for(grant, key), "requester": grant.principal}
+    )
+    state = await ctx.client.submit(request)
+    response.headers["Location"] = f"/api/v1/decisions/{state.decision_id}"
+    return state
+
+
+async def _readable_state(
+    ctx: ServerContext, grant: ApiKeyGrant, decision_id: str
+) -> DecisionState:
+    state = await ctx.client.state(decision_id)
+    if not grant.allows_use_case(state.request.use_case):
+        raise DecisionNotFound(decision_id)
+    return state
+
+
+@router.get(
+    "/decisions/{decision_id}",
+    response_model=DecisionState,
+    responses=PROBLEMS | {404: {"model": Problem, "description": "No such decision."}},
+    summary="Read a decision",
+)
+async def get_decision(
+    decision_id: DecisionIdPath,
+    grant: Annotated[ApiKeyGrant, Depends(allowed_to(ApiScope.READ))],
+    ctx: Annotated[ServerContext, Depends(context)],
+) -> DecisionState:
+    return await _readable_state(ctx, grant, decision_id)
+
+
+@router.get(
+    "/decisions/{decision_id}/outcome",
+    response_model=Outcome,
+    responses=PROBLEMS
+    | {
+        202: {"model": OutcomePending, "description": "Not final within `wait` seconds."},
+        404: {"model": Problem, "description": "No such decision."},
+    },
+    summary="Wait for a decision's outcome (long poll)",
+)
+async def get_outcome(
+    decision_id: DecisionIdPath,
+    grant: Annotated[ApiKeyGrant, Depends(allowed_to(ApiScope.READ))],
+    ctx: Annotated[ServerContext, Depends(context)],
+    wait: Annotated[
+        int, Query(ge=0, le=MAX_WAIT_S, description="Seconds to wait for the outcome.")
+    ] = 0,
+) -> Outcome | JSONResponse:
+    state = await _readable_state(ctx, grant, decision_id)
+    if state.outcome is not None:
+        return state.outcome
+    if wait:
+        try:
+            return await ctx.client.wait_outcome(decision_id, timeout=timedelta(seconds=wait))
+        except TimeoutError:
+            state = await ctx.client.state(decision_id)
+    pending = OutcomePending(decision_id=decision_id, status=state.status)
+    return JSONResponse(
+        pending.model_dump(mode="json"), status_code=202, headers={"Retry-After": "0"}
+    )
+
+
+@router.get(
+    "/decisions",
+    response_model=DecisionPage,
+    responses=PROBLEMS,
+    summary="Find decisions, a page at a time",
+)
+async def list_decisions(
+    grant: Annotated[ApiKeyGrant, Depends(allowed_to(ApiScope.READ))],
+    ctx: Annotated[ServerContext, Depends(context)],
+    status: Annotated[str | None, Query(max_length=40)] = None,
+    use_case: Annotated[str | None, Query(max_length=500)] = None,
+    risk_tier: Annotated[str | None, Query(max_length=20)] = None,
+    model_version: Annotated[str | None, Query(max_length=500)] = None,
+    pending_for: Annotated[
+        str | None, Query(max_length=200, description="A person's directory id.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(max_length=4000)] = None,
+) -> DecisionPage:
+    if use_case is None:
+        if "*" not in grant.use_cases and len(grant.use_cases) > 1:
+            raise ApiProblem(
+                422,
+                f"Name a use_case: this API key is for {', '.join(grant.use_cases)}.",
+                code="invalid",
+            )
+        if "*" not in grant.use_cases:
+            use_case = grant.use_cases[0]
+    else:
+        require_use_case(grant, use_case)
+    not_a_cursor = f"'{cursor}' is not a cursor a search returned."
+    try:
+        return await ctx.client.search_page(
+            page_size=limit,
+            cursor=cursor,
+            status=status,
+            use_case=use_case,
+            risk_tier=risk_tier,
+            model_version=model_version,
+            pending_for=pending_for,
+        )
+    except ValueError as err:
+        raise ApiProblem(422, str(err), code="invalid") from None
+    except RPCError as err:
+        # A cursor that decodes but is not one Temporal made.
+        if cursor and err.status == RPCStatusCode.INVALID_ARGUMENT:
+            raise ApiProblem(422, not_a_cursor, code="invalid") from None
+        raise
