@@ -29,6 +29,7 @@ USAGE = 2  # the exit code click uses for bad input, kept for invalid requests t
 _NOUNS = {
     "DecisionRequest": "request",
     "Action": "action",
+    "ApiKeyGrant": "API key",
     "Settings": "setting",
     "TemporalConnection": "setting",
 }
