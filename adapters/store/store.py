@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from signoff.adapters.notary import Anchor, Notary
 from signoff.adapters.store import (
+    api_keys,
     audit_events,
     card_outbox,
     checkpoints,
@@ -40,6 +41,8 @@ from signoff.adapters.store.verify import verify_chains
 from signoff.adapters.store.writer import make_writer
 from signoff.core.channel_protocol import CardRef, Notice
 from signoff.core.models import (
+    ApiKeyGrant,
+    ApiScope,
     AuditEvent,
     ChainedEvent,
     DecisionState,
@@ -329,6 +332,52 @@ class Store:
         """Current thumbs (one per person), corrections, and ground truth if any."""
         async with self._sessions() as session:
             return await feedback.get_feedback(session, decision_id=decision_id)
+
+    async def create_api_key(
+        self, *, app: str, use_cases: Sequence[str], scopes: Sequence[ApiScope]
+    ) -> tuple[ApiKeyGrant, str]:
+        """Make an API key for ``app`` and return it with its token, which is shown
+        now and never again: only a hash of the token's secret is kept
+        (:mod:`signoff.adapters.store.api_keys` says why a plain SHA-256 suffices).
+
+        Raises:
+            pydantic.ValidationError: an invalid app name, no use case or no scope;
+                nothing is stored.
+        """
+        grant = ApiKeyGrant(
+            key_id=api_keys.new_key_id(),
+            app=app,
+            use_cases=list(use_cases),
+            scopes=list(scopes),
+            created_at=datetime.now(UTC),
+        )
+        secret = api_keys.new_secret()
+        grant = await self._write(
+            api_keys.add_key, grant=grant, secret_hash=api_keys.secret_hash(secret)
+        )
+        return grant, api_keys.token(grant.key_id, secret)
+
+    async def api_key(self, token: str) -> ApiKeyGrant | None:
+        """The grant a token authenticates; None for anything that is not the token of
+        a key still in force (malformed, unknown key, wrong secret, revoked)."""
+        parsed = api_keys.parse_token(token)
+        if parsed is None:
+            return None
+        key_id, secret = parsed
+        async with self._sessions() as session:
+            return await api_keys.authenticate(session, key_id=key_id, secret=secret)
+
+    async def revoke_api_key(self, key_id: str) -> ApiKeyGrant | None:
+        """Revoke a key at once (revoked before: it keeps when that was); None when no
+        key has that id."""
+        if not isinstance(key_id, str) or not api_keys.KEY_ID.fullmatch(key_id):
+            return None
+        return await self._write(api_keys.revoke_key, key_id=key_id, now=datetime.now(UTC))
+
+    async def api_keys(self) -> list[ApiKeyGrant]:
+        """Every API key, revoked ones included, newest first."""
+        async with self._sessions() as session:
+            return await api_keys.list_grants(session)
 
 
 @dataclass(frozen=True)

@@ -198,3 +198,19 @@ class CardNoticeRow(Base):
     decision_id: Mapped[str] = mapped_column(String(200), index=True)
     notice: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class ApiKeyRow(Base):
+    """An application's API key for ``signoff serve``. The token's secret is never
+    stored, only its SHA-256 (see :mod:`signoff.adapters.store.api_keys` for why that
+    hash is enough); a revoked key keeps its row, so lists and audits can still name it."""
+
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    app: Mapped[str] = mapped_column(String(100))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    use_cases: Mapped[list[str]] = mapped_column(JsonDoc)
+    scopes: Mapped[list[str]] = mapped_column(JsonDoc)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

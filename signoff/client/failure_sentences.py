@@ -62,6 +62,7 @@ class Failure:
 _NOUNS = {
     "DecisionRequest": "request",
     "Action": "action",
+    "ApiKeyGrant": "API key",
     "Settings": "setting",
     "TemporalConnection": "setting",
 }

@@ -19,10 +19,12 @@ from signoff.adapters.store.engine import make_sync_engine
 from signoff.adapters.store.migrate import alembic_config, upgrade
 from signoff.adapters.store.tables import AuditEventRow, Base
 from signoff.adapters.store.urls import async_url, sync_url
+from signoff.core.models import ApiScope
 from tests.conftest import scratch_schema
 
 TABLES = {
     "alembic_version",
+    "api_keys",
     "audit_events",
     "audit_checkpoints",
     "audit_heads",
@@ -57,7 +59,7 @@ async def test_migrating_an_up_to_date_database_changes_nothing(
 
     async with store.engine.connect() as conn:
         version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0005"
+    assert version == "0006"
 
 
 async def test_a_new_sqlite_file_gets_its_folder_and_write_ahead_logging(
@@ -164,6 +166,35 @@ async def test_a_store_made_before_the_actor_time_index_upgrades_and_keeps_its_e
     assert indexes["ix_audit_events_actor_at"] == ["actor", "at"]
     assert "ix_audit_events_actor" not in indexes
     assert [(e.decision_id, e.seq) for e in ritas] == [("d-2", 1), ("d-1", 1)]
+
+
+async def test_a_store_made_before_api_keys_upgrades_keeps_its_events_and_makes_keys(
+    empty_database: str,
+) -> None:
+    url = empty_database
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "0005")
+    engine = make_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(AuditEventRow.__table__),
+                [_event("d-1", 1, "rita", datetime(2026, 1, 2, tzinfo=UTC))],
+            )
+            before = set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+    async with await Store.open(url) as store:
+        events = await store.query_events(actor="rita")
+        grant, token = await store.create_api_key(
+            app="refund-app", use_cases=["refunds"], scopes=[ApiScope.SUBMIT]
+        )
+        authenticated = await store.api_key(token)
+
+    assert "api_keys" not in before
+    assert _tables(url) == TABLES
+    assert [(e.decision_id, e.seq) for e in events] == [("d-1", 1)]
+    assert authenticated == grant
 
 
 def _event(decision_id: str, seq: int, actor: str, at: datetime) -> dict[str, Any]:

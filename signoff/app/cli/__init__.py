@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from signoff.app.cli import actions, chat, decisions, dev, serve
+from signoff.app.cli.api_keys import api_keys_app
 from signoff.app.cli.audit_commands import audit_app
 from signoff.app.cli.common import Overrides
 from signoff.app.cli.keys import keys_app
@@ -65,6 +66,7 @@ app.command()(chat.teams)
 app.command()(serve.serve)
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(api_keys_app, name="api-keys")
 
 
 def main() -> None:

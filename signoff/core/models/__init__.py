@@ -2,6 +2,7 @@
 
 from signoff.core.models._types import DecisionId, Duration, RiskTier
 from signoff.core.models.actions import STAGE_KINDS, Action, ActionKind, ActionResult, Vouch
+from signoff.core.models.api_key import ApiKeyGrant, ApiScope
 from signoff.core.models.audit_event import (
     AuditEvent,
     AuditKind,
@@ -46,6 +47,8 @@ __all__ = [
     "Action",
     "ActionKind",
     "ActionResult",
+    "ApiKeyGrant",
+    "ApiScope",
     "AuditEvent",
     "AuditKind",
     "AutoApproveRule",

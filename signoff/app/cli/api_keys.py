@@ -1,0 +1,143 @@
+"""``signoff api-keys``: the keys applications call ``signoff serve`` with.
+
+A key is shown once, when it is made: the store keeps only a hash of its secret, so a
+lost token is replaced (create another, revoke the old one), never recovered.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Column, Table
+from rich.text import Text
+
+from signoff.app.cli.common import run
+from signoff.app.cli.failures import CliError
+from signoff.app.cli.render import stdout_console
+from signoff.app.cli.stores import open_store
+from signoff.core.models import ApiScope
+from signoff.core.settings import Settings
+
+if TYPE_CHECKING:
+    from signoff.core.models import ApiKeyGrant
+
+api_keys_app = typer.Typer(
+    help="Create, list and revoke the API keys applications use with `signoff serve`.",
+    no_args_is_help=True,
+)
+
+DEFAULT_SCOPES = [ApiScope.SUBMIT, ApiScope.READ]
+
+
+@api_keys_app.command()
+def create(
+    ctx: typer.Context,
+    app: Annotated[
+        str,
+        typer.Option(
+            help="The application's name (letters, digits, '-', '_', '.'); it acts as app:NAME.",
+            show_default=False,
+        ),
+    ],
+    use_case: Annotated[
+        list[str],
+        typer.Option(
+            help="A use case the key may touch; repeat for more, '*' for every one.",
+            show_default=False,
+        ),
+    ],
+    scope: Annotated[
+        list[ApiScope] | None,
+        typer.Option(help="What the key may do; repeat for more. [default: submit, read]"),
+    ] = None,
+) -> None:
+    """Make a key for an application and print its token, which is not shown again."""
+
+    async def work(settings: Settings) -> tuple[ApiKeyGrant, str]:
+        async with await open_store(settings) as store:
+            return await store.create_api_key(
+                app=app, use_cases=use_case, scopes=scope or DEFAULT_SCOPES
+            )
+
+    grant, token = run(ctx, work)
+    console = stdout_console()
+    console.print(
+        Text(
+            f"Created API key {grant.key_id} for {grant.principal}: use cases"
+            f" {', '.join(grant.use_cases)}; scopes {', '.join(grant.scopes)}."
+        ),
+        soft_wrap=True,
+    )
+    console.print(Text(token), soft_wrap=True)
+    console.print(
+        Text("Copy the token now: it is not shown again (Signoff keeps only a hash of it)."),
+        soft_wrap=True,
+    )
+
+
+@api_keys_app.command("list")
+def list_keys(ctx: typer.Context) -> None:
+    """Every API key, newest first, revoked ones included."""
+
+    async def work(settings: Settings) -> list[ApiKeyGrant]:
+        async with await open_store(settings) as store:
+            return await store.api_keys()
+
+    grants = run(ctx, work)
+    console = stdout_console()
+    if not grants:
+        console.print("No API keys yet: `signoff api-keys create` makes one.")
+        return
+    # Nothing is cut short with an ellipsis on a narrow terminal: the key id, which an
+    # operator copies, and the dates (day above time) keep their width; the rest wraps.
+    table = Table(
+        Column("key id", no_wrap=True),
+        *(Column(name, overflow="fold") for name in ("app", "use cases", "scopes")),
+        *(Column(name, no_wrap=True) for name in ("created", "revoked")),
+    )
+    for grant in grants:
+        # Text, not markup: a use case is anyone's string, "[red]" included.
+        table.add_row(
+            *map(
+                Text,
+                (
+                    grant.key_id,
+                    grant.app,
+                    ", ".join(grant.use_cases),
+                    ", ".join(grant.scopes),
+                    _when(grant.created_at, "\n"),
+                    _when(grant.revoked_at, "\n"),
+                ),
+            )
+        )
+    console.print(table)
+
+
+@api_keys_app.command()
+def revoke(
+    ctx: typer.Context,
+    key_id: Annotated[
+        str, typer.Argument(metavar="KEY_ID", help="As `signoff api-keys list` shows it.")
+    ],
+) -> None:
+    """Revoke a key: from now on its token authenticates nothing."""
+
+    async def work(settings: Settings) -> ApiKeyGrant:
+        async with await open_store(settings) as store:
+            grant = await store.revoke_api_key(key_id)
+        if grant is None:
+            shown = key_id if key_id.isprintable() else repr(key_id)
+            raise CliError(f"No API key '{shown}' — `signoff api-keys list` shows them.")
+        return grant
+
+    grant = run(ctx, work)
+    since = f" (since {_when(grant.revoked_at)})" if grant.revoked_at else ""
+    stdout_console().print(
+        Text(f"API key {grant.key_id} of {grant.principal} is revoked{since}."), soft_wrap=True
+    )
+
+
+def _when(at: datetime | None, between: str = " ") -> str:
+    return at.astimezone(UTC).strftime(f"%Y-%m-%d{between}%H:%M:%S UTC") if at else ""

@@ -1,0 +1,155 @@
+"""``signoff api-keys``: an operator makes a key for an application and sees its token
+once, lists the keys without their secrets, and revokes one; a mistake is one sentence
+and changes nothing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from signoff.adapters.store import Store
+from signoff.core.models import ApiScope
+from tests.app.cli.conftest import Cli, runner_for
+
+TOKEN = re.compile(r"^sok_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$", re.MULTILINE)
+
+
+@pytest.fixture
+async def own_url(tmp_path: Path) -> str:
+    """A migrated SQLite store of the test's own, as a worker would have left it."""
+    url = f"sqlite:///{tmp_path / 'signoff.db'}"
+    async with await Store.open(url):
+        return url
+
+
+@pytest.fixture
+def cli(own_url: str, tmp_path: Path) -> Cli:
+    return runner_for(
+        {"SIGNOFF_DATABASE_URL": own_url, "SIGNOFF_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+    )
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    assert "Traceback" not in text and "Usage:" not in text
+    return lines[0]
+
+
+async def test_a_created_key_shows_its_token_once_and_the_list_never_shows_it(
+    cli: Cli, own_url: str
+) -> None:
+    created = await cli(
+        "api-keys", "create", "--app", "refund-app", "--use-case", "refunds", "--use-case", "r[/]"
+    )
+
+    assert created.exit_code == 0, created.output
+    (token,) = TOKEN.findall(created.stdout)
+    key_id = token[4:16]
+    assert f"Created API key {key_id} for app:refund-app" in created.stdout
+    assert "it is not shown again" in created.stdout
+    async with await Store.open(own_url) as store:
+        grant = await store.api_key(token)
+    assert grant is not None
+    assert (grant.app, grant.use_cases) == ("refund-app", ["refunds", "r[/]"])
+    assert grant.scopes == [ApiScope.SUBMIT, ApiScope.READ]
+    listed = await cli("api-keys", "list")
+    assert listed.exit_code == 0, listed.output
+    assert key_id in listed.stdout and "refunds, r[/]" in listed.stdout  # not markup
+    assert "submit, read" in listed.stdout
+    assert token[17:] not in listed.stdout
+
+
+async def test_scopes_are_the_ones_asked_for(cli: Cli, own_url: str) -> None:
+    created = await cli(
+        "api-keys", "create", "--app", "labeller", "--use-case", "*", "--scope", "feedback"
+    )
+
+    assert created.exit_code == 0, created.output
+    (token,) = TOKEN.findall(created.stdout)
+    async with await Store.open(own_url) as store:
+        grant = await store.api_key(token)
+    assert grant is not None and grant.scopes == [ApiScope.FEEDBACK]
+    assert grant.allows_use_case("loans")
+
+
+async def test_a_revoked_key_stops_working_and_the_list_says_when(cli: Cli, own_url: str) -> None:
+    created = await cli("api-keys", "create", "--app", "refund-app", "--use-case", "refunds")
+    (token,) = TOKEN.findall(created.stdout)
+    key_id = token[4:16]
+
+    revoked = await cli("api-keys", "revoke", key_id)
+    again = await cli("api-keys", "revoke", key_id)
+
+    assert revoked.exit_code == 0, revoked.output
+    assert one_line(revoked.stdout).startswith(f"API key {key_id} of app:refund-app is revoked")
+    assert again.stdout == revoked.stdout  # the first revocation's time is kept
+    async with await Store.open(own_url) as store:
+        assert await store.api_key(token) is None
+        (grant,) = await store.api_keys()
+    assert grant.revoked_at is not None
+    listed = await cli("api-keys", "list")
+    assert grant.revoked_at.strftime("%H:%M:%S UTC") in listed.stdout
+
+
+async def test_revoking_a_key_that_does_not_exist_is_one_sentence(cli: Cli) -> None:
+    refused = await cli("api-keys", "revoke", "0123456789ab")
+
+    assert refused.exit_code == 1
+    assert one_line(refused.stderr) == (
+        "No API key '0123456789ab' — `signoff api-keys list` shows them."
+    )
+
+
+async def test_an_empty_store_lists_no_keys(cli: Cli) -> None:
+    listed = await cli("api-keys", "list")
+
+    assert listed.exit_code == 0, listed.output
+    assert one_line(listed.stdout) == "No API keys yet: `signoff api-keys create` makes one."
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["--app", "refund app", "--use-case", "refunds"],
+            "Invalid API key: app: an app's name may hold only letters, digits, '-', '_' and"
+            " '.', 1 to 100 of them.",
+        ),
+        (["--app", "refund-app"], "Missing option '--use-case'"),
+        (["--app", "refund-app", "--use-case", ""], "Invalid API key: use_cases.0:"),
+        (
+            ["--app", "refund-app", "--use-case", "refunds", "--scope", "admin"],
+            "Invalid value for '--scope': 'admin' is not one of",
+        ),
+        (["--use-case", "refunds"], "Missing option '--app'"),
+    ],
+)
+async def test_bad_input_is_one_sentence_and_makes_no_key(
+    cli: Cli, own_url: str, args: list[str], said: str
+) -> None:
+    refused = await cli("api-keys", "create", *args)
+
+    assert refused.exit_code == 2, refused.output
+    assert said in one_line(refused.stderr)
+    async with await Store.open(own_url) as store:
+        assert await store.api_keys() == []
+
+
+async def test_the_list_keeps_key_ids_whole_on_a_narrow_terminal(
+    own_url: str, tmp_path: Path
+) -> None:
+    narrow = runner_for(
+        {"SIGNOFF_DATABASE_URL": own_url, "SIGNOFF_DATA_DIR": str(tmp_path), "COLUMNS": "80"}
+    )
+    created = await narrow(
+        "api-keys", "create", "--app", "a-rather-long-application-name", "--use-case", "refunds"
+    )
+    (token,) = TOKEN.findall(created.stdout)
+
+    listed = await narrow("api-keys", "list")
+
+    assert token[4:16] in listed.stdout
+    assert all(len(line) <= 80 for line in listed.stdout.splitlines())
