@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from signoff.core.models._types import Duration
@@ -92,7 +92,31 @@ class Settings(BaseSettings):
         " other worker refuses to start with it",
     )
 
-    @field_validator("webhook_secret", "outcome_webhook_url", mode="before")
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="The OpenID Connect provider people sign in with over HTTP, as its"
+        " tokens name it (`iss`); its keys come from issuer/.well-known/openid-configuration."
+        " None: nobody can sign in over HTTP",
+    )
+    oidc_audience: str | None = Field(
+        default=None,
+        description="The audience (`aud`) a token must be for: the client id the provider"
+        " gave Signoff; required with oidc_issuer",
+    )
+    oidc_claim: str = Field(
+        default="email",
+        description="The token claim that names the person, e.g. `email`, `sub` or"
+        " `preferred_username`",
+    )
+    oidc_match: Literal["email", "id", "identity"] = Field(
+        default="email",
+        description="What that claim's value is in the directory: a person's email (any"
+        " case), their id, or their `oidc` identity",
+    )
+
+    @field_validator(
+        "webhook_secret", "outcome_webhook_url", "oidc_issuer", "oidc_audience", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # docker-compose passes `${VAR:-}` through as an empty string.
@@ -104,6 +128,18 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [host.strip().lower() for host in value.split(",") if host.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _audience_with_issuer(self) -> Settings:
+        # A token is meant for one client; accepting any audience would let a token issued
+        # to another application of the same provider sign in here.
+        if self.oidc_issuer is not None and self.oidc_audience is None:
+            raise ValueError(
+                "SIGNOFF_OIDC_AUDIENCE must be set with SIGNOFF_OIDC_ISSUER, to the client id"
+                " the provider gave Signoff, so that tokens issued to other applications are"
+                " refused."
+            )
+        return self
 
     @property
     def surfaces_path(self) -> Path:

@@ -303,3 +303,16 @@ def test_plan_of_inline_policy_naming_nobody_is_a_config_error(dev_catalog: Cata
     policy = ReviewPolicy(name="inline", stages=[Stage(name="s", approvers=["group:ghosts"])])
     with pytest.raises(ConfigError, match=r"'group:ghosts' matches nobody .*stage 's'"):
         dev_catalog.plan(make_request(policy=policy))
+
+
+def test_signing_in_over_http_needs_the_audience_tokens_must_be_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SIGNOFF_OIDC_ISSUER", "https://login.example.com")
+
+    with pytest.raises(ValueError, match="SIGNOFF_OIDC_AUDIENCE must be set with"):
+        Settings(_env_file=None)
+
+    monkeypatch.setenv("SIGNOFF_OIDC_AUDIENCE", "signoff")
+    settings = Settings(_env_file=None)
+    assert (settings.oidc_claim, settings.oidc_match) == ("email", "email")
