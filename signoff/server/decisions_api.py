@@ -17,7 +17,7 @@ from signoff.core.models import ApiKeyGrant, ApiScope, DecisionRequest, Decision
 from signoff.core.models.state import Status
 from signoff.server.auth import allowed_to, require_use_case
 from signoff.server.context import ServerContext, context
-from signoff.server.problems import PROBLEM_JSON, ApiProblem, Problem
+from signoff.server.problems import ApiProblem, Problem
 
 router = APIRouter(prefix="/api/v1", tags=["decisions"])
 
@@ -54,7 +54,7 @@ IdempotencyKey = Annotated[
 DecisionIdPath = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
 MAX_WAIT_S = 60
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
+    status: {"model": Problem, "description": text}
     for status, text in (
         (401, "No API key, or an unknown or revoked one."),
         (403, "The key may not do this, or not for this use case."),

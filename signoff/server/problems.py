@@ -137,6 +137,18 @@ def install(app: FastAPI, *, address: str, task_queue: str) -> None:
         app.add_exception_handler(known, on_failure)
 
 
+def as_problem_documents(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with every 4xx and 5xx answer typed ``application/problem+json``, as
+    the handlers above send them (FastAPI types every answer with a model as JSON)."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, answer in operation.get("responses", {}).items():
+                content = answer.get("content", {})
+                if status[:1] in ("4", "5") and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return document
+
+
 def _located(error: Any) -> dict[str, Any]:
     """FastAPI's error with its location as a person names it: a body field by its path,
     a header or query parameter as such."""
