@@ -106,11 +106,11 @@ TEST_SURFACE = "tests"
 def settings(store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Every worker signs its chain heads and applies only vouched-for actions, as in
     production: an audit keyring of the session's own with a checkpoint log beside it,
-    and trusted surfaces: ``tests`` (the harnesses' clients), ``cli``, and the bots'
-    ``slack`` and ``teams``."""
+    and trusted surfaces: ``tests`` (the harnesses' clients), ``cli``, the bots'
+    ``slack`` and ``teams``, and ``web`` (the HTTP API's)."""
     data = tmp_path_factory.mktemp("signoff-data")
     AuditKeyring(data / "keys").create()
-    for surface in (TEST_SURFACE, "cli", "slack", "teams"):
+    for surface in (TEST_SURFACE, "cli", "slack", "teams", "web"):
         create_surface(data / "keys", data / "surfaces.yaml", surface, "anyone")
     return Settings(
         database_url=store_url,

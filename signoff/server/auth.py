@@ -1,63 +1,139 @@
-"""Who is calling: an application, by its API key (``Authorization: Bearer sok_…``).
+"""Who is calling: an application by its API key, or a person by a sign-in token from
+the operator's OpenID Connect provider. Both come as ``Authorization: Bearer …``; an API
+key is told apart by its ``sok_`` prefix.
 
-Only a hash of each key is stored (:meth:`signoff.adapters.store.Store.api_key`); a key
-names its application, the use cases it may touch and what it may do there. A decision
-outside a key's use cases is answered as not found, so keys cannot probe for others'.
+Only a hash of each API key is stored (:meth:`signoff.adapters.store.Store.api_key`); a
+key names its application, the use cases it may touch and what it may do there. A
+person is whoever the directory says the token's claim names (``SIGNOFF_OIDC_CLAIM``),
+never a name a request carries. A decision a caller may not read is answered as not
+found, so nobody can probe for others' decisions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from signoff.core.models import ApiKeyGrant, ApiScope
+from signoff.core.models import ApiKeyGrant, ApiScope, Principal
 from signoff.server.context import ServerContext, context
+from signoff.server.oidc import InvalidToken, ProviderUnavailable, person_for
 from signoff.server.problems import ApiProblem
 
+API_KEY_PREFIX = "sok_"
 bearer = HTTPBearer(
     auto_error=False,
-    scheme_name="apiKey",
-    description="An application's API key from `signoff api-keys create`.",
+    scheme_name="bearer",
+    description=(
+        "An application's API key (`sok_…`, from `signoff api-keys create`), or a"
+        " person's token from the sign-in provider."
+    ),
 )
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="signoff"'}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An application (``app``) or a person (``person``); exactly one is set."""
+
+    app: ApiKeyGrant | None = None
+    person: Principal | None = None
+
+    @property
+    def name(self) -> str:
+        if self.app is not None:
+            return self.app.principal
+        assert self.person is not None
+        return self.person.id
+
+
+def _unauthenticated(detail: str) -> ApiProblem:
+    return ApiProblem(401, detail, code="unauthenticated", headers=CHALLENGE)
 
 
 async def caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ctx: Annotated[ServerContext, Depends(context)],
-) -> ApiKeyGrant:
+) -> Caller:
     if credentials is None:
-        raise ApiProblem(
-            401,
-            "Send an API key as `Authorization: Bearer sok_…` (`signoff api-keys create`).",
-            code="unauthenticated",
-            headers=CHALLENGE,
+        raise _unauthenticated(
+            "Send `Authorization: Bearer` with an API key (`signoff api-keys create`) or a"
+            " sign-in token."
         )
-    grant = await ctx.store.api_key(credentials.credentials)
-    if grant is None:
-        raise ApiProblem(
-            401, "This API key is unknown or revoked.", code="unauthenticated", headers=CHALLENGE
+    token = credentials.credentials
+    if token.startswith(API_KEY_PREFIX):
+        grant = await ctx.store.api_key(token)
+        if grant is None:
+            raise _unauthenticated("This API key is unknown or revoked.")
+        return Caller(app=grant)
+    if ctx.people is None:
+        raise _unauthenticated(
+            "People cannot sign in here: no sign-in provider is configured"
+            " (SIGNOFF_OIDC_ISSUER); applications use an API key."
         )
-    return grant
+    try:
+        claims = await ctx.people.verify(token)
+    except InvalidToken as invalid:
+        raise _unauthenticated(str(invalid)) from None
+    except ProviderUnavailable as down:
+        raise ApiProblem(503, str(down), code="unavailable", headers={"Retry-After": "5"}) from None
+    settings = ctx.settings
+    person = person_for(claims, ctx.directory, claim=settings.oidc_claim, match=settings.oidc_match)
+    if person is None:
+        raise ApiProblem(
+            403,
+            f"Your sign-in ({settings.oidc_claim}) names nobody in Signoff's directory;"
+            " ask an administrator to add you.",
+            code="unknown_person",
+        )
+    return Caller(person=person)
 
 
-def allowed_to(scope: ApiScope) -> Callable[..., Awaitable[ApiKeyGrant]]:
-    """A dependency: the caller, refused unless its key may ``scope``."""
+def application_allowed_to(scope: ApiScope) -> Callable[..., Awaitable[ApiKeyGrant]]:
+    """A dependency: the calling application, refused unless its key may ``scope``."""
 
-    async def check(grant: Annotated[ApiKeyGrant, Depends(caller)]) -> ApiKeyGrant:
-        if not grant.allows(scope):
+    async def check(who: Annotated[Caller, Depends(caller)]) -> ApiKeyGrant:
+        if who.app is None:
             raise ApiProblem(
-                403,
-                f"The API key of '{grant.app}' may not {scope.value}; create one with"
-                f" `--scope {scope.value}`.",
-                code="scope",
+                403, f"Only an application's API key may {scope.value} here.", code="scope"
             )
-        return grant
+        _require_scope(who.app, scope)
+        return who.app
 
     return check
+
+
+async def signed_in_person(who: Annotated[Caller, Depends(caller)]) -> Principal:
+    """A dependency: the signed-in person, refusing applications."""
+    if who.person is None:
+        raise ApiProblem(
+            403, "Only a signed-in person may do this, not an application's API key.", code="scope"
+        )
+    return who.person
+
+
+def reader(scope: ApiScope = ApiScope.READ) -> Callable[..., Awaitable[Caller]]:
+    """A dependency: a person, or an application whose key may ``scope``."""
+
+    async def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
+        if who.app is not None:
+            _require_scope(who.app, scope)
+        return who
+
+    return check
+
+
+def _require_scope(grant: ApiKeyGrant, scope: ApiScope) -> None:
+    if not grant.allows(scope):
+        raise ApiProblem(
+            403,
+            f"The API key of '{grant.app}' may not {scope.value}; create one with"
+            f" `--scope {scope.value}`.",
+            code="scope",
+        )
 
 
 def require_use_case(grant: ApiKeyGrant, use_case: str) -> None:

@@ -1,5 +1,5 @@
-"""What every request handler needs: the settings, a client and the store, opened once
-when the server starts and closed when it stops."""
+"""What every request handler needs: the settings, a client, the store, the directory and
+the sign-in provider's verifier, made once when the server starts."""
 
 from __future__ import annotations
 
@@ -11,14 +11,21 @@ from fastapi import Request
 if TYPE_CHECKING:
     from signoff.adapters.store import Store
     from signoff.client.signoff_client import SignoffClient
+    from signoff.core.models import Directory
     from signoff.core.settings import Settings
+    from signoff.server.oidc import OidcVerifier
 
 
 @dataclass(frozen=True)
 class ServerContext:
     settings: Settings
     client: SignoffClient
+    """Vouching as this server's surface (``web``) for the people it signs in; without a
+    surface key, people can read but not act."""
     store: Store
+    directory: Directory
+    people: OidcVerifier | None = None
+    """None: no provider is configured, so only applications (API keys) get in."""
 
 
 def context(request: Request) -> ServerContext:

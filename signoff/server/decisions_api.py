@@ -12,10 +12,27 @@ from pydantic import BaseModel, ConfigDict, create_model
 from temporalio.service import RPCError, RPCStatusCode
 
 from signoff.client.decision_search import DecisionPage
-from signoff.core.errors import DecisionNotFound
-from signoff.core.models import ApiKeyGrant, ApiScope, DecisionRequest, DecisionState, Outcome
+from signoff.core.errors import ActionRefused, DecisionNotFound
+from signoff.core.models import (
+    Action,
+    ActionResult,
+    ApiKeyGrant,
+    ApiScope,
+    DecisionRequest,
+    DecisionState,
+    Outcome,
+    Principal,
+    Role,
+)
 from signoff.core.models.state import Status
-from signoff.server.auth import allowed_to, require_use_case
+from signoff.core.policy.readers import may_read
+from signoff.server.auth import (
+    Caller,
+    application_allowed_to,
+    reader,
+    require_use_case,
+    signed_in_person,
+)
 from signoff.server.context import ServerContext, context
 from signoff.server.problems import ApiProblem, Problem
 
@@ -37,6 +54,20 @@ Submission: type[BaseModel] = create_model(  # type: ignore[call-overload]
         if name not in SERVER_SET
     },
 )
+SERVER_SET_ON_ACTIONS = frozenset({"action_id", "actor", "via", "vouch"})
+"""Action fields the server fills in: the id from the idempotency key, the actor from the
+sign-in, the surface's word from its own key."""
+ActionBody: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "ActionBody",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="What a person does to a decision: an Action without the fields the server sets.",
+    **{
+        name: (field.annotation, field)
+        for name, field in Action.model_fields.items()
+        if name not in SERVER_SET_ON_ACTIONS
+    },
+)
+VIA = "web"
 IdempotencyKey = Annotated[
     str,
     Header(
@@ -91,7 +122,7 @@ def decision_id_for(grant: ApiKeyGrant, key: str) -> str:
 async def submit(
     body: Submission,  # type: ignore[valid-type]
     key: IdempotencyKey,
-    grant: Annotated[ApiKeyGrant, Depends(allowed_to(ApiScope.SUBMIT))],
+    grant: Annotated[ApiKeyGrant, Depends(application_allowed_to(ApiScope.SUBMIT))],
     ctx: Annotated[ServerContext, Depends(context)],
     response: Response,
 ) -> DecisionState:
@@ -105,11 +136,12 @@ async def submit(
     return state
 
 
-async def _readable_state(
-    ctx: ServerContext, grant: ApiKeyGrant, decision_id: str
-) -> DecisionState:
+async def _readable_state(ctx: ServerContext, who: Caller, decision_id: str) -> DecisionState:
+    """The decision, if ``who`` may read it; as not found otherwise."""
     state = await ctx.client.state(decision_id)
-    if not grant.allows_use_case(state.request.use_case):
+    if who.app is not None and not who.app.allows_use_case(state.request.use_case):
+        raise DecisionNotFound(decision_id)
+    if who.person is not None and not may_read(who.person, state):
         raise DecisionNotFound(decision_id)
     return state
 
@@ -122,10 +154,10 @@ async def _readable_state(
 )
 async def get_decision(
     decision_id: DecisionIdPath,
-    grant: Annotated[ApiKeyGrant, Depends(allowed_to(ApiScope.READ))],
+    who: Annotated[Caller, Depends(reader())],
     ctx: Annotated[ServerContext, Depends(context)],
 ) -> DecisionState:
-    return await _readable_state(ctx, grant, decision_id)
+    return await _readable_state(ctx, who, decision_id)
 
 
 @router.get(
@@ -140,13 +172,13 @@ async def get_decision(
 )
 async def get_outcome(
     decision_id: DecisionIdPath,
-    grant: Annotated[ApiKeyGrant, Depends(allowed_to(ApiScope.READ))],
+    who: Annotated[Caller, Depends(reader())],
     ctx: Annotated[ServerContext, Depends(context)],
     wait: Annotated[
         int, Query(ge=0, le=MAX_WAIT_S, description="Seconds to wait for the outcome.")
     ] = 0,
 ) -> Outcome | JSONResponse:
-    state = await _readable_state(ctx, grant, decision_id)
+    state = await _readable_state(ctx, who, decision_id)
     if state.outcome is not None:
         return state.outcome
     if wait:
@@ -167,7 +199,7 @@ async def get_outcome(
     summary="Find decisions, a page at a time",
 )
 async def list_decisions(
-    grant: Annotated[ApiKeyGrant, Depends(allowed_to(ApiScope.READ))],
+    who: Annotated[Caller, Depends(reader())],
     ctx: Annotated[ServerContext, Depends(context)],
     status: Annotated[str | None, Query(max_length=40)] = None,
     use_case: Annotated[str | None, Query(max_length=500)] = None,
@@ -179,17 +211,15 @@ async def list_decisions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(max_length=4000)] = None,
 ) -> DecisionPage:
-    if use_case is None:
-        if "*" not in grant.use_cases and len(grant.use_cases) > 1:
+    if who.app is not None:
+        use_case = _use_case_of(who.app, use_case)
+    elif who.person is not None and Role.AUDITOR not in who.person.roles:
+        # A person finds what asks them; only auditors search everything.
+        if pending_for not in (None, who.person.id):
             raise ApiProblem(
-                422,
-                f"Name a use_case: this API key is for {', '.join(grant.use_cases)}.",
-                code="invalid",
+                403, "You can list only what waits for you (pending_for=you).", code="scope"
             )
-        if "*" not in grant.use_cases:
-            use_case = grant.use_cases[0]
-    else:
-        require_use_case(grant, use_case)
+        pending_for = who.person.id
     not_a_cursor = f"'{cursor}' is not a cursor a search returned."
     try:
         return await ctx.client.search_page(
@@ -208,3 +238,72 @@ async def list_decisions(
         if cursor and err.status == RPCStatusCode.INVALID_ARGUMENT:
             raise ApiProblem(422, not_a_cursor, code="invalid") from None
         raise
+
+
+def _use_case_of(grant: ApiKeyGrant, use_case: str | None) -> str | None:
+    """The use case a key's search is confined to: the one asked for, which the key must
+    allow, or the key's only one; None for a key allowing every use case."""
+    if use_case is not None:
+        require_use_case(grant, use_case)
+        return use_case
+    if "*" in grant.use_cases:
+        return None
+    if len(grant.use_cases) > 1:
+        raise ApiProblem(
+            422,
+            f"Name a use_case: this API key is for {', '.join(grant.use_cases)}.",
+            code="invalid",
+        )
+    return grant.use_cases[0]
+
+
+@router.post(
+    "/decisions/{decision_id}/actions",
+    response_model=ActionResult,
+    responses=PROBLEMS
+    | {
+        404: {"model": Problem, "description": "No such decision, or not one you may see."},
+        409: {"model": Problem, "description": "Refused by the decision's rules (`code`)."},
+    },
+    summary="Act on a decision as the signed-in person",
+)
+async def act(
+    decision_id: DecisionIdPath,
+    body: ActionBody,  # type: ignore[valid-type]
+    key: IdempotencyKey,
+    person: Annotated[Principal, Depends(signed_in_person)],
+    ctx: Annotated[ServerContext, Depends(context)],
+) -> ActionResult:
+    """The action is the signed-in person's, vouched for by this server's surface key;
+    the same Idempotency-Key again is the same action, applied once."""
+    if ctx.client.voucher is None:
+        raise ApiProblem(
+            503,
+            "This server has no surface key to vouch for the people who sign in: create"
+            " one with `signoff keys surface web`.",
+            code="unavailable",
+        )
+    action = Action.model_validate(
+        body.model_dump(exclude_unset=True) | {"action_id": key, "actor": person.id, "via": VIA}
+    )
+    try:
+        return await ctx.client.act(decision_id, action)
+    except ActionRefused:
+        # Refused and audited by the decision; to someone it does not involve, a decision
+        # they cannot read is not there.
+        await _readable_state(ctx, Caller(person=person), decision_id)
+        raise
+
+
+class Me(BaseModel):
+    """The signed-in person, as the directory knows them."""
+
+    id: str
+    name: str
+    roles: list[Role]
+    groups: list[str]
+
+
+@router.get("/me", response_model=Me, responses=PROBLEMS, summary="Who is signed in")
+async def me(person: Annotated[Principal, Depends(signed_in_person)]) -> Me:
+    return Me(id=person.id, name=person.name, roles=person.roles, groups=person.groups)

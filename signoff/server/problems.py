@@ -89,8 +89,29 @@ def problem_response(
     )
 
 
+FORBIDDEN_REFUSALS = frozenset(
+    {
+        "not_allowed",
+        "not_asked",
+        "not_overrider",
+        "not_expert",
+        "separation_of_duties",
+        "unknown_person",
+        "not_vouched",
+        "not_vouched_for",
+        "unknown_surface",
+        "forged_vouch",
+        "stale_vouch",
+    }
+)
+"""Refusals for who the person is (403); the others are for where the decision stands
+(409: already final, a stale card, already voted, ...)."""
+
+
 def failure_response(failure: Failure) -> JSONResponse:
     status = STATUS_OF[failure.kind]
+    if failure.kind is FailureKind.REFUSED and failure.code in FORBIDDEN_REFUSALS:
+        status = 403
     headers = {"Retry-After": RETRY_AFTER_S} if status == 503 else None
     return problem_response(
         status, failure.sentence, code=failure.code or failure.kind.value, headers=headers

@@ -11,10 +11,13 @@ import httpx
 import pytest
 
 from signoff.adapters.store import Store
+from signoff.core.catalog import load_directory
 from signoff.core.models import ApiScope
 from signoff.server.context import ServerContext
+from signoff.server.oidc import OidcVerifier
 from tests.conftest import Harness
 from tests.helpers.api_server import running_api
+from tests.helpers.oidc_provider import OidcProvider
 
 APP = "refunds-bot"
 PROBLEM = "application/problem+json"
@@ -49,13 +52,39 @@ class Api:
     async def get(self, path: str, **kw: Any) -> httpx.Response:
         return await self.http.get(path, headers=self.auth | kw.pop("headers", {}), **kw)
 
+    async def post(self, path: str, body: Any, idempotency_key: str) -> httpx.Response:
+        headers = self.auth | {"Idempotency-Key": idempotency_key}
+        return await self.http.post(path, json=body, headers=headers)
+
+    def bearing(self, token: str) -> Api:
+        """The same server, called with another bearer token (a person's sign-in)."""
+        return Api(self.http, token)
+
 
 @pytest.fixture
-async def api(live: Harness, store: Store) -> AsyncIterator[Api]:
+async def people_provider() -> AsyncIterator[OidcProvider]:
+    """The sign-in provider people's tokens come from."""
+    async with OidcProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
+async def api(live: Harness, store: Store, people_provider: OidcProvider) -> AsyncIterator[Api]:
+    """The API as `signoff serve` builds it, with the refunds application's key: its
+    people sign in with `people_provider` and act vouched for by the `web` surface."""
     _, token = await store.create_api_key(
         app=APP, use_cases=["refunds"], scopes=[ApiScope.SUBMIT, ApiScope.READ]
     )
-    ctx = ServerContext(settings=live.settings, client=live.signoff, store=store)
+    settings = live.settings.model_copy(
+        update={"oidc_issuer": people_provider.issuer, "oidc_audience": people_provider.client_id}
+    )
+    ctx = ServerContext(
+        settings=settings,
+        client=live.vouching_as("web"),
+        store=store,
+        directory=load_directory(settings.directory_file),
+        people=OidcVerifier(people_provider.issuer, people_provider.client_id),
+    )
     async with running_api(ctx) as http:
         yield Api(http, token)
 

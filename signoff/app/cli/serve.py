@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from signoff.client.signoff_client import SignoffClient
 
 DEFAULT_PORT = 8700
+SURFACE = "web"
+"""The surface whose key vouches for the people this server signs in
+(`signoff keys surface web`)."""
 
 
 def serve(
@@ -47,12 +50,28 @@ async def running_api(
     settings: Settings, client: SignoffClient, *, host: str, port: int
 ) -> AsyncIterator[str]:
     """Serve the API for the duration of the block; yields the line saying where."""
+    from signoff.adapters.notary import load_voucher
+    from signoff.core.catalog import load_directory
     from signoff.server.app import create_app
     from signoff.server.context import ServerContext
+    from signoff.server.oidc import OidcVerifier
     from signoff.server.serving import serving
 
+    people = None
+    if settings.oidc_issuer is not None:
+        assert settings.oidc_audience is not None  # Settings refuses an issuer without one
+        people = OidcVerifier(settings.oidc_issuer, settings.oidc_audience)
+    # People who sign in act through this server's own surface key, never another's.
+    client = client.vouching_as(load_voucher(settings.keys_path, SURFACE))
     async with await open_store(settings) as store:
-        app = create_app(ServerContext(settings=settings, client=client, store=store))
+        ctx = ServerContext(
+            settings=settings,
+            client=client,
+            store=store,
+            directory=load_directory(settings.directory_file),
+            people=people,
+        )
+        app = create_app(ctx)
         async with serving(app, host=host, port=port) as bound:
             yield (
                 f"Signoff API at http://{host}:{bound}/api/v1"

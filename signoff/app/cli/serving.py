@@ -70,7 +70,7 @@ async def prepare(settings: Settings, *, dev: bool = False) -> None:
     await asyncio.to_thread(upgrade, settings.store_url)
 
 
-DEV_SURFACES = ("slack", "teams", "cli")
+DEV_SURFACES = ("slack", "teams", "cli", "web")
 
 
 async def local_keys(settings: Settings) -> None:

@@ -190,7 +190,7 @@ def test_dev_serves_the_demo_stops_on_ctrl_c_and_keeps_decisions_across_restarts
     verified = _signoff(port, "audit", "verify", "--against-temporal", data_dir=tmp_path / "data")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "WARNING" not in verified.stdout
-    assert "Created local keys for the surfaces slack, teams, cli" in first.output
+    assert "Created local keys for the surfaces slack, teams, cli, web" in first.output
     assert second.interrupt() == 0, second.output[-3000:]
     assert _gone(second.server_pid)
 
