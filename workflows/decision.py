@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
         PlanResolveInput,
         PreviousRunInput,
     )
-    from signoff.core import messages
+    from signoff.core import messages, temporal_ui
     from signoff.core.contract import (
         DECISION_WORKFLOW,
         STARTED_UPDATE,
@@ -431,9 +431,12 @@ class DecisionWorkflow:
     # -- helpers -----------------------------------------------------------------------
 
     def _upsert_search(self) -> None:
-        updates, self._search = search_updates(self._require_life().state, self._search)
+        state = self._require_life().state
+        updates, self._search = search_updates(state, self._search)
         if updates:
             workflow.upsert_search_attributes(updates)
+        # Not in history: the Web UI reads it through a query, so replay is unchanged.
+        workflow.set_current_details(temporal_ui.current_details(state))
 
     def _require_effects(self) -> Effects:
         assert self._effects is not None, "the decision has not started"

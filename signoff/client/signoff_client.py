@@ -39,7 +39,7 @@ from signoff.client.decision_search import (
     SearchFilters,
     search_query,
 )
-from signoff.core import messages
+from signoff.core import messages, temporal_ui
 from signoff.core.contract import (
     DECISION_WORKFLOW,
     REFUSAL_AUDIT_WORKFLOW,
@@ -182,6 +182,8 @@ class SignoffClient:
             # An id names one decision for good, ended or failed: a new run under it
             # would write a second audit chain over the first.
             "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            "static_summary": temporal_ui.summary(request),
+            "static_details": temporal_ui.static_details(request),
         }
         try:
             return await self.temporal.execute_update_with_start_workflow(
