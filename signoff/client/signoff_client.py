@@ -347,24 +347,48 @@ class SignoffClient:
     async def _audit_refusal(
         self, decision_id: str, action: Action, code: str, message: str
     ) -> None:
+        await self.audit_refusal(
+            decision_id,
+            actor=action.actor,
+            attempted=action.kind.value,
+            attempt_id=action.action_id,
+            code=code,
+            message=message,
+            via=action.via,
+        )
+
+    async def audit_refusal(
+        self,
+        decision_id: str,
+        *,
+        actor: str,
+        attempted: str,
+        attempt_id: str,
+        code: str,
+        message: str,
+        via: str,
+    ) -> None:
+        """Record in ``decision_id``'s audit trail that ``actor`` was refused
+        ``attempted`` (an action's kind, or what a surface refused before any action:
+        ``read``); one event per ``attempt_id``, however often it is recorded."""
         event = AuditEvent(
-            event_id=refusal_event_id(decision_id, action.action_id),
+            event_id=refusal_event_id(decision_id, attempt_id),
             decision_id=decision_id,
             kind=AuditKind.REFUSED,
             at=datetime.now(UTC),
-            actor=action.actor,
+            actor=actor,
             data={
-                "action": action.kind.value,
-                "action_id": action.action_id,
+                "action": attempted,
+                "action_id": attempt_id,
                 "code": code,
                 "message": message,
-                "via": action.via,
+                "via": via,
             },
         )
         await self.temporal.start_workflow(
             REFUSAL_AUDIT_WORKFLOW,
             RefusalAuditInput(event=event),
-            id=f"signoff-refusal-{_safe(decision_id)}-{_safe(action.action_id)}",
+            id=f"signoff-refusal-{_safe(decision_id)}-{_safe(attempt_id)}",
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )

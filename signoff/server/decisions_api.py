@@ -3,6 +3,7 @@ decisions. Handlers stay thin: :class:`SignoffClient` does the work, as for the 
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -29,6 +30,7 @@ from signoff.core.policy.readers import may_read
 from signoff.server.auth import (
     Caller,
     application_allowed_to,
+    caller,
     reader,
     require_use_case,
     signed_in_person,
@@ -136,14 +138,42 @@ async def submit(
     return state
 
 
-async def _readable_state(ctx: ServerContext, who: Caller, decision_id: str) -> DecisionState:
-    """The decision, if ``who`` may read it; as not found otherwise."""
+async def _readable_state(
+    ctx: ServerContext, who: Caller, decision_id: str, *, attempted: str = "read"
+) -> DecisionState:
+    """The decision, if ``who`` may read it; as not found otherwise, the refusal recorded
+    in the decision's audit trail all the same."""
     state = await ctx.client.state(decision_id)
     if who.app is not None and not who.app.allows_use_case(state.request.use_case):
+        await _audit_denial(ctx, who, decision_id, attempted, "use_case")
         raise DecisionNotFound(decision_id)
     if who.person is not None and not may_read(who.person, state):
+        await _audit_denial(ctx, who, decision_id, attempted, "not_involved")
         raise DecisionNotFound(decision_id)
     return state
+
+
+DENIALS = {
+    "use_case": "The API key is not for this decision's use case.",
+    "not_involved": "The decision does not involve this person.",
+    "application": "An application's API key may not act on a decision as a person.",
+}
+
+
+async def _audit_denial(
+    ctx: ServerContext, who: Caller, decision_id: str, attempted: str, code: str
+) -> None:
+    """Every denial on an existing decision goes into its audit trail, as a refused chat
+    click does."""
+    await ctx.client.audit_refusal(
+        decision_id,
+        actor=who.name,
+        attempted=attempted,
+        attempt_id=f"{VIA}-{attempted}-{uuid.uuid4().hex}",
+        code=code,
+        message=DENIALS[code],
+        via=VIA,
+    )
 
 
 @router.get(
@@ -271,11 +301,16 @@ async def act(
     decision_id: DecisionIdPath,
     body: ActionBody,  # type: ignore[valid-type]
     key: IdempotencyKey,
-    person: Annotated[Principal, Depends(signed_in_person)],
+    who: Annotated[Caller, Depends(caller)],
     ctx: Annotated[ServerContext, Depends(context)],
 ) -> ActionResult:
     """The action is the signed-in person's, vouched for by this server's surface key;
     the same Idempotency-Key again is the same action, applied once."""
+    fields = body.model_dump(exclude_unset=True)
+    if who.person is None:
+        if await ctx.client.exists(decision_id):
+            await _audit_denial(ctx, who, decision_id, str(fields["kind"]), "application")
+        raise ApiProblem(403, DENIALS["application"], code="scope")
     if ctx.client.voucher is None:
         raise ApiProblem(
             503,
@@ -283,15 +318,15 @@ async def act(
             " one with `signoff keys surface web`.",
             code="unavailable",
         )
-    action = Action.model_validate(
-        body.model_dump(exclude_unset=True) | {"action_id": key, "actor": person.id, "via": VIA}
-    )
+    action = Action.model_validate(fields | {"action_id": key, "actor": who.person.id, "via": VIA})
     try:
         return await ctx.client.act(decision_id, action)
     except ActionRefused:
         # Refused and audited by the decision; to someone it does not involve, a decision
         # they cannot read is not there.
-        await _readable_state(ctx, Caller(person=person), decision_id)
+        state = await ctx.client.state(decision_id)
+        if not may_read(who.person, state):
+            raise DecisionNotFound(decision_id) from None
         raise
 
 

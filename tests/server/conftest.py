@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from signoff.adapters.store import Store
 from signoff.core.catalog import load_directory
 from signoff.core.models import ApiScope
+from signoff.core.settings import Settings
 from signoff.server.context import ServerContext
 from signoff.server.oidc import OidcVerifier
 from tests.conftest import Harness
@@ -68,25 +72,54 @@ async def people_provider() -> AsyncIterator[OidcProvider]:
         yield provider
 
 
-@pytest.fixture
-async def api(live: Harness, store: Store, people_provider: OidcProvider) -> AsyncIterator[Api]:
+@asynccontextmanager
+async def serving_api(harness: Harness, store: Store, provider: OidcProvider) -> AsyncIterator[Api]:
     """The API as `signoff serve` builds it, with the refunds application's key: its
-    people sign in with `people_provider` and act vouched for by the `web` surface."""
+    people sign in with ``provider`` and act vouched for by the `web` surface."""
     _, token = await store.create_api_key(
         app=APP, use_cases=["refunds"], scopes=[ApiScope.SUBMIT, ApiScope.READ]
     )
-    settings = live.settings.model_copy(
-        update={"oidc_issuer": people_provider.issuer, "oidc_audience": people_provider.client_id}
+    settings = harness.settings.model_copy(
+        update={"oidc_issuer": provider.issuer, "oidc_audience": provider.client_id}
     )
     ctx = ServerContext(
         settings=settings,
-        client=live.vouching_as("web"),
+        client=harness.vouching_as("web"),
         store=store,
         directory=load_directory(settings.directory_file),
-        people=OidcVerifier(people_provider.issuer, people_provider.client_id),
+        people=OidcVerifier(provider.issuer, provider.client_id),
     )
     async with running_api(ctx) as http:
         yield Api(http, token)
+
+
+@pytest.fixture
+async def api(live: Harness, store: Store, people_provider: OidcProvider) -> AsyncIterator[Api]:
+    async with serving_api(live, store, people_provider) as served:
+        yield served
+
+
+@dataclass(frozen=True)
+class Served:
+    api: Api
+    store: Store
+    provider: OidcProvider
+
+
+@pytest.fixture(scope="module")
+async def shared_api(
+    dev_env: WorkflowEnvironment, settings: Settings, store_url: str
+) -> AsyncIterator[Served]:
+    """One worker, store, provider and server for a whole module of specs that each make
+    their own decisions (a worker per spec would cost a second each)."""
+    harness = Harness(dev_env.client, settings)
+    async with (
+        harness.worker(),
+        await Store.open(store_url) as store,
+        OidcProvider() as provider,
+        serving_api(harness, store, provider) as served,
+    ):
+        yield Served(served, store, provider)
 
 
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:
