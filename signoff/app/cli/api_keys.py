@@ -7,21 +7,18 @@ lost token is replaced (create another, revoke the old one), never recovered.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Column, Table
 from rich.text import Text
 
-from signoff.app.cli.common import run
+from signoff.app.cli.common import known_people, run
 from signoff.app.cli.failures import CliError
 from signoff.app.cli.render import stdout_console
 from signoff.app.cli.stores import open_store
-from signoff.core.models import ApiScope
+from signoff.core.models import ApiKeyGrant, ApiScope
 from signoff.core.settings import Settings
-
-if TYPE_CHECKING:
-    from signoff.core.models import ApiKeyGrant
 
 api_keys_app = typer.Typer(
     help="Create, list and revoke the API keys applications use with `signoff serve`.",
@@ -56,10 +53,17 @@ def create(
     """Make a key for an application and print its token, which is not shown again."""
 
     async def work(settings: Settings) -> tuple[ApiKeyGrant, str]:
+        scopes = scope or DEFAULT_SCOPES
+        # Checked as the store will check it, before the directory: a bad name is a bad
+        # name, whoever the directory holds.
+        ApiKeyGrant(
+            key_id="-", app=app, use_cases=use_case, scopes=scopes, created_at=datetime.now(UTC)
+        )
+        # The application submits as this principal: without it in the directory, every
+        # decision it submitted would be refused for an unknown requester.
+        known_people(settings, f"app:{app}")
         async with await open_store(settings) as store:
-            return await store.create_api_key(
-                app=app, use_cases=use_case, scopes=scope or DEFAULT_SCOPES
-            )
+            return await store.create_api_key(app=app, use_cases=use_case, scopes=scopes)
 
     grant, token = run(ctx, work)
     console = stdout_console()

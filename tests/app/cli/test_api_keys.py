@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from signoff.adapters.store import Store
 from signoff.core.models import ApiScope
@@ -24,11 +25,30 @@ async def own_url(tmp_path: Path) -> str:
         return url
 
 
+APPS = ("refund-app", "labeller", "a-rather-long-application-name")
+
+
 @pytest.fixture
-def cli(own_url: str, tmp_path: Path) -> Cli:
-    return runner_for(
-        {"SIGNOFF_DATABASE_URL": own_url, "SIGNOFF_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
-    )
+def directory(tmp_path: Path) -> Path:
+    """A directory naming the specs' applications (`app:NAME`, role requester)."""
+    path = tmp_path / "directory.yaml"
+    people = [{"id": f"app:{a}", "name": a, "roles": ["requester"]} for a in APPS]
+    path.write_text(yaml.safe_dump({"people": people}))
+    return path
+
+
+def env(own_url: str, tmp_path: Path, directory: Path, columns: int = 200) -> dict[str, str]:
+    return {
+        "SIGNOFF_DATABASE_URL": own_url,
+        "SIGNOFF_DATA_DIR": str(tmp_path),
+        "SIGNOFF_DIRECTORY_FILE": str(directory),
+        "COLUMNS": str(columns),
+    }
+
+
+@pytest.fixture
+def cli(own_url: str, tmp_path: Path, directory: Path) -> Cli:
+    return runner_for(env(own_url, tmp_path, directory))
 
 
 def one_line(text: str) -> str:
@@ -110,6 +130,17 @@ async def test_an_empty_store_lists_no_keys(cli: Cli) -> None:
     assert one_line(listed.stdout) == "No API keys yet: `signoff api-keys create` makes one."
 
 
+async def test_an_application_the_directory_does_not_know_gets_no_key(
+    cli: Cli, own_url: str
+) -> None:
+    refused = await cli("api-keys", "create", "--app", "stranger", "--use-case", "refunds")
+
+    assert refused.exit_code == 2, refused.output
+    assert "Nobody called 'app:stranger' is in the directory" in one_line(refused.stderr)
+    async with await Store.open(own_url) as store:
+        assert await store.api_keys() == []
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
@@ -139,11 +170,9 @@ async def test_bad_input_is_one_sentence_and_makes_no_key(
 
 
 async def test_the_list_keeps_key_ids_whole_on_a_narrow_terminal(
-    own_url: str, tmp_path: Path
+    own_url: str, tmp_path: Path, directory: Path
 ) -> None:
-    narrow = runner_for(
-        {"SIGNOFF_DATABASE_URL": own_url, "SIGNOFF_DATA_DIR": str(tmp_path), "COLUMNS": "80"}
-    )
+    narrow = runner_for(env(own_url, tmp_path, directory, columns=80))
     created = await narrow(
         "api-keys", "create", "--app", "a-rather-long-application-name", "--use-case", "refunds"
     )
