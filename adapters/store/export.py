@@ -8,8 +8,9 @@ text cells as they are, leaves missing values empty, and writes every other valu
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel
@@ -25,28 +26,46 @@ def _cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-async def write_models(
-    out: TextIO, models: AsyncIterable[BaseModel], *, fmt: Format, model: type[BaseModel]
-) -> int:
-    """Write ``models`` to ``out``; return how many were written.
-
-    Args:
-        model: The models' class, whose fields are the CSV header (written even when
-            there are no rows, so an empty export is still a readable file).
-    """
+async def rendered(
+    models: AsyncIterable[BaseModel], *, fmt: Format, model: type[BaseModel]
+) -> AsyncIterator[str]:
+    """Each of ``models`` as one line of JSON Lines or CSV, newline included; CSV begins
+    with its header (written even when there are no rows, so an empty export is still a
+    readable file). Lines come as rows do, so a slow reader holds back the query."""
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown export format {fmt!r}: use 'jsonl' or 'csv'")
     columns = list(model.model_fields)
-    writer = None
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-    count = 0
+        yield _taken(buffer)
     async for item in models:
         data = item.model_dump(mode="json")
-        if writer is None:
-            out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+        if fmt == "jsonl":
+            yield json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
         else:
             writer.writerow({name: _cell(data.get(name)) for name in columns})
+            yield _taken(buffer)
+
+
+async def write_models(
+    out: TextIO, models: AsyncIterable[BaseModel], *, fmt: Format, model: type[BaseModel]
+) -> int:
+    """Write ``models`` to ``out`` (see :func:`rendered`); return how many were written.
+
+    Args:
+        model: The models' class, whose fields are the CSV header.
+    """
+    count = 0
+    async for line in rendered(models, fmt=fmt, model=model):
+        out.write(line)
         count += 1
-    return count
+    return count - 1 if fmt == "csv" else count
+
+
+def _taken(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

@@ -285,12 +285,16 @@ class Store:
         self, out: TextIO, *, fmt: Literal["jsonl", "csv"], **filters: Unpack[EventFilters]
     ) -> int:
         """Write matching events to ``out`` (all of them unless ``limit`` is given)."""
+        return await write_models(out, self.stream_events(**filters), fmt=fmt, model=ChainedEvent)
+
+    async def stream_events(self, **filters: Unpack[EventFilters]) -> AsyncIterator[ChainedEvent]:
+        """Matching events (all unless ``limit`` is given), fetched ``EXPORT_BATCH`` at a
+        time as they are consumed, so an export of millions holds a batch in memory."""
         async with self._sessions() as session:
             stmt = audit_events.select_events(**filters)
             rows = await session.stream(stmt.execution_options(yield_per=EXPORT_BATCH))
-            return await write_models(
-                out, _mapped(rows, audit_events.chained), fmt=fmt, model=ChainedEvent
-            )
+            async for row in rows:
+                yield audit_events.chained(row)
 
     async def export_decisions(
         self, out: TextIO, *, fmt: Literal["jsonl", "csv"], **filters: Unpack[DecisionFilters]
