@@ -16,6 +16,7 @@ from signoff.client.decision_search import DecisionPage
 from signoff.core.errors import ActionRefused, DecisionNotFound
 from signoff.core.models import (
     Action,
+    ActionKind,
     ActionResult,
     ApiKeyGrant,
     ApiScope,
@@ -153,10 +154,14 @@ async def _readable_state(
     return state
 
 
+APP_FEEDBACK = frozenset({ActionKind.THUMB, ActionKind.CORRECTION})
+"""What an application's key with the ``feedback`` scope may send on its use cases'
+decisions, as its own principal (``app:NAME``); everything else is a person's to do."""
 DENIALS = {
     "use_case": "The API key is not for this decision's use case.",
     "not_involved": "The decision does not involve this person.",
-    "application": "An application's API key may not act on a decision as a person.",
+    "application": "An application's API key may send only feedback (thumb, correction),"
+    " with the feedback scope; every other action is a signed-in person's.",
 }
 
 
@@ -295,7 +300,7 @@ def _use_case_of(grant: ApiKeyGrant, use_case: str | None) -> str | None:
         404: {"model": Problem, "description": "No such decision, or not one you may see."},
         409: {"model": Problem, "description": "Refused by the decision's rules (`code`)."},
     },
-    summary="Act on a decision as the signed-in person",
+    summary="Act on a decision as the signed-in person (an application: feedback only)",
 )
 async def act(
     decision_id: DecisionIdPath,
@@ -307,10 +312,14 @@ async def act(
     """The action is the signed-in person's, vouched for by this server's surface key;
     the same Idempotency-Key again is the same action, applied once."""
     fields = body.model_dump(exclude_unset=True)
-    if who.person is None:
-        if await ctx.client.exists(decision_id):
-            await _audit_denial(ctx, who, decision_id, str(fields["kind"]), "application")
-        raise ApiProblem(403, DENIALS["application"], code="scope")
+    kind = ActionKind(fields["kind"])
+    if who.app is not None:
+        if kind not in APP_FEEDBACK or not who.app.allows(ApiScope.FEEDBACK):
+            if await ctx.client.exists(decision_id):
+                await _audit_denial(ctx, who, decision_id, kind.value, "application")
+            raise ApiProblem(403, DENIALS["application"], code="scope")
+        # Its own use cases only, the refusal audited as any other.
+        await _readable_state(ctx, who, decision_id, attempted=kind.value)
     if ctx.client.voucher is None:
         raise ApiProblem(
             503,
@@ -318,14 +327,13 @@ async def act(
             " one with `signoff keys surface web`.",
             code="unavailable",
         )
-    action = Action.model_validate(fields | {"action_id": key, "actor": who.person.id, "via": VIA})
+    action = Action.model_validate(fields | {"action_id": key, "actor": who.name, "via": VIA})
     try:
         return await ctx.client.act(decision_id, action)
     except ActionRefused:
         # Refused and audited by the decision; to someone it does not involve, a decision
         # they cannot read is not there.
-        state = await ctx.client.state(decision_id)
-        if not may_read(who.person, state):
+        if who.person is not None and not may_read(who.person, await ctx.client.state(decision_id)):
             raise DecisionNotFound(decision_id) from None
         raise
 

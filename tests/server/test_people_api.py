@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from signoff.adapters.store import Store
-from signoff.core.models import AuditKind
+from signoff.core.models import ApiScope, AuditKind
 from tests.helpers.oidc_provider import OidcProvider
 from tests.helpers.waiting import eventually
 from tests.server.conftest import Api, key, problem, submission
@@ -150,3 +150,24 @@ async def test_a_token_that_proves_nothing_or_names_nobody_gets_nowhere(
     token = people_provider.token(**fields)  # type: ignore[arg-type]
     answer = await api.bearing(token).get("/api/v1/me")
     assert says in problem(answer, status)["detail"]
+
+
+async def test_an_application_with_the_feedback_scope_thumbs_its_own_decisions(
+    api: Api, people_provider: OidcProvider, store: Store
+) -> None:
+    decision_id = await submitted(api)
+    _, token = await store.create_api_key(
+        app="refunds-bot", use_cases=["refunds"], scopes=[ApiScope.FEEDBACK]
+    )
+    app = api.bearing(token)
+    path = f"/api/v1/decisions/{decision_id}/actions"
+    early = await app.post(path, {"kind": "thumb", "thumb": "up"}, key())
+    assert problem(early, 409)["code"] == "not_final"
+    alice = signed_in(api, people_provider, "alice")
+    assert (await alice.post(path, {"kind": "approve"}, key())).status_code == 200
+
+    thumbed = await app.post(path, {"kind": "thumb", "thumb": "down"}, key())
+    assert thumbed.status_code == 200, thumbed.text
+    assert thumbed.json()["actor"] == "app:refunds-bot"
+    approve = await app.post(path, {"kind": "approve"}, key())
+    assert problem(approve, 403)["code"] == "scope"
