@@ -9,6 +9,7 @@ from signoff.client.signoff_client import SignoffClient
 from signoff.core import messages
 from signoff.core.errors import ActionPending, ActionRefused, DecisionFailed, DecisionNotFound
 from signoff.core.models import Action
+from signoff.core.tracing import tracer
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,13 @@ async def act(
     still recording it, or ``not_found`` with ``{decision_id}`` when the decision is
     gone), else None."""
     try:
-        for action in actions:
-            await client.act(decision_id, action)
+        via = actions[0].via if actions else "chat"
+        with tracer.start_as_current_span(
+            f"signoff.{via}.action",
+            attributes={"signoff.decision_id": decision_id, "signoff.actions": len(actions)},
+        ):
+            for action in actions:
+                await client.act(decision_id, action)
     except (ActionRefused, ActionPending) as answer:
         return answer.message
     except DecisionNotFound:

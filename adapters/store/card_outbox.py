@@ -29,6 +29,7 @@ __all__ = [
     "failed",
     "finished",
     "pending_notices",
+    "traces",
 ]
 
 
@@ -43,6 +44,8 @@ class DueCards:
     state_document: dict[str, Any] | None
     notice_documents: list[tuple[int, dict[str, Any]]]
     posted: list[CardRef]
+    trace: dict[str, str] | None = None
+    """The trace context of the write that asked for these cards (W3C headers)."""
 
     @property
     def notice_ids(self) -> list[int]:
@@ -64,6 +67,7 @@ def enqueue(
     version: int,
     notices: Sequence[tuple[str, Notice]],
     now: datetime,
+    trace: dict[str, str] | None = None,
 ) -> None:
     """Ask for the decision's cards at ``version`` (never lowering what was asked) and
     queue ``notices`` (id, notice); an id already queued or sent is skipped."""
@@ -77,12 +81,13 @@ def enqueue(
         "next_attempt_at": None,
         "last_error": None,
         "updated_at": now,
+        "trace": trace,
     }
     stmt = upsert(
         conn.dialect.name,
         CardJobRow.__table__,
         keys=("decision_id",),
-        update=("wanted_version", "updated_at"),
+        update=("wanted_version", "updated_at", "trace"),
         unless_newer="wanted_version",
     )
     conn.execute(stmt, job)
@@ -142,6 +147,18 @@ def claim(
         )
     )
     return [decision_id for decision_id in ids if decision_id in taken]
+
+
+async def traces(
+    session: AsyncSession, *, decision_ids: Sequence[str]
+) -> dict[str, dict[str, str]]:
+    """The trace context each job was last asked for in (none: no entry)."""
+    rows = await session.execute(
+        select(CardJobRow.decision_id, CardJobRow.trace).where(
+            CardJobRow.decision_id.in_(decision_ids), CardJobRow.trace.is_not(None)
+        )
+    )
+    return {row.decision_id: row.trace for row in rows}
 
 
 async def pending_notices(

@@ -39,6 +39,7 @@ from signoff.adapters.store.migrate import upgrade
 from signoff.adapters.store.sql import dialect_of
 from signoff.adapters.store.verify import verify_chains
 from signoff.adapters.store.writer import make_writer
+from signoff.core import tracing
 from signoff.core.channel_protocol import CardRef, Notice
 from signoff.core.models import (
     ApiKeyGrant,
@@ -149,9 +150,14 @@ class Store:
                 "task_queue": cards_for,
                 "version": state.version,
                 "notices": notices,
+                "trace": tracing.carrier(),
             }
         keys = {r["decision_id"] for r in rows} | ({state.decision_id} if state else set())
-        return await self._records.write(_Record(rows, row, job), keys)
+        with tracing.tracer.start_as_current_span(
+            "signoff.store.record",
+            attributes={"signoff.decision_ids": sorted(keys), "signoff.events": len(rows)},
+        ):
+            return await self._records.write(_Record(rows, row, job), keys)
 
     async def _record_together(self, records: Sequence[_Record]) -> list[int]:
         """Write ``records`` in one transaction (a group commit), then publish their
@@ -186,8 +192,10 @@ class Store:
             states = await decisions.get_state_documents(session, decision_ids=decision_ids)
             notices = await card_outbox.pending_notices(session, decision_ids=decision_ids)
             posted = await posted_cards.list_cards(session, decision_ids=decision_ids)
+            traces = await card_outbox.traces(session, decision_ids=decision_ids)
         return {
-            i: DueCards(states.get(i), notices.get(i, []), posted.get(i, [])) for i in decision_ids
+            i: DueCards(states.get(i), notices.get(i, []), posted.get(i, []), traces.get(i))
+            for i in decision_ids
         }
 
     async def cards_drawn(self, drawn: Sequence[tuple[str, int, Sequence[int]]]) -> None:

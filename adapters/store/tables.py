@@ -185,6 +185,8 @@ class CardJobRow(Base):
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+    # The W3C trace context of the write that last asked for cards (migration 0007).
+    trace: Mapped[dict[str, str] | None] = mapped_column(JsonText)
 
 
 class CardNoticeRow(Base):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from signoff.activities.inputs import CardPublishInput
 from signoff.activities.publish_cards import CardActivities
+from signoff.core import tracing
 
 if TYPE_CHECKING:
     from signoff.adapters.store import Store
@@ -125,9 +126,14 @@ class CardOutboxLoop:
     async def _draw(self, decision_id: str, due: DueCards) -> tuple[str, int, list[int]] | None:
         """Draw one decision's cards; what to mark drawn, or None when it failed."""
         try:
-            state, notices = due.read()
-            if state is not None:
-                await self._cards.draw(CardPublishInput(state=state, notices=notices), due.posted)
+            # In the trace of the write that asked for these cards (a click's, say).
+            with tracing.continued(
+                due.trace, "signoff.card.draw", **{"signoff.decision_id": decision_id}
+            ):
+                state, notices = due.read()
+                if state is not None:
+                    publish = CardPublishInput(state=state, notices=notices)
+                    await self._cards.draw(publish, due.posted)
             self._failures.pop(decision_id, None)
             version = state.version if state is not None else -1
             return decision_id, version, due.notice_ids

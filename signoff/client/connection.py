@@ -32,6 +32,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import TLSConfig
 
 from signoff.client.connection_failures import refused
+from signoff.core import tracing
 from signoff.core.errors import TemporalConnectionError
 from signoff.core.settings import Settings
 from signoff.core.temporal_connection import TemporalConnection
@@ -51,6 +52,12 @@ async def connect_temporal(settings: Settings, **options: Any) -> Client:
     config = connect_config(settings)
     if settings.metrics_address and "runtime" not in options:
         options["runtime"] = metrics_runtime(settings.metrics_address)
+    if tracing.enabled():
+        # Client calls, the workflows and activities of workers made from this client,
+        # and what they call in turn join the caller's trace through Temporal's headers.
+        from temporalio.contrib.opentelemetry import TracingInterceptor
+
+        options["interceptors"] = [*options.get("interceptors", []), TracingInterceptor()]
     try:
         return await Client.connect(**config, **options)
     except RuntimeError as err:

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from signoff.server import audit_api, decisions_api, health, problems
+from signoff.server import audit_api, decisions_api, health, problems, tracing
 from signoff.server.context import ServerContext
 
 API_TITLE = "Signoff"
@@ -49,6 +49,7 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
         address=settings.temporal_address if settings else "the configured address",
         task_queue=settings.task_queue if settings else "",
     )
+    tracing.install(app)
     app.include_router(health.router)
     app.include_router(decisions_api.router)
     app.include_router(audit_api.router)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from signoff.app.cli.failures import USAGE, CliError, no_worker, reported, unreachable
+from signoff.app.telemetry import configure_tracing
 from signoff.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def run(ctx: typer.Context, work: Callable[[Settings], Awaitable[T]], **updates:
     """Run ``work(settings)`` to completion; any failure exits with its sentence."""
     with reported():
         settings = load_settings(ctx, **updates)
+        configure_tracing()
     with reported(settings):
         return asyncio.run(_awaited(work, settings))
 
