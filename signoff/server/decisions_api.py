@@ -276,6 +276,20 @@ async def act(
 ) -> ActionResult:
     """The action is the signed-in person's, vouched for by this server's surface key;
     the same Idempotency-Key again is the same action, applied once."""
+    return await act_as(ctx, person, decision_id, body.model_dump(exclude_unset=True), key)
+
+
+async def act_as(
+    ctx: ServerContext, person: Principal, decision_id: str, fields: dict[str, Any], action_id: str
+) -> ActionResult:
+    """``person``'s action on the decision, vouched for by this server's surface key: the
+    API's and the console's one way to act.
+
+    Raises:
+        ApiProblem: this server has no surface key (503).
+        ActionRefused: refused (and audited) by the decision.
+        DecisionNotFound: no such decision, or a refusal on one ``person`` may not read.
+    """
     if ctx.client.voucher is None:
         raise ApiProblem(
             503,
@@ -284,7 +298,7 @@ async def act(
             code="unavailable",
         )
     action = Action.model_validate(
-        body.model_dump(exclude_unset=True) | {"action_id": key, "actor": person.id, "via": VIA}
+        fields | {"action_id": action_id, "actor": person.id, "via": VIA}
     )
     try:
         return await ctx.client.act(decision_id, action)

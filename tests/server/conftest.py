@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from signoff.adapters.store import Store
 from signoff.core.catalog import load_directory
@@ -20,6 +21,7 @@ from tests.helpers.api_server import running_api
 from tests.helpers.oidc_provider import OidcProvider
 
 APP = "refunds-bot"
+CONSOLE_SECRET = "console-secret-for-the-specs-only-0123456789"
 PROBLEM = "application/problem+json"
 
 
@@ -70,13 +72,18 @@ async def people_provider() -> AsyncIterator[OidcProvider]:
 
 @pytest.fixture
 async def api(live: Harness, store: Store, people_provider: OidcProvider) -> AsyncIterator[Api]:
-    """The API as `signoff serve` builds it, with the refunds application's key: its
-    people sign in with `people_provider` and act vouched for by the `web` surface."""
+    """The API and the console as `signoff serve` builds them, with the refunds
+    application's key: its people sign in with `people_provider` and act vouched for by
+    the `web` surface."""
     _, token = await store.create_api_key(
         app=APP, use_cases=["refunds"], scopes=[ApiScope.SUBMIT, ApiScope.READ]
     )
     settings = live.settings.model_copy(
-        update={"oidc_issuer": people_provider.issuer, "oidc_audience": people_provider.client_id}
+        update={
+            "oidc_issuer": people_provider.issuer,
+            "oidc_audience": people_provider.client_id,
+            "console_secret": SecretStr(CONSOLE_SECRET),
+        }
     )
     ctx = ServerContext(
         settings=settings,
