@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
+
+import pytest
 
 from signoff.adapters.store import Store
 from signoff.core.models import AuditKind
@@ -226,3 +229,32 @@ async def test_there_is_no_dev_sign_in_outside_signoff_dev(api: Api) -> None:
         tried = await anyone.post("/console/dev-login", data={"person": "alice"})
         assert tried.status_code == 404
         assert "signoff_console" not in anyone.cookies
+
+
+async def test_an_id_token_for_another_sign_in_is_refused(
+    api: Api, people_provider: OidcProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token replayed from another sign-in carries that sign-in's nonce, not ours."""
+    signs = people_provider.token
+
+    def replayed(**claims: Any) -> str:
+        if claims.get("extra"):
+            claims["extra"] = {"nonce": "another-sign-in"}
+        return signs(**claims)
+
+    monkeypatch.setattr(people_provider, "token", replayed)
+    async with browsing(api) as alice:
+        refused = await sign_in(alice, "alice@example.com")
+        assert refused.status_code == 401
+        assert "not the one this sign-in asked for" in refused.text
+        assert "signoff_console" not in alice.cookies
+
+
+async def test_signing_out_ends_the_session(api: Api) -> None:
+    async with browsing(api) as alice:
+        page = await sign_in(alice, "alice@example.com")
+        csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+        out = await alice.post("/console/logout", data={"csrf": csrf})
+        assert "You are signed out" in out.text
+        again = await alice.get("/console/", follow_redirects=False)
+        assert again.status_code == 303
