@@ -117,6 +117,23 @@ async def test_an_approver_approves_from_the_inbox_while_another_page_sees_it_li
     await bob_context.close()
 
 
+async def test_a_new_decision_appears_in_an_open_inbox(
+    api: Api, browser: Browser, base_url: str
+) -> None:
+    context, bob = await signed_in(browser, base_url, "bob@example.com")
+    await expect(bob.locator("[data-live-state=open]")).to_have_count(1)
+    await bob.evaluate("window.notReloaded = true")
+    decision_id = await submitted(api, title="Refund $80 for a late parcel")
+    card = bob.locator(f'article[data-decision="{decision_id}"]')
+    await expect(card.locator(".title")).to_have_text(
+        "Refund $80 for a late parcel", timeout=20_000
+    )
+    await expect(card.get_by_role("button", name="Approve")).to_have_count(1)
+    assert await bob.evaluate("window.notReloaded") is True
+    await shot(bob, "inbox-new-arrival")
+    await context.close()
+
+
 async def test_an_approver_gets_the_not_found_page_on_another_s_decision(
     api: Api, browser: Browser, base_url: str
 ) -> None:

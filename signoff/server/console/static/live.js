@@ -45,7 +45,13 @@
         var title = fresh.querySelector(".title");
         var outcome = fresh.querySelector(".outcome strong");
         if (old) {
+          keepWhatWasTyped(old, fresh);
+          var hadFocus = old.contains(document.activeElement);
           old.replaceWith(fresh);
+          if (hadFocus) {
+            var link = fresh.querySelector(".title a");
+            if (link) link.focus();
+          }
           say("Updated: " + (title ? title.textContent : id) + (outcome ? " — " + outcome.textContent : ""));
         } else if (added) {
           var empty = root.querySelector(".empty");
@@ -55,6 +61,16 @@
         }
       })
       .catch(function () { /* the next change brings it */ });
+  }
+
+  // A reason being typed survives the redraw when the fresh card still asks for it.
+  function keepWhatWasTyped(old, fresh) {
+    old.querySelectorAll("form.act textarea").forEach(function (typed) {
+      if (!typed.value) return;
+      var kind = typed.form.querySelector("[name=kind]").value;
+      var same = fresh.querySelector("form.act-" + kind + " textarea");
+      if (same) same.value = typed.value;
+    });
   }
 
   function connect() {
