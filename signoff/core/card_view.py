@@ -118,6 +118,8 @@ class CardView(BaseModel):
     model_version: str
     prompt_version: str | None = None
     known_limitations: list[str]
+    action_fingerprint: str | None = None
+    """The fingerprint of the exact action that runs once this is approved."""
     stage: StageView | None = None
     deadline: datetime | None = None
     votes: list[VoteView]
@@ -168,6 +170,7 @@ def card_view(state: DecisionState, *, proposal_chars: int = 600) -> CardView:
         model_version=request.model.version,
         prompt_version=request.model.prompt_version,
         known_limitations=list(request.known_limitations),
+        action_fingerprint=request.action_fingerprint,
         stage=_stage(state),
         deadline=_deadline(state),
         votes=[

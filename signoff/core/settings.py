@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from signoff.core.models._types import Duration
@@ -113,9 +113,20 @@ class Settings(BaseSettings):
         description="What that claim's value is in the directory: a person's email (any"
         " case), their id, or their `oidc` identity",
     )
+    console_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the console's session cookies (`/console`); at least 32"
+        " characters. `signoff serve` refuses to start without it when people can sign in"
+        " (oidc_issuer); `signoff dev` keeps one of its own under data_dir",
+    )
 
     @field_validator(
-        "webhook_secret", "outcome_webhook_url", "oidc_issuer", "oidc_audience", mode="before"
+        "webhook_secret",
+        "outcome_webhook_url",
+        "oidc_issuer",
+        "oidc_audience",
+        "console_secret",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

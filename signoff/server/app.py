@@ -1,5 +1,5 @@
-"""The ASGI application ``signoff serve`` runs: the API, the health checks, and the
-problem documents every error becomes."""
+"""The ASGI application ``signoff serve`` runs: the API, the console, the health checks,
+and the problem documents every error becomes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from signoff.server import audit_api, decisions_api, health, problems, tracing
+from signoff.server import audit_api, console, decisions_api, health, problems, tracing
 from signoff.server.context import ServerContext
 
 API_TITLE = "Signoff"
@@ -53,6 +53,7 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(decisions_api.router)
     app.include_router(audit_api.router)
+    app.include_router(console.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -26,6 +26,9 @@ class ServerContext:
     directory: Directory
     people: OidcVerifier | None = None
     """None: no provider is configured, so only applications (API keys) get in."""
+    dev: bool = False
+    """Run by ``signoff dev``: without a provider, the console offers a dev sign-in that
+    picks a directory person."""
 
 
 def context(request: Request) -> ServerContext:

@@ -320,6 +320,20 @@ async def act(
             raise ApiProblem(403, DENIALS["application"], code="scope")
         # Its own use cases only, the refusal audited as any other.
         await _readable_state(ctx, who, decision_id, attempted=kind.value)
+    return await act_as(ctx, who, decision_id, fields, key)
+
+
+async def act_as(
+    ctx: ServerContext, who: Caller, decision_id: str, fields: dict[str, Any], action_id: str
+) -> ActionResult:
+    """``who``'s action on the decision, vouched for by this server's surface key: the
+    API's and the console's one way to act.
+
+    Raises:
+        ApiProblem: this server has no surface key (503).
+        ActionRefused: refused (and audited) by the decision.
+        DecisionNotFound: no such decision, or a refusal on one a person may not read.
+    """
     if ctx.client.voucher is None:
         raise ApiProblem(
             503,
@@ -327,7 +341,7 @@ async def act(
             " one with `signoff keys surface web`.",
             code="unavailable",
         )
-    action = Action.model_validate(fields | {"action_id": key, "actor": who.name, "via": VIA})
+    action = Action.model_validate(fields | {"action_id": action_id, "actor": who.name, "via": VIA})
     try:
         return await ctx.client.act(decision_id, action)
     except ActionRefused:

@@ -66,6 +66,7 @@ class OidcVerifier:
         self._lock = asyncio.Lock()  # one fetch at a time; those waiting reuse what it got
         self._refetched_at = float("-inf")
         self._failed_at = float("-inf")
+        self._discovered: dict[str, Any] | None = None
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The token's claims, once its signature, issuer, audience and times hold.
@@ -150,8 +151,15 @@ class OidcVerifier:
             self._failed_at = float("-inf")
             return keys
 
-    async def _jwks_uri(self) -> str:
-        """``jwks_uri`` from the discovery document, which must name the issuer we trust."""
+    async def discovery(self) -> dict[str, Any]:
+        """The provider's discovery document, which must name the issuer we trust; kept
+        once fetched (a failed fetch is not kept, so the next call tries again).
+
+        Raises:
+            ProviderUnavailable: it cannot be fetched, or names another issuer.
+        """
+        if self._discovered is not None:
+            return self._discovered
         url = self.issuer.rstrip("/") + "/.well-known/openid-configuration"
         timeout = aiohttp.ClientTimeout(total=self._timeout_s)
         try:
@@ -167,7 +175,11 @@ class OidcVerifier:
             raise ProviderUnavailable(
                 f"The sign-in provider at {url} does not name itself {self.issuer}."
             )
-        jwks_uri = document.get("jwks_uri")
+        self._discovered = document
+        return document
+
+    async def _jwks_uri(self) -> str:
+        jwks_uri = (await self.discovery()).get("jwks_uri")
         if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
             raise ProviderUnavailable(f"The sign-in provider {self.issuer} publishes no keys.")
         return jwks_uri

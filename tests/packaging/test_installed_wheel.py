@@ -30,6 +30,14 @@ def test_the_wheel_holds_only_the_signoff_package(wheel: Path) -> None:
     assert "signoff/core/examples/policies.yaml" in names
 
 
+def test_the_console_s_templates_and_assets_come_in_the_wheel(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    console = Path(__file__).parents[2] / "signoff" / "server" / "console"
+    for folder in ("templates", "static"):
+        for asset in (console / folder).iterdir():
+            assert f"signoff/server/console/{folder}/{asset.name}" in names
+
+
 def test_an_application_with_its_own_workflows_and_activities_runs_a_decision(
     venv: Path, dev_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from signoff.adapters.store import Store
@@ -24,6 +25,7 @@ from tests.helpers.api_server import running_api
 from tests.helpers.oidc_provider import OidcProvider
 
 APP = "refunds-bot"
+CONSOLE_SECRET = "console-secret-for-the-specs-only-0123456789"
 PROBLEM = "application/problem+json"
 
 
@@ -74,13 +76,18 @@ async def people_provider() -> AsyncIterator[OidcProvider]:
 
 @asynccontextmanager
 async def serving_api(harness: Harness, store: Store, provider: OidcProvider) -> AsyncIterator[Api]:
-    """The API as `signoff serve` builds it, with the refunds application's key: its
-    people sign in with ``provider`` and act vouched for by the `web` surface."""
+    """The API and the console as `signoff serve` builds them, with the refunds
+    application's key: its people sign in with ``provider`` and act vouched for by the
+    `web` surface."""
     _, token = await store.create_api_key(
         app=APP, use_cases=["refunds"], scopes=[ApiScope.SUBMIT, ApiScope.READ]
     )
     settings = harness.settings.model_copy(
-        update={"oidc_issuer": provider.issuer, "oidc_audience": provider.client_id}
+        update={
+            "oidc_issuer": provider.issuer,
+            "oidc_audience": provider.client_id,
+            "console_secret": SecretStr(CONSOLE_SECRET),
+        }
     )
     ctx = ServerContext(
         settings=settings,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from signoff.app.cli.common import run, signoff_client
+from signoff.app.cli.failures import USAGE, CliError
 from signoff.app.cli.render import stdout_console
 from signoff.app.cli.stores import open_store
 from signoff.core.settings import Settings
@@ -31,11 +32,18 @@ def serve(
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port.")] = DEFAULT_PORT,
 ) -> None:
-    """Serve Signoff's HTTP API (/api/v1, its OpenAPI document, /healthz, /readyz)."""
+    """Serve Signoff's HTTP API (/api/v1, its OpenAPI document, /healthz, /readyz) and
+    the web console (/console)."""
 
     async def work(settings: Settings) -> None:
         from signoff.app.cli.serving import stop_on_signals
+        from signoff.app.console_secret import check_console_secret
+        from signoff.core.catalog import ConfigError
 
+        try:
+            check_console_secret(settings)
+        except ConfigError as err:
+            raise CliError(str(err), USAGE) from None
         stop = stop_on_signals()
         client = await signoff_client(settings)
         async with running_api(settings, client, host=host, port=port) as line:
@@ -47,9 +55,11 @@ def serve(
 
 @asynccontextmanager
 async def running_api(
-    settings: Settings, client: SignoffClient, *, host: str, port: int
+    settings: Settings, client: SignoffClient, *, host: str, port: int, dev: bool = False
 ) -> AsyncIterator[str]:
-    """Serve the API for the duration of the block; yields the line saying where."""
+    """Serve the API and the console for the duration of the block; yields the line
+    saying where. ``dev``: run by ``signoff dev``, whose console offers a dev sign-in
+    when no provider is configured."""
     from signoff.adapters.notary import load_voucher
     from signoff.core.catalog import load_directory
     from signoff.server.app import create_app
@@ -70,10 +80,12 @@ async def running_api(
             store=store,
             directory=load_directory(settings.directory_file),
             people=people,
+            dev=dev,
         )
         app = create_app(ctx)
         async with serving(app, host=host, port=port) as bound:
             yield (
                 f"Signoff API at http://{host}:{bound}/api/v1"
-                f" (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."
+                f" (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs);"
+                f" console at http://{host}:{bound}/console/."
             )

@@ -34,6 +34,7 @@ from signoff.app.cli.render import status_text, stdout_console
 from signoff.app.cli.samples import DemoResult, run_samples
 from signoff.app.cli.serve import running_api
 from signoff.app.cli.stores import shown_url
+from signoff.app.console_secret import dev_console_secret
 from signoff.app.webhook_secret import check_webhook_secret, dev_webhook_secret
 from signoff.app.worker import connect, ensure_search_attributes, run_worker
 from signoff.client.signoff_client import SignoffClient
@@ -106,6 +107,19 @@ async def local_keys(settings: Settings) -> None:
         " database's administrators cannot reach.",
         soft_wrap=True,
     )
+
+
+def with_dev_console_secret(settings: Settings) -> Settings:
+    """``signoff dev`` signs the console's cookies with a secret of its own kept under the
+    data directory, unless SIGNOFF_CONSOLE_SECRET names one."""
+    settings, created = dev_console_secret(settings)
+    if created is not None:
+        stdout_console().print(
+            f"Created a local console secret in {created} (dev only: in production set"
+            " SIGNOFF_CONSOLE_SECRET).",
+            soft_wrap=True,
+        )
+    return settings
 
 
 def with_dev_webhook_secret(settings: Settings) -> Settings:
@@ -193,6 +207,7 @@ async def serve_dev(
     await prepare(settings, dev=True)
     await local_keys(settings)
     settings = with_dev_webhook_secret(settings)
+    settings = with_dev_console_secret(settings)
     stop = stop_on_signals()
     server: DevServer | None = None
     if binary is None:
@@ -240,7 +255,7 @@ async def _serve_until_stopped(
     )
     async with (
         running_bots(settings, signoff, addresses) as bots,
-        running_api(settings, signoff, host=HOST, port=addresses.api_port) as api,
+        running_api(settings, signoff, host=HOST, port=addresses.api_port, dev=True) as api,
     ):
         await _run_until_stopped(
             settings, server, stop, client, signoff, ui_url, demo, [api, *bots]

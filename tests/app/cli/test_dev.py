@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from signoff.adapters.webhook_signing import secret_key
@@ -266,3 +267,26 @@ def test_a_worker_outside_dev_refuses_to_accept_unvouched_actions(tmp_path: Path
     assert "SIGNOFF_ACCEPT_UNVOUCHED_ACTIONS lets anyone with access to Temporal act as" in (
         result.stderr
     )
+
+
+def test_dev_offers_a_labelled_dev_sign_in_to_its_console(
+    tmp_path: Path, running: list[DevProcess]
+) -> None:
+    port = _free_port()
+    ui_port = next(p for p in iter(_free_port, None) if p != port)
+    dev = DevProcess(["--port", str(port), "--ui-port", str(ui_port)], _env(tmp_path), tmp_path)
+    running.append(dev)
+    dev.wait_for(READY)
+
+    kept = tmp_path / "console-secret"
+    assert f"Created a local console secret in {kept}" in dev.output
+    assert kept.stat().st_mode & 0o077 == 0
+    found = re.search(r"console at (http://\S+/console/)\.", dev.output)
+    assert found, dev.output
+    with httpx.Client(base_url=found.group(1), follow_redirects=True, timeout=30) as browser:
+        offered = browser.get("login")
+        assert "Development only." in offered.text
+        landed = browser.post("dev-login", data={"person": "alice"})
+    assert landed.url.path == "/console/"
+    assert "Signed in as <strong>Alice Chen</strong> (alice)" in landed.text
+    assert dev.interrupt() == 0, dev.output[-3000:]

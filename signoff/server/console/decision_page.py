@@ -1,0 +1,117 @@
+"""``/console/decisions/{id}``: one decision's card, who was asked at each stage and
+when, the votes, and its audit timeline from the store with whether its chain verifies.
+
+A person sees only decisions that involve them (:func:`may_read`); any other id gets the
+same not-found page as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from signoff.adapters.notary import Anchor
+from signoff.core.models import ChainedEvent, VerifyReport
+from signoff.core.policy.readers import may_read
+from signoff.server.console.rendering import (
+    card,
+    failure_page,
+    not_found_page,
+    page,
+    sign_in_redirect,
+)
+from signoff.server.console.session import cookies_for, signed_in
+from signoff.server.context import ServerContext, context
+
+router = APIRouter()
+Ctx = Annotated[ServerContext, Depends(context)]
+
+SHOWN_FIELDS = (
+    "verdict",
+    "reason",
+    "message",
+    "code",
+    "status",
+    "stage_name",
+    "asked",
+    "delegate_to",
+    "label",
+    "thumb",
+)
+"""What a timeline row shows of an event's data, when the event has it."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    held: bool
+    sentence: str
+
+
+def verification(report: VerifyReport) -> Verification:
+    if report.breaks or report.log_problems:
+        found = report.breaks[0] if report.breaks else None
+        where = f" at event {found.seq}" if found and found.seq else ""
+        problem = found.problem if found else report.log_problems[0]
+        return Verification(False, f"Broken{where}: {problem}")
+    sentence = f"Intact: {report.events_checked} events verified along the hash chain"
+    if report.anchored:
+        return Verification(
+            True, f"{sentence} and against {report.signed_heads_checked} signed heads."
+        )
+    return Verification(
+        True,
+        f"{sentence}, against the database alone: there is no audit keyring to check signed"
+        " heads with.",
+    )
+
+
+def event_details(event: ChainedEvent) -> list[tuple[str, str]]:
+    details = [(name, _shown(event.data[name])) for name in SHOWN_FIELDS if name in event.data]
+    vouch = event.data.get("vouch")
+    if isinstance(vouch, dict) and vouch.get("surface"):
+        details.append(("vouched by", str(vouch["surface"])))
+    return details
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "-"
+    return str(value)
+
+
+@router.get("/decisions/{decision_id}", name="console_decision")
+async def decision(decision_id: str, request: Request, ctx: Ctx) -> Response:
+    who = signed_in(request, ctx)
+    if who is None:
+        return sign_in_redirect(request)
+    person, session = who
+    try:
+        state = await ctx.client.state(decision_id)
+    except Exception as exc:  # not found among them: the same page as any other id
+        return failure_page(request, ctx, exc, person, session)
+    if not may_read(person, state):
+        return not_found_page(request, person, session)
+    try:
+        events = await ctx.store.events(decision_id)
+        report = await ctx.store.verify(decision_id, anchor=Anchor.for_settings(ctx.settings))
+    except Exception as exc:
+        return failure_page(request, ctx, exc, person, session)
+    response = page(
+        request,
+        "decision.html",
+        person=person,
+        session=session,
+        card=card(state, person),
+        stages=[*state.past_stages, *([state.stage] if state.stage else [])],
+        events=[(event, event_details(event)) for event in events],
+        verified=verification(report),
+        notice=session.notice,
+        back=request.url.path,
+    )
+    cookies = cookies_for(ctx)
+    if session.notice and cookies is not None:
+        cookies.keep_session(response, request, session.with_notice(None))
+    return response

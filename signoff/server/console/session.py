@@ -1,0 +1,136 @@
+"""The console's two signed cookies: who is signed in (with their CSRF token and a
+one-time notice), and a sign-in in progress (its state, nonce and PKCE verifier).
+
+Both are signed with ``SIGNOFF_CONSOLE_SECRET`` by itsdangerous and carry their time, so
+an altered or old cookie reads as none. They are HttpOnly, SameSite=Lax (the provider's
+redirect back is a top-level GET, which Lax lets through) and Secure over https. The
+cookie names a directory id only: the person is looked up again on every request, so
+someone taken out of the directory is signed out at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from signoff.core.models import Principal
+from signoff.server.context import ServerContext
+
+__all__ = ["Cookies", "Session", "cookies_for", "read_form", "signed_in"]
+
+SESSION_COOKIE = "signoff_console"
+SIGNIN_COOKIE = "signoff_console_signin"
+SESSION_MAX_AGE_S = 8 * 3600
+SIGNIN_MAX_AGE_S = 600
+PATH = "/console"
+MAX_FORM_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Session:
+    person_id: str
+    csrf: str
+    notice: str | None = None
+    """Said once on the next page: what became of the last form sent."""
+
+    @classmethod
+    def new(cls, person_id: str) -> Session:
+        return cls(person_id=person_id, csrf=secrets.token_urlsafe(32))
+
+    def csrf_matches(self, sent: str | None) -> bool:
+        return bool(sent) and hmac.compare_digest(self.csrf, str(sent))
+
+    def with_notice(self, notice: str | None) -> Session:
+        return replace(self, notice=notice)
+
+
+class Cookies:
+    """Reads and writes the console's cookies with one secret."""
+
+    def __init__(self, secret: str) -> None:
+        self._session = URLSafeTimedSerializer(secret, salt="signoff.console.session")
+        self._signin = URLSafeTimedSerializer(secret, salt="signoff.console.signin")
+
+    def session(self, request: Request) -> Session | None:
+        data = _load(self._session, request.cookies.get(SESSION_COOKIE), SESSION_MAX_AGE_S)
+        if not isinstance(data, dict):
+            return None
+        try:
+            return Session(person_id=str(data["p"]), csrf=str(data["c"]), notice=data.get("n"))
+        except KeyError:
+            return None
+
+    def keep_session(self, response: Response, request: Request, session: Session) -> None:
+        value = self._session.dumps(
+            {"p": session.person_id, "c": session.csrf, "n": session.notice}
+        )
+        _set(response, request, SESSION_COOKIE, value, SESSION_MAX_AGE_S)
+
+    def signin(self, request: Request) -> dict[str, Any] | None:
+        data = _load(self._signin, request.cookies.get(SIGNIN_COOKIE), SIGNIN_MAX_AGE_S)
+        return data if isinstance(data, dict) else None
+
+    def keep_signin(self, response: Response, request: Request, pending: dict[str, Any]) -> None:
+        _set(response, request, SIGNIN_COOKIE, self._signin.dumps(pending), SIGNIN_MAX_AGE_S)
+
+    @staticmethod
+    def forget(response: Response, *names: str) -> None:
+        for name in names or (SESSION_COOKIE, SIGNIN_COOKIE):
+            response.delete_cookie(name, path=PATH, httponly=True, samesite="lax")
+
+
+def cookies_for(ctx: ServerContext) -> Cookies | None:
+    """The cookies under the configured secret; None without one (nobody can sign in)."""
+    secret = ctx.settings.console_secret
+    if secret is None:
+        return None
+    return Cookies(secret.get_secret_value())
+
+
+def signed_in(request: Request, ctx: ServerContext) -> tuple[Principal, Session] | None:
+    """The person the session names, if the directory still knows them."""
+    cookies = cookies_for(ctx)
+    session = cookies.session(request) if cookies else None
+    if session is None:
+        return None
+    person = ctx.directory.get(session.person_id)
+    return (person, session) if person is not None else None
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A form's fields (``application/x-www-form-urlencoded``, as the console's forms
+    send), the first of each name; an oversized body reads as empty."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return {}
+    fields: dict[str, str] = {}
+    for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        fields.setdefault(name, value)
+    return fields
+
+
+def _load(serializer: URLSafeTimedSerializer, value: str | None, max_age: int) -> object:
+    if not value:
+        return None
+    try:
+        return serializer.loads(value, max_age=max_age)
+    except BadSignature:  # also an expired one (SignatureExpired)
+        return None
+
+
+def _set(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
