@@ -9,7 +9,7 @@ from signoff.client.signoff_client import SignoffClient
 from signoff.core import messages
 from signoff.core.errors import ActionPending, ActionRefused, DecisionFailed, DecisionNotFound
 from signoff.core.models import Action
-from signoff.core.tracing import tracer
+from signoff.core.tracing import about, tracer
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +22,11 @@ async def act(
     gone), else None."""
     try:
         via = actions[0].via if actions else "chat"
-        with tracer.start_as_current_span(
-            f"signoff.{via}.action",
-            attributes={"signoff.decision_id": decision_id, "signoff.actions": len(actions)},
+        with (
+            tracer.start_as_current_span(
+                f"signoff.{via}.action", attributes={"signoff.actions": len(actions)}
+            ),
+            about(decision_id),
         ):
             for action in actions:
                 await client.act(decision_id, action)

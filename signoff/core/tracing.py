@@ -1,5 +1,6 @@
-"""The spans Signoff's own code adds to a trace, beside those of Temporal's tracing
-interceptor: a click in a bot, a request to the HTTP API, an audit write, a card drawn.
+"""The spans Signoff's own code adds to a trace beside those of Temporal's tracing
+interceptor (a click in a bot, a request to the HTTP API, an audit write, a card drawn),
+and the decision the running code handles, for its log lines.
 
 Only OpenTelemetry's API is used here. Until a process configures a tracer provider
 (``signoff.app.telemetry``, from the standard ``OTEL_*`` variables), every span is a
@@ -15,11 +16,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from opentelemetry import context, propagate, trace
 from opentelemetry.util.types import AttributeValue
 
 tracer = trace.get_tracer("signoff")
+_DECISION: ContextVar[str | None] = ContextVar("signoff_decision", default=None)
+
+
+@contextmanager
+def about(decision_id: str) -> Iterator[None]:
+    """Code in this block handles ``decision_id``: log lines name it, and the current
+    span (if recording) carries it as ``signoff.decision_id``."""
+    token = _DECISION.set(decision_id)
+    trace.get_current_span().set_attribute("signoff.decision_id", decision_id)
+    try:
+        yield
+    finally:
+        _DECISION.reset(token)
+
+
+def current_decision() -> str | None:
+    """The decision the running code handles (:func:`about`), if any."""
+    return _DECISION.get()
 
 
 def enabled() -> bool:

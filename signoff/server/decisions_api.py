@@ -28,6 +28,7 @@ from signoff.core.models import (
 )
 from signoff.core.models.state import Status
 from signoff.core.policy.readers import may_read
+from signoff.core.tracing import about
 from signoff.server.auth import (
     Caller,
     application_allowed_to,
@@ -343,7 +344,8 @@ async def act_as(
         )
     action = Action.model_validate(fields | {"action_id": action_id, "actor": who.name, "via": VIA})
     try:
-        return await ctx.client.act(decision_id, action)
+        with about(decision_id):
+            return await ctx.client.act(decision_id, action)
     except ActionRefused:
         # Refused and audited by the decision; to someone it does not involve, a decision
         # they cannot read is not there.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from signoff.app.cli.failures import USAGE, CliError, no_worker, reported, unreachable
+from signoff.app.logs import configure_logging
 from signoff.app.telemetry import configure_tracing
 from signoff.core.settings import Settings
 
@@ -71,6 +72,7 @@ def run(ctx: typer.Context, work: Callable[[Settings], Awaitable[T]], **updates:
     with reported():
         settings = load_settings(ctx, **updates)
         configure_tracing()
+        configure_logging()
     with reported(settings):
         return asyncio.run(_awaited(work, settings))
 

@@ -8,7 +8,6 @@ first leaves the worker polling a dead address and logging errors on the way out
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 
 from rich.table import Table
@@ -59,7 +58,6 @@ def stop_on_signals() -> asyncio.Event:
 async def prepare(settings: Settings, *, dev: bool = False) -> None:
     """Refuse bad policy files, a worker that could send webhooks without a secret to
     sign them, and an unusable store before anything starts."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     catalog = Catalog.load(settings, dev=dev)
     # `signoff dev` makes a secret of its own later, unless one is set: that one is checked.
     if not dev or settings.webhook_secret is not None:
