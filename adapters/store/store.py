@@ -169,6 +169,11 @@ class Store:
         async with self._sessions() as session:
             return await card_outbox.any_due(session, task_queue=task_queue, now=datetime.now(UTC))
 
+    async def card_backlog(self, task_queue: str) -> int:
+        """How many of ``task_queue``'s decisions are owed a card draw (a read)."""
+        async with self._sessions() as session:
+            return await card_outbox.backlog(session, task_queue=task_queue)
+
     async def claim_card_jobs(self, task_queue: str, *, limit: int, lease: timedelta) -> list[str]:
         """Lease up to ``limit`` decisions of ``task_queue`` whose cards are due."""
         return await self._write(
