@@ -256,6 +256,11 @@ class Store:
         async with self._sessions() as session:
             return await decisions.query_decisions(session, **(DEFAULT_LIMIT | filters))
 
+    async def pending_by_stage(self) -> list[tuple[str, str, int]]:
+        """(use case, stage name, how many) for the decisions pending now."""
+        async with self._sessions() as session:
+            return await decisions.pending_by_stage(session)
+
     async def decision_state(self, decision_id: str) -> DecisionState | None:
         async with self._sessions() as session:
             return await decisions.get_state(session, decision_id=decision_id)

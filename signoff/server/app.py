@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from signoff.server import decisions_api, health, problems
+from signoff.server import decisions_api, health, metrics, problems
 from signoff.server.context import ServerContext
 
 API_TITLE = "Signoff"
@@ -51,6 +51,7 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(decisions_api.router)
+    metrics.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

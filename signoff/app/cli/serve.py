@@ -31,7 +31,7 @@ def serve(
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port.")] = DEFAULT_PORT,
 ) -> None:
-    """Serve Signoff's HTTP API (/api/v1, its OpenAPI document, /healthz, /readyz)."""
+    """Serve Signoff's HTTP API (/api/v1, its OpenAPI document, /healthz, /readyz, /metrics)."""
 
     async def work(settings: Settings) -> None:
         from signoff.app.cli.serving import stop_on_signals
