@@ -151,10 +151,9 @@ async def query_decisions(
 
 async def pending_by_stage(session: AsyncSession) -> list[tuple[str, str, int]]:
     """How many decisions are pending, by use case and the stage they wait at."""
-    stage = func.coalesce(DecisionRow.stage_name, "")
     rows = await session.execute(
-        select(DecisionRow.use_case, stage, func.count())
+        select(DecisionRow.use_case, DecisionRow.stage_name, func.count())
         .where(DecisionRow.status == Status.PENDING.value)
-        .group_by(DecisionRow.use_case, stage)
+        .group_by(DecisionRow.use_case, DecisionRow.stage_name)
     )
-    return [(use_case, name, count) for use_case, name, count in rows]
+    return [(use_case, stage or "", count) for use_case, stage, count in rows]
