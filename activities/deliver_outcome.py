@@ -10,6 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from signoff.activities.inputs import OutcomeDeliverInput
+from signoff.core import metrics
 from signoff.core.contract import ErrorType
 from signoff.core.errors import WebhookDeliveryError
 
@@ -55,11 +56,8 @@ def _failure(input: OutcomeDeliverInput, err: WebhookDeliveryError) -> Applicati
         status,
         "; the receiver refused it" if err.permanent else "; it will be sent again",
     )
-    failures = activity.metric_meter().create_counter(
-        "signoff_outcome_webhook_failures",
-        "Outcome webhook deliveries that failed, by receiver host and whether refused for good",
-    )
-    failures.add(1, {"host": host, "refused": "true" if err.permanent else "false"})
+    labels = {"host": host, "refused": "true" if err.permanent else "false"}
+    metrics.record(activity.metric_meter(), metrics.OUTCOME_WEBHOOK_FAILURES, 1, labels)
     wait = timedelta(seconds=err.retry_after) if err.retry_after is not None else None
     return ApplicationError(
         str(err),

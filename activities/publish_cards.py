@@ -7,8 +7,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from temporalio import activity
+from temporalio.common import MetricMeter
 
 from signoff.activities.inputs import CardPublishInput
+from signoff.core import metrics
 from signoff.core.channel_protocol import CardRef, Channel
 from signoff.core.models import ChannelTarget, DecisionState
 
@@ -19,9 +21,19 @@ log = logging.getLogger(__name__)
 
 
 class CardActivities:
-    def __init__(self, store: Store, channels: dict[str, Channel]) -> None:
+    """Args:
+    store: Where posted cards are remembered.
+    channels: Channels by kind.
+    meter: Where failed draws are counted, by channel kind (the worker runtime's, so
+        the card outbox's draws count too); none, nothing is counted.
+    """
+
+    def __init__(
+        self, store: Store, channels: dict[str, Channel], meter: MetricMeter | None = None
+    ) -> None:
         self._store = store
         self._channels = channels
+        self._meter = meter
 
     @activity.defn(name="signoff.publish_cards")
     async def publish_cards(self, input: CardPublishInput) -> int:
@@ -41,18 +53,36 @@ class CardActivities:
             if channel is None:
                 log.warning("no '%s' channel on this worker; skipping its cards", target.kind)
                 continue
-            mine = [c for c in posted if c.channel == target.kind]
-            for card in mine:
-                await channel.redraw(state, card)
-            have = {c.recipient for c in mine}
-            for recipient in _recipients(state, target):
-                if recipient not in have:
-                    card = await channel.post(state, target, recipient)
-                    await self._store.save_card(state.decision_id, card)
-                    mine.append(card)
-                    new += 1
-            for notice in input.notices:
-                await channel.notify(state, target, notice, mine)
+            try:
+                new += await self._draw(channel, input, target, posted)
+            except Exception:
+                if self._meter is not None:
+                    labels = {"channel": target.kind}
+                    metrics.record(self._meter, metrics.CARD_DELIVERIES_FAILED, 1, labels)
+                raise
+        return new
+
+    async def _draw(
+        self,
+        channel: Channel,
+        input: CardPublishInput,
+        target: ChannelTarget,
+        posted: list[CardRef],
+    ) -> int:
+        """One channel's part of :meth:`draw`."""
+        state, new = input.state, 0
+        mine = [c for c in posted if c.channel == target.kind]
+        for card in mine:
+            await channel.redraw(state, card)
+        have = {c.recipient for c in mine}
+        for recipient in _recipients(state, target):
+            if recipient not in have:
+                card = await channel.post(state, target, recipient)
+                await self._store.save_card(state.decision_id, card)
+                mine.append(card)
+                new += 1
+        for notice in input.notices:
+            await channel.notify(state, target, notice, mine)
         return new
 
 

@@ -3,12 +3,14 @@ the store, exactly once."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from temporalio import activity
 
 from signoff.activities.inputs import AuditRecordInput
+from signoff.core import metrics
 from signoff.core.contract import RECORD_AUDIT_ACTIVITY
 
 if TYPE_CHECKING:
@@ -25,6 +27,13 @@ class AuditActivities:
         """Idempotent by event id (and notices by id), so a retried activity never writes
         anything twice. With ``cards``, ``on_cards_queued`` is told the task queue at
         once, so the worker's card outbox draws them as soon as the change is recorded."""
+        started = time.perf_counter()
+        written = await self._record(input)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        metrics.record(activity.metric_meter(), metrics.AUDIT_WRITE_LATENCY, elapsed_ms, {})
+        return written
+
+    async def _record(self, input: AuditRecordInput) -> int:
         state = input.state
         if not input.cards or state is None:
             return await self._store.record(input.events, state)

@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         OUTCOME_REFUSAL_RECORDED,
         Patches,
     )
+    from signoff.workflows.series import count
 
 LOCAL = timedelta(seconds=30)
 REMOTE = timedelta(minutes=2)
@@ -97,6 +98,7 @@ class Effects:
     async def _flush_audit(self) -> None:
         life = self._life
         batch, life.events_to_record = life.events_to_record, []
+        count(batch, life.state)
         cards = self._cards_in_store and self._cards_due_now()
         notices: list[Notice] = []
         if cards:

@@ -15,12 +15,14 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from signoff.activities import AuditActivities, AuditRecordInput
     from signoff.core.contract import RefusalAuditInput
+    from signoff.workflows.series import count
 
 
 @workflow.defn(name="signoff.RefusalAudit")
 class RefusalAuditWorkflow:
     @workflow.run
     async def run(self, input: RefusalAuditInput) -> None:
+        count([input.event])
         await workflow.execute_local_activity_method(
             AuditActivities.record_audit,
             AuditRecordInput(events=[input.event]),

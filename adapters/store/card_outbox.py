@@ -24,6 +24,7 @@ from signoff.core.models import DecisionState
 __all__ = [
     "DueCards",
     "any_due",
+    "backlog",
     "claim",
     "enqueue",
     "failed",
@@ -105,10 +106,14 @@ def enqueue(
         conn.execute(insert, rows)
 
 
-def _due(now: datetime) -> Any:
+def _owed() -> Any:
     has_notices = exists().where(CardNoticeRow.decision_id == CardJobRow.decision_id)
+    return or_(CardJobRow.wanted_version > CardJobRow.drawn_version, has_notices)
+
+
+def _due(now: datetime) -> Any:
     return (
-        or_(CardJobRow.wanted_version > CardJobRow.drawn_version, has_notices),
+        _owed(),
         or_(CardJobRow.lease_until.is_(None), CardJobRow.lease_until < now),
         or_(CardJobRow.next_attempt_at.is_(None), CardJobRow.next_attempt_at <= now),
     )
@@ -119,6 +124,13 @@ async def any_due(session: AsyncSession, *, task_queue: str, now: datetime) -> b
     and then takes no write lock."""
     due = select(CardJobRow.decision_id).where(CardJobRow.task_queue == task_queue, *_due(now))
     return (await session.scalar(due.limit(1))) is not None
+
+
+async def backlog(session: AsyncSession, *, task_queue: str) -> int:
+    """How many of ``task_queue``'s decisions are owed a draw: due now, being drawn, or
+    waiting out a failed draw's backoff."""
+    owed = select(func.count()).select_from(CardJobRow)
+    return await session.scalar(owed.where(CardJobRow.task_queue == task_queue, _owed())) or 0
 
 
 def claim(

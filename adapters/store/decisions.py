@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import Connection, Select, or_, select
+from sqlalchemy import Connection, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.adapters.store.sql import dialect_of, json_list_contains, upsert
@@ -147,3 +147,13 @@ async def query_decisions(
 ) -> list[DecisionSummary]:
     rows = await session.scalars(select_decisions(dialect=dialect_of(session), **filters))
     return [summary(row) for row in rows]
+
+
+async def pending_by_stage(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """How many decisions are pending, by use case and the stage they wait at."""
+    rows = await session.execute(
+        select(DecisionRow.use_case, DecisionRow.stage_name, func.count())
+        .where(DecisionRow.status == Status.PENDING.value)
+        .group_by(DecisionRow.use_case, DecisionRow.stage_name)
+    )
+    return [(use_case, stage or "", count) for use_case, stage, count in rows]

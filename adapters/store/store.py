@@ -175,6 +175,11 @@ class Store:
         async with self._sessions() as session:
             return await card_outbox.any_due(session, task_queue=task_queue, now=datetime.now(UTC))
 
+    async def card_backlog(self, task_queue: str) -> int:
+        """How many of ``task_queue``'s decisions are owed a card draw (a read)."""
+        async with self._sessions() as session:
+            return await card_outbox.backlog(session, task_queue=task_queue)
+
     async def claim_card_jobs(self, task_queue: str, *, limit: int, lease: timedelta) -> list[str]:
         """Lease up to ``limit`` decisions of ``task_queue`` whose cards are due."""
         return await self._write(
@@ -258,6 +263,11 @@ class Store:
         """
         async with self._sessions() as session:
             return await decisions.query_decisions(session, **(DEFAULT_LIMIT | filters))
+
+    async def pending_by_stage(self) -> list[tuple[str, str, int]]:
+        """(use case, stage name, how many) for the decisions pending now."""
+        async with self._sessions() as session:
+            return await decisions.pending_by_stage(session)
 
     async def decision_state(self, decision_id: str) -> DecisionState | None:
         async with self._sessions() as session:

@@ -16,12 +16,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from temporalio.common import MetricMeter
+
 from signoff.activities.inputs import CardPublishInput
 from signoff.activities.publish_cards import CardActivities
-from signoff.core import tracing
+from signoff.core import metrics, tracing
 
 if TYPE_CHECKING:
     from signoff.adapters.store import Store
@@ -44,6 +47,8 @@ class CardOutboxLoop:
     gather: Seconds to let pokes gather before drawing: under load the decisions
         recorded meanwhile share one claim, one read and one release (a card shows
         that much later, at most).
+    meter: Where the backlog (decisions owed a draw) is set, at most every
+        ``backlog_every`` seconds; none, it is not counted.
     """
 
     def __init__(
@@ -56,6 +61,8 @@ class CardOutboxLoop:
         idle: float = 1.0,
         max_backoff: timedelta = timedelta(minutes=1),
         gather: float = 0.02,
+        meter: MetricMeter | None = None,
+        backlog_every: float = 15.0,
     ) -> None:
         self._store = store
         self._cards = cards
@@ -68,6 +75,9 @@ class CardOutboxLoop:
         self._failures: dict[str, int] = {}
         self._queue: str | None = None
         self._stopping = False
+        self._meter = meter
+        self._backlog_every = backlog_every
+        self._backlog_due = 0.0
 
     def poke(self, task_queue: str) -> None:
         """Something was queued for ``task_queue``, this worker's: look now rather than
@@ -86,6 +96,7 @@ class CardOutboxLoop:
             self._wake.clear()
             try:
                 await self.drain()
+                await self._count_backlog()
             except Exception:  # the store is unreachable: try again at the next tick
                 log.exception("could not read the card outbox")
 
@@ -122,6 +133,15 @@ class CardOutboxLoop:
             await self._store.cards_drawn([done for done in results if done is not None])
             attempted += len(ids)
         return attempted
+
+    async def _count_backlog(self) -> None:
+        """Set the backlog gauge; a count, so not at every tick."""
+        queue = self._queue
+        if self._meter is None or queue is None or time.monotonic() < self._backlog_due:
+            return
+        self._backlog_due = time.monotonic() + self._backlog_every
+        owed = await self._store.card_backlog(queue)
+        metrics.record(self._meter, metrics.CARD_OUTBOX_BACKLOG, owed, {"task_queue": queue})
 
     async def _draw(self, decision_id: str, due: DueCards) -> tuple[str, int, list[int]] | None:
         """Draw one decision's cards; what to mark drawn, or None when it failed."""

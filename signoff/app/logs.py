@@ -46,9 +46,22 @@ def _decision_of(record: logging.LogRecord) -> str | None:
     return tracing.current_decision()
 
 
-def handler(stream: TextIO, *, as_json: bool) -> logging.Handler:
-    """A handler writing to ``stream``: JSON lines, or the terminal's text."""
-    out = logging.StreamHandler(stream)
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged, not when configured."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
+
+
+def handler(stream: TextIO | None, *, as_json: bool) -> logging.Handler:
+    """A handler writing to ``stream`` (None: the process's stderr of the moment): JSON
+    lines, or the terminal's text."""
+    out = logging.StreamHandler(stream) if stream is not None else _Stderr()
     out.addFilter(DecisionAndTrace())
     if as_json:
         out.setFormatter(
@@ -70,6 +83,6 @@ def configure_logging(level: int = logging.WARNING, stream: TextIO | None = None
     root = logging.getLogger()
     if any(isinstance(f, DecisionAndTrace) for h in root.handlers for f in h.filters):
         return
-    stream = stream or sys.stderr
-    root.addHandler(handler(stream, as_json=not stream.isatty()))
+    as_json = not (stream or sys.stderr).isatty()
+    root.addHandler(handler(stream, as_json=as_json))
     root.setLevel(level)

@@ -8,9 +8,11 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
+from temporalio.common import MetricMeter
 from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultPayloadConverter
 from temporalio.plugin import SimplePlugin
+from temporalio.runtime import Runtime
 from temporalio.worker import WorkerConfig, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -96,6 +98,7 @@ class SignoffPlugin(SimplePlugin):
         self._outbox: CardOutboxLoop | None = None
         self._task_queue: str | None = None
         self._sender: WebhookSender | None = None
+        self._meter: MetricMeter | None = None
         super().__init__(
             "signoff.SignoffPlugin",
             data_converter=_with_pydantic,
@@ -122,8 +125,8 @@ class SignoffPlugin(SimplePlugin):
             self._channels = build_channels(settings)
         if settings.outcome_webhook_url and settings.webhook_secret:
             self._sender = WebhookSender(settings.webhook_secret)
-        cards = CardActivities(self._store, self._channels)
-        self._outbox = CardOutboxLoop(self._store, cards)
+        cards = CardActivities(self._store, self._channels, meter=self._meter)
+        self._outbox = CardOutboxLoop(self._store, cards, meter=self._meter)
         audit = AuditActivities(self._store, self._outbox.poke)
         delivery = DeliveryActivities(self._sender, settings.outcome_webhook_url)
         planning = PlanningActivities(
@@ -143,7 +146,11 @@ class SignoffPlugin(SimplePlugin):
 
     def configure_worker(self, config: WorkerConfig) -> WorkerConfig:
         """Also notes the worker's task queue: its card outbox draws that queue's cards,
-        those still owed from before a restart included."""
+        those still owed from before a restart included; and the meter of the client's
+        runtime, where the card outbox counts (the exporter the SDK's metrics use)."""
+        client = config.get("client")
+        runtime = client.service_client.config.runtime if client is not None else None
+        self._meter = (runtime or Runtime.default()).metric_meter
         config = super().configure_worker(config)
         self._task_queue = config.get("task_queue")
         if self.settings.workflow_sandbox:

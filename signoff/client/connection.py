@@ -18,6 +18,7 @@ differ only in a namespace or a certificate.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from temporalio.service import TLSConfig
 from signoff.client.connection_failures import refused
 from signoff.core import tracing
 from signoff.core.errors import TemporalConnectionError
+from signoff.core.metrics import BUCKETS
 from signoff.core.settings import Settings
 from signoff.core.temporal_connection import TemporalConnection
 
@@ -72,10 +74,20 @@ _RUNTIMES: dict[str, Runtime] = {}
 
 def metrics_runtime(address: str) -> Runtime:
     """A Temporal runtime serving Prometheus metrics on ``address``: one per address per
-    process, since each binds its port (clients and workers made from it share it)."""
+    process, since each binds its port (clients and workers made from it share it). The
+    SDK's metrics and Signoff's (:mod:`signoff.core.metrics`) share its exporter."""
     if address not in _RUNTIMES:
-        telemetry = TelemetryConfig(metrics=PrometheusConfig(bind_address=address))
-        _RUNTIMES[address] = Runtime(telemetry=telemetry)
+        prometheus = PrometheusConfig(bind_address=address, histogram_bucket_overrides=BUCKETS)
+        telemetry = TelemetryConfig(metrics=prometheus)
+        try:
+            _RUNTIMES[address] = Runtime(telemetry=telemetry)
+        except ValueError as err:  # the exporter could not bind, or the address is no address
+            reason = str(err).removeprefix("Failed starting Prometheus exporter: ")
+            raise OSError(
+                errno.EADDRINUSE,
+                f"Cannot serve metrics on {address} (SIGNOFF_METRICS_ADDRESS, or"
+                f" --metrics-port): {reason.rstrip('.')}.",
+            ) from err
     return _RUNTIMES[address]
 
 

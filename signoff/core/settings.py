@@ -44,9 +44,9 @@ class Settings(BaseSettings):
     )
     metrics_address: str | None = Field(
         default=None,
-        description="host:port where the worker serves Prometheus metrics at /metrics: the"
-        " Temporal SDK's own and Signoff's (e.g. signoff_outcome_webhook_failures); none"
-        " when unset",
+        description="host:port where a worker (or bot) serves Prometheus metrics at /metrics:"
+        " the Temporal SDK's own and Signoff's (signoff.core.metrics); none when unset."
+        " `--metrics-port` sets its port",
     )
     workflow_sandbox: bool = Field(
         default=False,

@@ -10,7 +10,15 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from signoff.server import audit_api, console, decisions_api, health, problems, tracing
+from signoff.server import (
+    audit_api,
+    console,
+    decisions_api,
+    health,
+    metrics,
+    problems,
+    tracing,
+)
 from signoff.server.context import ServerContext
 
 API_TITLE = "Signoff"
@@ -54,6 +62,7 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
     app.include_router(decisions_api.router)
     app.include_router(audit_api.router)
     app.include_router(console.router)
+    metrics.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from signoff.app.cli.failures import USAGE, CliError, no_worker, reported, unreachable
-from signoff.app.logs import configure_logging
 from signoff.app.telemetry import configure_tracing
 from signoff.core.settings import Settings
 
@@ -33,6 +32,29 @@ DecisionId = Annotated[
 Actor = Annotated[
     str, typer.Option("--as", help="Who acts: a person's id in the directory.", show_default=False)
 ]
+
+
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(
+        "--metrics-port",
+        min=1,
+        max=65535,
+        show_default=False,
+        help="Serve Prometheus metrics (the Temporal SDK's and Signoff's) at"
+        " http://HOST:PORT/metrics: the port of SIGNOFF_METRICS_ADDRESS, keeping its host"
+        " (0.0.0.0 when it is unset).",
+    ),
+]
+
+
+def with_metrics_port(settings: Settings, port: int | None) -> Settings:
+    """``settings`` with ``--metrics-port`` in ``metrics_address``: one setting, which
+    the flag only spells shorter, as ``--address`` does SIGNOFF_TEMPORAL_ADDRESS."""
+    if port is None:
+        return settings
+    host = settings.metrics_address.rpartition(":")[0] if settings.metrics_address else ""
+    return settings.model_copy(update={"metrics_address": f"{host or '0.0.0.0'}:{port}"})
 
 
 @dataclass(frozen=True)
@@ -72,7 +94,6 @@ def run(ctx: typer.Context, work: Callable[[Settings], Awaitable[T]], **updates:
     with reported():
         settings = load_settings(ctx, **updates)
         configure_tracing()
-        configure_logging()
     with reported(settings):
         return asyncio.run(_awaited(work, settings))
 

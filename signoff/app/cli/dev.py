@@ -12,7 +12,13 @@ from typing import Annotated, Any
 
 import typer
 
-from signoff.app.cli.common import answered, run, signoff_client
+from signoff.app.cli.common import (
+    MetricsPort,
+    answered,
+    run,
+    signoff_client,
+    with_metrics_port,
+)
 from signoff.app.cli.devserver import HOST
 from signoff.app.cli.samples import DemoResult, run_samples
 from signoff.core.settings import Settings
@@ -73,11 +79,14 @@ def dev(
     run(ctx, work, **updates)
 
 
-def worker(ctx: typer.Context) -> None:
+def worker(ctx: typer.Context, metrics_port: MetricsPort = None) -> None:
     """Run a Signoff worker against SIGNOFF_TEMPORAL_ADDRESS (or --address) until Ctrl-C."""
     from signoff.app.cli.serving import serve_worker
 
-    run(ctx, serve_worker)
+    async def work(settings: Settings) -> None:
+        await serve_worker(with_metrics_port(settings, metrics_port))
+
+    run(ctx, work)
 
 
 def demo(ctx: typer.Context) -> None:

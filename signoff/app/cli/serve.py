@@ -32,14 +32,16 @@ def serve(
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port.")] = DEFAULT_PORT,
 ) -> None:
-    """Serve Signoff's HTTP API (/api/v1, its OpenAPI document, /healthz, /readyz) and
-    the web console (/console)."""
+    """Serve Signoff's HTTP API (/api/v1, its OpenAPI document, /healthz, /readyz,
+    /metrics) and the web console (/console)."""
 
     async def work(settings: Settings) -> None:
         from signoff.app.cli.serving import stop_on_signals
         from signoff.app.console_secret import check_console_secret
+        from signoff.app.logs import configure_logging
         from signoff.core.catalog import ConfigError
 
+        configure_logging()
         try:
             check_console_secret(settings)
         except ConfigError as err:

@@ -34,6 +34,7 @@ from signoff.app.cli.samples import DemoResult, run_samples
 from signoff.app.cli.serve import running_api
 from signoff.app.cli.stores import shown_url
 from signoff.app.console_secret import dev_console_secret
+from signoff.app.logs import configure_logging
 from signoff.app.webhook_secret import check_webhook_secret, dev_webhook_secret
 from signoff.app.worker import connect, ensure_search_attributes, run_worker
 from signoff.client.signoff_client import SignoffClient
@@ -58,6 +59,7 @@ def stop_on_signals() -> asyncio.Event:
 async def prepare(settings: Settings, *, dev: bool = False) -> None:
     """Refuse bad policy files, a worker that could send webhooks without a secret to
     sign them, and an unusable store before anything starts."""
+    configure_logging()
     catalog = Catalog.load(settings, dev=dev)
     # `signoff dev` makes a secret of its own later, unless one is set: that one is checked.
     if not dev or settings.webhook_secret is not None:
