@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from pydantic import BaseModel
@@ -63,6 +64,10 @@ class SearchFilters(TypedDict, total=False):
     risk_tier: str | None
     model_version: str | None
     pending_for: str | None
+    submitted_since: datetime | None
+    """Started at or after (the workflow's start, which is the submission)."""
+    submitted_until: datetime | None
+    """Started before."""
 
 
 def _quote(value: str) -> str:
@@ -78,6 +83,8 @@ def search_query(
     risk_tier: str | None = None,
     model_version: str | None = None,
     pending_for: str | None = None,
+    submitted_since: datetime | None = None,
+    submitted_until: datetime | None = None,
 ) -> str:
     """A visibility query over decision workflows; people are matched by their token.
     Runs that handed over to a fresh one, or failed before deciding, are not decisions
@@ -99,4 +106,9 @@ def search_query(
     if pending_for is not None:
         token = search.search_token(salt, pending_for)
         clauses.append(f"{search.PENDING_APPROVERS.name} = {_quote(token)}")
+    for bound, at in ((">=", submitted_since), ("<", submitted_until)):
+        if at is not None:
+            if at.tzinfo is None:
+                raise ValueError("A submission time needs a time zone (Z or +hh:mm).")
+            clauses.append(f"StartTime {bound} '{at.astimezone(UTC).isoformat()}'")
     return " AND ".join(clauses)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from signoff.server import (
     audit_api,
+    catalog_api,
     console,
     decisions_api,
     health,
@@ -61,6 +62,7 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(decisions_api.router)
     app.include_router(audit_api.router)
+    app.include_router(catalog_api.router)
     app.include_router(console.router)
     metrics.install(app)
 

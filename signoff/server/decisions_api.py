@@ -4,7 +4,7 @@ decisions. Handlers stay thin: :class:`SignoffClient` does the work, as for the 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
@@ -244,6 +244,12 @@ async def list_decisions(
     pending_for: Annotated[
         str | None, Query(max_length=200, description="A person's directory id.")
     ] = None,
+    submitted_since: Annotated[
+        datetime | None, Query(description="Submitted at or after (with a time zone).")
+    ] = None,
+    submitted_until: Annotated[
+        datetime | None, Query(description="Submitted before (with a time zone).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(max_length=4000)] = None,
 ) -> DecisionPage:
@@ -266,6 +272,8 @@ async def list_decisions(
             risk_tier=risk_tier,
             model_version=model_version,
             pending_for=pending_for,
+            submitted_since=submitted_since,
+            submitted_until=submitted_until,
         )
     except ValueError as err:
         raise ApiProblem(422, str(err), code="invalid") from None
