@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from signoff.core.models import Directory, Principal, Status
+from signoff.core.models import Directory, Principal, Role, Status
 from signoff.server.console.inbox import by_deadline
 from signoff.server.console.rendering import Card, card
 from tests.helpers.builders import SUBMITTED_AT, make_outcome, make_request, make_state
 
 ALICE = Principal(id="alice", name="Alice")
-CAROL = Principal(id="carol", name="Carol")
+CAROL = Principal(id="carol", name="Carol")  # an expert of the plan: involved
+AUDREY = Principal(id="audrey", name="Audrey", roles=[Role.AUDITOR])
 
 
 DIRECTORY = Directory(
@@ -54,6 +55,9 @@ def test_nobody_is_offered_what_would_be_refused() -> None:
     assert [f.kind.value for f in card(make_state(), CAROL).forms] == only_comment  # not asked
     decided = make_state(status=Status.APPROVED, outcome=make_outcome())
     assert [f.kind.value for f in card(decided, ALICE).forms] == only_comment
+    # An auditor reads it, but a decision that does not involve them is not theirs to
+    # comment on.
+    assert card(make_state(), AUDREY).forms == []
     # Without anyone to hand it to, no delegate form.
     assert "delegate" not in [f.kind.value for f in card(make_state(), ALICE).forms]
 

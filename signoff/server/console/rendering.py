@@ -19,6 +19,7 @@ from signoff.client.failure_sentences import FailureKind, describe
 from signoff.core import messages
 from signoff.core.card_view import CardView, actions_for, card_view
 from signoff.core.models import ActionKind, DecisionState, Directory, Principal, Status
+from signoff.core.policy.readers import involved
 from signoff.core.text import utc_text
 from signoff.server.console.session import Session
 from signoff.server.context import ServerContext
@@ -152,15 +153,17 @@ def card(state: DecisionState, person: Principal, directory: Directory | None = 
                 delegates=delegates,
             )
         )
-    # Anyone a decision involves may leave a comment on it (it always needs the words).
-    forms.append(
-        ActionForm(
-            kind=ActionKind.COMMENT,
-            action_id=new_action_id(),
-            reason_required=True,
-            asks_reason=True,
+    # Anyone the decision involves may leave a comment on it (it always needs the words);
+    # an auditor reads every decision but changes none, so reading is not enough.
+    if person.id in involved(state):
+        forms.append(
+            ActionForm(
+                kind=ActionKind.COMMENT,
+                action_id=new_action_id(),
+                reason_required=True,
+                asks_reason=True,
+            )
         )
-    )
     return Card(view=view, version=state.version, forms=forms)
 
 
