@@ -29,6 +29,10 @@ async def test_an_approver_edits_seeing_the_diff_before_sending_and_after(
     context, alice = await signed_in(browser, base_url, "alice@example.com")
     await showing(alice, decision_id)
     card = alice.locator(f'article[data-decision="{decision_id}"]')
+    more = card.locator("details.more-actions > summary")
+    await expect(more).to_have_text("Edit, Request changes, Delegate, Comment")
+    await more.focus()  # by keyboard: the folded actions open with Enter
+    await alice.keyboard.press("Enter")
     await shot(alice, "inbox-card-every-action")
     edited = card.get_by_label("The proposal as it should be")
     await expect(edited).to_have_value("Refund $120 to the customer's card.")
@@ -157,6 +161,7 @@ async def test_an_edit_being_typed_survives_a_live_redraw_in_its_own_fields(
     await expect(alice.locator("[data-live-state=open]")).to_have_count(1)
     card = alice.locator(f'article[data-decision="{decision_id}"]')
     version = await card.get_attribute("data-version")
+    await card.locator("details.more-actions > summary").click()
     await card.get_by_label("The proposal as it should be").fill("Refund $90.")
     await card.locator("form.act-edit").get_by_label("Why the edit?").fill("Half the shipping.")
 

@@ -76,6 +76,7 @@ def _environment() -> Environment:
     env.globals["labels"] = {**messages.ACTION_LABELS, ActionKind.COMMENT: COMMENT_LABEL}
     env.globals["reason_label"] = {**messages.REASON_LABEL, "comment": COMMENT_REASON_LABEL}
     env.globals["verdict_words"] = messages.VERDICT_WORDS
+    env.filters["label_of"] = lambda kind: env.globals["labels"][kind]
     env.globals["edit_label"] = messages.EDIT_LABEL
     env.globals["preview_edit"] = PREVIEW_EDIT
     env.globals["delegate_label"] = messages.DELEGATE_LABEL
@@ -106,6 +107,8 @@ class Card:
     version: int
     """The state's version the card shows: the live feed says when it moves on."""
     forms: list[ActionForm] = field(default_factory=list)
+    first_kinds: tuple[ActionKind, ...] = (ActionKind.APPROVE, ActionKind.REJECT)
+    """The forms shown open; the rest fold under one summary that names them."""
 
     @property
     def ai_words(self) -> str:

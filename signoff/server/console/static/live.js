@@ -66,6 +66,9 @@
   // What is being typed or picked (a reason, an edit, a delegate) survives the redraw
   // when the fresh card still has the same field in the same form.
   function keepWhatWasTyped(old, fresh) {
+    var folded = old.querySelector("details.more-actions");
+    var again = fresh.querySelector("details.more-actions");
+    if (folded && again) again.open = folded.open;
     old.querySelectorAll("form.act textarea, form.act select").forEach(function (typed) {
       if (!typed.value || typed.value === typed.defaultValue) return;
       var kind = typed.form.querySelector("[name=kind]").value;
