@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser, async_playwright
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
@@ -23,6 +24,7 @@ from signoff.server.oidc import OidcVerifier
 from tests.conftest import Harness
 from tests.helpers.api_server import running_api
 from tests.helpers.oidc_provider import OidcProvider
+from tests.server.browser_helpers import CHROMIUM, CHROMIUM_ARGS
 
 APP = "refunds-bot"
 CONSOLE_SECRET = "console-secret-for-the-specs-only-0123456789"
@@ -144,3 +146,19 @@ async def served_openapi(api: Api) -> dict[str, Any]:
     assert answer.status_code == 200
     document: dict[str, Any] = answer.json()
     return document
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless (browser specs skip themselves without it)."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+def base_url(api: Api) -> str:
+    return str(api.http.base_url).rstrip("/")

@@ -11,6 +11,7 @@ from html import unescape
 
 import httpx
 
+from tests.helpers.waiting import eventually
 from tests.server.conftest import Api, key, submission
 
 FORM = re.compile(r'<form method="post" action="([^"]+)" class="act act-(\w+)">(.*?)</form>', re.S)
@@ -64,3 +65,15 @@ def notice(html: str) -> str:
     found = re.search(r'<p class="notice" role="status">(.*?)</p>', html, re.S)
     assert found, "the page says nothing about the form sent"
     return unescape(found.group(1))
+
+
+async def escalated(api: Api) -> str:
+    """A decision whose leads' two seconds ran out: it waits on the committee."""
+    decision_id = await submitted(api, policy="console-escalates")
+
+    async def at_committee() -> bool:
+        state = (await api.get(f"/api/v1/decisions/{decision_id}")).json()
+        return bool(state["stage"]) and state["stage"]["name"] == "committee"
+
+    await eventually(at_committee, timeout=30)
+    return decision_id

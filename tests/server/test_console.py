@@ -15,6 +15,7 @@ from signoff.core.models import AuditKind
 from tests.helpers.oidc_provider import OidcProvider
 from tests.server.conftest import Api, key
 from tests.server.console_helpers import (
+    FORM,
     browsing,
     form_fields,
     inbox_showing,
@@ -216,7 +217,8 @@ async def test_the_live_feed_says_when_a_shown_decision_changes(api: Api) -> Non
         assert json.loads(data.removeprefix("data: ")) == {"decision_id": decision_id}
         card = await bob.get(f"/console/decisions/{decision_id}/card")
         assert "Approved" in card.text and "by alice" in card.text
-        assert 'class="act' not in card.text  # nothing left for Bob to do
+        # Nothing left for Bob to do but comment.
+        assert [kind for _, kind, _ in FORM.findall(card.text)] == ["comment"]
 
 
 async def test_console_routes_stay_out_of_the_api_s_document(api: Api) -> None:

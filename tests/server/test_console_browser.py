@@ -4,80 +4,13 @@ written under ``test-output/console/`` (git-ignored)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import AsyncIterator
-from pathlib import Path
+from playwright.async_api import Browser, expect
 
-import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
-
-from tests.helpers.layers import ROOT
+from tests.server.browser_helpers import needs_chromium, shot, showing, signed_in
 from tests.server.conftest import Api
 from tests.server.console_helpers import submitted
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = ROOT / "test-output" / "console"
-
-if not CHROMIUM.exists():
-    # CI installs it (.ci/run) and requires it, as it requires PostgreSQL.
-    if os.environ.get("SIGNOFF_REQUIRE_CHROMIUM") == "1":
-        raise RuntimeError(f"Chromium is required but missing at {CHROMIUM}")
-    pytestmark = pytest.mark.skip(
-        reason="Debian's Chromium is not installed: apt-get install chromium"
-    )
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        yield launched
-        await launched.close()
-
-
-@pytest.fixture
-def base_url(api: Api) -> str:
-    return str(api.http.base_url).rstrip("/")
-
-
-async def signed_in(
-    browser: Browser, base_url: str, email: str, *, javascript: bool = True
-) -> tuple[BrowserContext, Page]:
-    """A browser of its own for the person, through the provider's sign-in."""
-    context = await browser.new_context(java_script_enabled=javascript)
-    page = await context.new_page()
-    await page.goto(f"{base_url}/console/login?login_hint={email}")
-    assert page.url == f"{base_url}/console/"
-    return context, page
-
-
-async def showing(page: Page, decision_id: str) -> None:
-    """Reload the inbox until the decision is in it (search catches up in a moment)."""
-    card = page.locator(f'article[data-decision="{decision_id}"]')
-    for _ in range(50):
-        if await card.count():
-            return
-        await asyncio.sleep(0.2)
-        await page.reload()
-    raise AssertionError(f"{decision_id} never reached the inbox")
-
-
-async def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+pytestmark = needs_chromium()
 
 
 async def test_an_approver_approves_from_the_inbox_while_another_page_sees_it_live(

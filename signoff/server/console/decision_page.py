@@ -14,8 +14,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from signoff.adapters.notary import Anchor
-from signoff.core.models import ChainedEvent, VerifyReport
+from signoff.core.models import ChainedEvent, DecisionState, VerifyReport
 from signoff.core.policy.readers import may_read
+from signoff.core.text import fit
+from signoff.server.console.diff import DiffRow, side_by_side
 from signoff.server.console.rendering import (
     card,
     failure_page,
@@ -38,16 +40,22 @@ SHOWN_FIELDS = (
     "stage_name",
     "asked",
     "delegate_to",
+    "to",
+    "text",
+    "edited_text",
     "label",
     "thumb",
 )
 """What a timeline row shows of an event's data, when the event has it."""
+SHOWN_CHARS = 300
 
 
 @dataclass(frozen=True)
 class Verification:
     held: bool
     sentence: str
+    broken_seq: int | None = None
+    """The first event of this decision found broken, marked in its timeline."""
 
 
 def verification(report: VerifyReport) -> Verification:
@@ -55,7 +63,7 @@ def verification(report: VerifyReport) -> Verification:
         found = report.breaks[0] if report.breaks else None
         where = f" at event {found.seq}" if found and found.seq else ""
         problem = found.problem if found else report.log_problems[0]
-        return Verification(False, f"Broken{where}: {problem}")
+        return Verification(False, f"Broken{where}: {problem}", found.seq if found else None)
     sentence = f"Intact: {report.events_checked} events verified along the hash chain"
     if report.anchored:
         return Verification(
@@ -69,7 +77,11 @@ def verification(report: VerifyReport) -> Verification:
 
 
 def event_details(event: ChainedEvent) -> list[tuple[str, str]]:
-    details = [(name, _shown(event.data[name])) for name in SHOWN_FIELDS if name in event.data]
+    details = [
+        (name, _shown(event.data[name]))
+        for name in SHOWN_FIELDS
+        if event.data.get(name) is not None
+    ]
     vouch = event.data.get("vouch")
     if isinstance(vouch, dict) and vouch.get("surface"):
         details.append(("vouched by", str(vouch["surface"])))
@@ -79,7 +91,15 @@ def event_details(event: ChainedEvent) -> list[tuple[str, str]]:
 def _shown(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "-"
-    return str(value)
+    return fit(str(value), SHOWN_CHARS)  # the whole of it is in the export
+
+
+def edit_rows(state: DecisionState) -> list[DiffRow] | None:
+    """The edit that stands, side by side with the proposal it replaced."""
+    edit = state.edit
+    if edit is None or edit.text is None:
+        return None
+    return side_by_side(state.request.proposal.text or "", edit.text)
 
 
 @router.get("/decisions/{decision_id}", name="console_decision")
@@ -104,10 +124,11 @@ async def decision(decision_id: str, request: Request, ctx: Ctx) -> Response:
         "decision.html",
         person=person,
         session=session,
-        card=card(state, person),
+        card=card(state, person, ctx.directory),
         stages=[*state.past_stages, *([state.stage] if state.stage else [])],
         events=[(event, event_details(event)) for event in events],
         verified=verification(report),
+        edit_rows=edit_rows(state),
         notice=session.notice,
         back=request.url.path,
     )

@@ -68,7 +68,7 @@ async def inbox(request: Request, ctx: Ctx) -> Response:
         states = await readable_states(ctx, person, await pending_for(ctx, person))
     except Exception as exc:
         return failure_page(request, ctx, exc, person, session)
-    cards = by_deadline([card(state, person) for state in states.values()])
+    cards = by_deadline([card(state, person, ctx.directory) for state in states.values()])
     response = page(
         request, "inbox.html", person=person, session=session, cards=cards, notice=session.notice
     )
@@ -98,6 +98,6 @@ async def one_card(decision_id: str, request: Request, ctx: Ctx) -> Response:
         "card_fragment.html",
         person=person,
         session=session,
-        card=card(state, person),
+        card=card(state, person, ctx.directory),
         back=safe_next(request.query_params.get("back")),
     )

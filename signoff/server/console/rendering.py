@@ -18,23 +18,47 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from signoff.client.failure_sentences import FailureKind, describe
 from signoff.core import messages
 from signoff.core.card_view import CardView, actions_for, card_view
-from signoff.core.models import ActionKind, DecisionState, Principal, Status
+from signoff.core.models import ActionKind, DecisionState, Directory, Principal, Status
+from signoff.core.policy.readers import involved
 from signoff.core.text import utc_text
 from signoff.server.console.session import Session
 from signoff.server.context import ServerContext
 from signoff.server.problems import STATUS_OF
 
-__all__ = ["Card", "card", "failure_page", "not_found_page", "page", "sign_in_redirect"]
+__all__ = [
+    "Card",
+    "card",
+    "failure_page",
+    "forbidden_page",
+    "not_found_page",
+    "page",
+    "sign_in_redirect",
+]
 
-FORM_KINDS = (ActionKind.APPROVE, ActionKind.REJECT)
-"""What the console's forms offer in this slice; the rest stay in chat, the CLI and the
-API."""
+CARD_KINDS = (
+    ActionKind.APPROVE,
+    ActionKind.REJECT,
+    ActionKind.EDIT,
+    ActionKind.REQUEST_CHANGES,
+    ActionKind.ESCALATE,
+    ActionKind.DELEGATE,
+)
+"""What a card offers, each when the decision's rules would let this person do it now."""
+FORM_KINDS = (*CARD_KINDS, ActionKind.COMMENT, ActionKind.OVERRIDE)
+"""What the console's forms may send: a card's actions, a comment anyone it involves may
+leave, and a manager's override from the escalations page."""
+ALWAYS_ASKS_REASON = frozenset(
+    {ActionKind.REJECT, ActionKind.REQUEST_CHANGES, ActionKind.ESCALATE, ActionKind.DELEGATE}
+)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
     " frame-ancestors 'none'; base-uri 'none'"
 )
 """Only the console's own packaged assets run or style a page: user content that
 slipped past escaping still could not run."""
+COMMENT_LABEL = "Comment"
+COMMENT_REASON_LABEL = "Your comment"
+PREVIEW_EDIT = "Preview the edit"
 AI_SUGGESTS = "AI suggests"
 AI_DECIDED = "AI decided"
 NOT_FOUND = "No such decision, or not one that involves you."
@@ -49,9 +73,13 @@ def _environment() -> Environment:
     )
     env.filters["when"] = lambda moment: utc_text(moment)
     env.filters["iso"] = lambda moment: moment.isoformat() if isinstance(moment, datetime) else ""
-    env.globals["labels"] = messages.ACTION_LABELS
-    env.globals["reason_label"] = messages.REASON_LABEL
+    env.globals["labels"] = {**messages.ACTION_LABELS, ActionKind.COMMENT: COMMENT_LABEL}
+    env.globals["reason_label"] = {**messages.REASON_LABEL, "comment": COMMENT_REASON_LABEL}
     env.globals["verdict_words"] = messages.VERDICT_WORDS
+    env.filters["label_of"] = lambda kind: env.globals["labels"][kind]
+    env.globals["edit_label"] = messages.EDIT_LABEL
+    env.globals["preview_edit"] = PREVIEW_EDIT
+    env.globals["delegate_label"] = messages.DELEGATE_LABEL
     return env
 
 
@@ -65,6 +93,10 @@ class ActionForm:
     """New for every form drawn: sending one form twice applies its action once."""
     reason_required: bool
     asks_reason: bool
+    edit_text: str | None = None
+    """An edit form's starting text: the whole proposal."""
+    delegates: list[Principal] = field(default_factory=list)
+    """A delegate form's choices: the directory's people who may take the vote."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +107,8 @@ class Card:
     version: int
     """The state's version the card shows: the live feed says when it moves on."""
     forms: list[ActionForm] = field(default_factory=list)
+    first_kinds: tuple[ActionKind, ...] = (ActionKind.APPROVE, ActionKind.REJECT)
+    """The forms shown open; the rest fold under one summary that names them."""
 
     @property
     def ai_words(self) -> str:
@@ -82,19 +116,57 @@ class Card:
         return AI_DECIDED if self.view.status is Status.AUTO_APPROVED else AI_SUGGESTS
 
 
-def card(state: DecisionState, person: Principal) -> Card:
+def new_action_id() -> str:
+    return f"web-{uuid.uuid4().hex}"
+
+
+def delegate_choices(
+    state: DecisionState, person: Principal, directory: Directory
+) -> list[Principal]:
+    """Who ``person`` may hand their vote to: people of the directory (not applications)
+    not already asked at this stage, and not the requester when duties are separated."""
+    asked = set(state.stage.asked) if state.stage else set()
+    barred = {person.id, *asked}
+    if state.plan.policy.separation_of_duties:
+        barred.add(state.request.requester)
+    return [p for p in directory.people if p.id not in barred and not p.id.startswith("app:")]
+
+
+def card(state: DecisionState, person: Principal, directory: Directory | None = None) -> Card:
     view = card_view(state, proposal_chars=4000)
-    allowed = actions_for(state, person.id)
-    forms = [
-        ActionForm(
-            kind=kind,
-            action_id=f"web-{uuid.uuid4().hex}",
-            reason_required=kind in view.reason_required,
-            asks_reason=kind is ActionKind.REJECT or kind in view.reason_required,
+    allowed = set(actions_for(state, person.id))
+    forms = []
+    for kind in CARD_KINDS:
+        if kind not in allowed:
+            continue
+        if kind is ActionKind.EDIT and state.request.proposal.text is None:
+            continue  # a payload's edit is the API's: the console edits text
+        delegates = []
+        if kind is ActionKind.DELEGATE:
+            delegates = delegate_choices(state, person, directory or Directory())
+            if not delegates:
+                continue
+        forms.append(
+            ActionForm(
+                kind=kind,
+                action_id=new_action_id(),
+                reason_required=kind in view.reason_required,
+                asks_reason=kind in ALWAYS_ASKS_REASON or kind in view.reason_required,
+                edit_text=state.request.proposal.text if kind is ActionKind.EDIT else None,
+                delegates=delegates,
+            )
         )
-        for kind in FORM_KINDS
-        if kind in allowed
-    ]
+    # Anyone the decision involves may leave a comment on it (it always needs the words);
+    # an auditor reads every decision but changes none, so reading is not enough.
+    if person.id in involved(state):
+        forms.append(
+            ActionForm(
+                kind=ActionKind.COMMENT,
+                action_id=new_action_id(),
+                reason_required=True,
+                asks_reason=True,
+            )
+        )
     return Card(view=view, version=state.version, forms=forms)
 
 
@@ -130,6 +202,20 @@ def not_found_page(
         session=session,
         status_code=404,
         sentence=NOT_FOUND,
+    )
+
+
+def forbidden_page(
+    request: Request, person: Principal, session: Session, sentence: str
+) -> HTMLResponse:
+    """A page only some people may open, to someone else."""
+    return page(
+        request,
+        "forbidden.html",
+        person=person,
+        session=session,
+        status_code=403,
+        sentence=sentence,
     )
 
 

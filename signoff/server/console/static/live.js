@@ -63,12 +63,16 @@
       .catch(function () { /* the next change brings it */ });
   }
 
-  // A reason being typed survives the redraw when the fresh card still asks for it.
+  // What is being typed or picked (a reason, an edit, a delegate) survives the redraw
+  // when the fresh card still has the same field in the same form.
   function keepWhatWasTyped(old, fresh) {
-    old.querySelectorAll("form.act textarea").forEach(function (typed) {
-      if (!typed.value) return;
+    var folded = old.querySelector("details.more-actions");
+    var again = fresh.querySelector("details.more-actions");
+    if (folded && again) again.open = folded.open;
+    old.querySelectorAll("form.act textarea, form.act select").forEach(function (typed) {
+      if (!typed.value || typed.value === typed.defaultValue) return;
       var kind = typed.form.querySelector("[name=kind]").value;
-      var same = fresh.querySelector("form.act-" + kind + " textarea");
+      var same = fresh.querySelector("form.act-" + kind + " [name=" + typed.name + "]");
       if (same) same.value = typed.value;
     });
   }
