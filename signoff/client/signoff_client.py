@@ -304,14 +304,18 @@ class SignoffClient:
                 if err.status in UNKNOWN_OUTCOME:
                     unknown = True
                 elif err.status not in NOT_ADMITTED:
-                    raise await self._why_unreachable(decision_id, err) from err
+                    reason = await self._why_unreachable(decision_id, err)
+                    if reason is not None:
+                        raise reason from err
             await asyncio.sleep(min(0.05 * (attempt + 1), 1.0))
         if unknown:
             raise ActionPending(messages.BEING_RECORDED)
         raise ActionRefused(RefusalCode.BUSY, messages.DECISION_BUSY)
 
-    async def _why_unreachable(self, decision_id: str, err: RPCError) -> Exception:
-        """An update to a decision that is gone: never started, or past its window."""
+    async def _why_unreachable(self, decision_id: str, err: RPCError) -> Exception | None:
+        """An update to a decision that is gone: never started, or past its window; None
+        when it was not there for the update but runs now (it started in between, so the
+        update applied nothing and is sent again)."""
         if err.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
             return err
         try:
@@ -321,7 +325,7 @@ class SignoffClient:
                 return DecisionNotFound(decision_id)
             return missing
         if description.status == WorkflowExecutionStatus.RUNNING:
-            return err
+            return None if err.status == RPCStatusCode.NOT_FOUND else err
         if (failed := await self._failure_of(decision_id)) is not None:
             return failed
         return ActionRefused(RefusalCode.CLOSED, messages.FEEDBACK_CLOSED)

@@ -277,6 +277,7 @@ def test_dev_offers_a_labelled_dev_sign_in_to_its_console(
     dev = DevProcess(["--port", str(port), "--ui-port", str(ui_port)], _env(tmp_path), tmp_path)
     running.append(dev)
     dev.wait_for(READY)
+    dev.wait_for("/console/.")  # its line comes after the ready line
 
     kept = tmp_path / "console-secret"
     assert f"Created a local console secret in {kept}" in dev.output
