@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m tests.helpers.layers
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 ## The lifecycle benchmark on SQLite and on PostgreSQL, after the bench extra (LangGraph,
 ## the peer it compares with, and py-spy).
