@@ -4,12 +4,12 @@ would be forgeable or lost at restart), and ``signoff dev`` keeps one of its own
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 from pydantic import SecretStr
 
+from signoff.app.kept_secret import kept_secret
 from signoff.core.catalog import ConfigError
 from signoff.core.settings import Settings
 
@@ -50,13 +50,7 @@ def dev_console_secret(settings: Settings) -> tuple[Settings, Path | None]:
     under the data directory (made there the first time; returned as the second item)."""
     if settings.console_secret is not None:
         return settings, None
-    path = settings.data_dir / DEV_SECRET_FILE
-    created = None
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(secrets.token_urlsafe(32) + "\n")
-        created = path
-    secret = SecretStr(path.read_text(encoding="utf-8").strip())
-    return settings.model_copy(update={"console_secret": secret}), created
+    secret, created = kept_secret(
+        settings.data_dir / DEV_SECRET_FILE, lambda: secrets.token_urlsafe(32)
+    )
+    return settings.model_copy(update={"console_secret": SecretStr(secret)}), created

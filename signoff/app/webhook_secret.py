@@ -7,10 +7,10 @@ its outcomes. Now a worker that may send webhooks refuses to start without a rea
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from signoff.adapters.webhook_signing import new_secret, secret_key
+from signoff.app.kept_secret import kept_secret
 from signoff.core import messages
 from signoff.core.catalog import Catalog, ConfigError
 from signoff.core.settings import Settings
@@ -65,13 +65,5 @@ def dev_webhook_secret(settings: Settings) -> tuple[Settings, Path | None]:
     in the keys folder (made there the first time; returned as the second item then)."""
     if settings.webhook_secret is not None:
         return settings, None
-    path = settings.keys_path / DEV_SECRET_FILE
-    created = None
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(new_secret() + "\n")
-        created = path
-    secret = path.read_text(encoding="utf-8").strip()
+    secret, created = kept_secret(settings.keys_path / DEV_SECRET_FILE, new_secret)
     return settings.model_copy(update={"webhook_secret": secret}), created
