@@ -10,7 +10,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 
-from temporalio.api.workflowservice.v1 import ListWorkflowExecutionsRequest
+from temporalio.api.workflowservice.v1 import (
+    ListWorkflowExecutionsRequest,
+    ListWorkflowExecutionsResponse,
+)
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -404,19 +407,18 @@ class SignoffClient:
             ValueError: ``cursor`` is not one this method returned.
         """
         query = search_query(salt=self.search_salt, task_queue=self.task_queue, **filters)
+        not_a_cursor = f"'{cursor}' is not a cursor a search returned."
         try:
             token = base64.urlsafe_b64decode(cursor.encode()) if cursor else b""
         except (ValueError, UnicodeEncodeError) as err:
-            raise ValueError(f"'{cursor}' is not a cursor a search returned.") from err
-        listing = self.temporal.workflow_service.list_workflow_executions(
-            ListWorkflowExecutionsRequest(
-                namespace=self.temporal.namespace,
-                page_size=page_size,
-                next_page_token=token,
-                query=query,
-            ),
-            retry=True,
+            raise ValueError(not_a_cursor) from err
+        request = ListWorkflowExecutionsRequest(
+            namespace=self.temporal.namespace,
+            page_size=page_size,
+            next_page_token=token,
+            query=query,
         )
+        listing = self._list_page(request, not_a_cursor)
         # Counted once, with the first page: later pages only move the cursor on.
         if count and not cursor:
             page, counted = await asyncio.gather(listing, self.temporal.count_workflows(query))
@@ -430,6 +432,24 @@ class SignoffClient:
             total=total,
             next_cursor=base64.urlsafe_b64encode(following).decode() if following else None,
         )
+
+    async def _list_page(
+        self, request: ListWorkflowExecutionsRequest, not_a_cursor: str
+    ) -> ListWorkflowExecutionsResponse:
+        """One page; a cursor Temporal cannot read raises ``ValueError(not_a_cursor)``.
+
+        Temporal answers a page token it cannot parse as an internal error (UNKNOWN),
+        which its client retries for about ten seconds: a page after the first is asked
+        once, and only failures that say nothing about the token are asked again."""
+        service = self.temporal.workflow_service
+        if not request.next_page_token:
+            return await service.list_workflow_executions(request, retry=True)
+        try:
+            return await service.list_workflow_executions(request, retry=False)
+        except RPCError as err:
+            if err.status in (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.UNKNOWN):
+                raise ValueError(not_a_cursor) from err
+        return await service.list_workflow_executions(request, retry=True)
 
     async def pending(self, person: str | None = None) -> list[DecisionListing]:
         return await self.search(status="pending", pending_for=person)

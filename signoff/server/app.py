@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from signoff.server import decisions_api, health, problems
+from signoff.server.body_limit import BodyLimit
 from signoff.server.context import ServerContext
 
 API_TITLE = "Signoff"
@@ -49,6 +50,7 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
         address=settings.temporal_address if settings else "the configured address",
         task_queue=settings.task_queue if settings else "",
     )
+    app.add_middleware(BodyLimit)
     app.include_router(health.router)
     app.include_router(decisions_api.router)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from signoff.core.models import ApiKeyGrant, ApiScope
@@ -26,9 +26,17 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="signoff"'}
 
 
 async def caller(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ctx: Annotated[ServerContext, Depends(context)],
 ) -> ApiKeyGrant:
+    sent = len(request.headers.getlist("authorization"))
+    if sent > 1:
+        # Which one counts would be the server's guess, and a proxy in front may have
+        # guessed the other way.
+        raise ApiProblem(
+            400, f"Send one Authorization header, not {sent}.", code="invalid", headers=CHALLENGE
+        )
     if credentials is None:
         raise ApiProblem(
             401,

@@ -15,6 +15,8 @@ from signoff.server.serving import serving
 
 @asynccontextmanager
 async def running_api(ctx: ServerContext) -> AsyncIterator[httpx.AsyncClient]:
-    async with serving(create_app(ctx), host="127.0.0.1", port=0) as port:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-            yield http
+    async with (
+        serving(create_app(ctx), host="127.0.0.1", port=0) as port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http,
+    ):
+        yield http
