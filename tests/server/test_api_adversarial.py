@@ -679,3 +679,28 @@ async def test_an_idempotency_key_too_long_for_its_app_names_the_header_not_the_
     body = problem(await long_named.submit(submission(), "k" * 100), 422)
     assert "Idempotency-Key" in body["detail"] and "99" in body["detail"], body
     assert "id:" not in body["detail"]
+
+
+async def test_a_refused_inline_policy_is_named_by_its_fields_not_by_validator_names(
+    api: Api, live: Harness
+) -> None:
+    inline = {"name": "x", "stages": [{"name": "s", "approvers": {"people": ["nobody"]}}]}
+    idem = key()
+    detail = problem(await api.submit(submission(policy=inline), idem), 422)["detail"]
+    assert "policy.stages.0.approvers" in detail, detail
+    assert "function-" not in detail and "[" not in detail, detail
+    assert not await started(live, f"{APP}:{idem}")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: the worker resolves the policy, so a decision is started (and fails) "
+    "before the name is found unknown, and REJECT_DUPLICATE keeps the key taken for good",
+)
+async def test_a_submit_refused_for_an_unknown_policy_leaves_its_key_free(
+    api: Api, live: Harness
+) -> None:
+    idem = key()
+    problem(await api.submit(submission(policy="no-such-policy"), idem), 422)
+    corrected = await api.submit(submission(), idem)
+    assert corrected.status_code == 201, corrected.text
