@@ -195,10 +195,31 @@ class SignoffClient:
                 result_type=DecisionState,
             )
         except RPCError as err:
+            if _crowded(err) and await self.exists(request.id):
+                return await self._wait_routed(request.id)
             if err.status != RPCStatusCode.UNIMPLEMENTED:
                 raise
         handle = await self.temporal.start_workflow(DECISION_WORKFLOW, workflow_input, **options)
         return await handle.execute_update(STARTED_UPDATE, result_type=DecisionState)
+
+    async def _wait_routed(self, decision_id: str) -> DecisionState:
+        """The routed state of a decision that exists, asked while Temporal turns the
+        asking away for a crowd: it takes 10 updates in flight per decision, so of many
+        submissions of one id at once (a retrying client, a burst of duplicates) the
+        rest are refused while the decision is still being routed, even after the SDK's
+        own retries. Asked again until ``CROWDED_WAIT_S`` has passed."""
+        handle = self._handle(decision_id)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CROWDED_WAIT_S
+        delay = 0.2
+        while True:
+            try:
+                return await handle.execute_update(STARTED_UPDATE, result_type=DecisionState)
+            except RPCError as err:
+                if not _crowded(err) or loop.time() + delay > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     async def state(self, decision_id: str) -> DecisionState:
         """The decision's state.
@@ -461,6 +482,7 @@ class SignoffClient:
 MAX_PAGE_SIZE = 1000
 """The most rows one visibility call returns (Temporal's own default ceiling)."""
 STATE_ATTEMPTS = 40
+CROWDED_WAIT_S = 30.0
 """Queries tried while a decision starts (about 40 s in all) before it is reported as not
 answering."""
 ENDED_UNDECIDED = frozenset(
@@ -497,6 +519,12 @@ def _being_cancelled() -> bool:
     """Whether the running task was asked to stop (the SDK turns that into its own errors)."""
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+def _crowded(err: RPCError) -> bool:
+    """Temporal turned an update away for the crowd of them on one decision: over its
+    limit of updates in flight, or aborted while the run was busy with others."""
+    return err.status in (RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.UNAVAILABLE)
 
 
 def _already_started(err: Exception) -> bool:

@@ -7,6 +7,7 @@ outside a key's use cases is answered as not found, so keys cannot probe for oth
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from signoff.core.models import ApiKeyGrant, ApiScope
 from signoff.server.context import ServerContext, context
-from signoff.server.problems import ApiProblem
+from signoff.server.problems import RETRY_AFTER_S, ApiProblem
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -23,6 +24,7 @@ bearer = HTTPBearer(
     description="An application's API key from `signoff api-keys create`.",
 )
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="signoff"'}
+STORE_TIMEOUT_S = 5.0
 
 
 async def caller(
@@ -44,7 +46,18 @@ async def caller(
             code="unauthenticated",
             headers=CHALLENGE,
         )
-    grant = await ctx.store.api_key(credentials.credentials)
+    try:
+        async with asyncio.timeout(STORE_TIMEOUT_S):
+            grant = await ctx.store.api_key(credentials.credentials)
+    except TimeoutError:
+        # A database that takes the connection and never answers would hold every
+        # request (and the driver sets no limit of its own).
+        raise ApiProblem(
+            503,
+            f"The audit store did not answer within {STORE_TIMEOUT_S:.0f} s.",
+            code="unavailable",
+            headers={"Retry-After": RETRY_AFTER_S},
+        ) from None
     if grant is None:
         raise ApiProblem(
             401, "This API key is unknown or revoked.", code="unauthenticated", headers=CHALLENGE

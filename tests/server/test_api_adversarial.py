@@ -12,7 +12,6 @@ import base64
 import json
 import socket
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -22,9 +21,11 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from temporalio.testing import WorkflowEnvironment
 
 from signoff.adapters.store import Store
 from signoff.core.models import ApiScope
+from signoff.core.settings import Settings
 from signoff.server.context import ServerContext
 from tests.conftest import Harness
 from tests.helpers.api_server import running_api
@@ -599,6 +600,36 @@ async def test_concurrent_submits_of_different_bodies_under_one_key_let_exactly_
     assert sum(1 for f in found if f.decision_id == decision_id) <= 1
 
 
+async def test_a_crowd_under_one_key_is_answered_past_temporals_update_limit(
+    dev_env: WorkflowEnvironment, settings: Settings, store: Store
+) -> None:
+    """Temporal takes 10 updates in flight per decision. While the decision is slow to
+    route (here: its worker starts 12 s late; on a loaded machine, a slow first task),
+    the rest of a crowd of submissions were turned away past the SDK's retries, as 502
+    "limit on number of concurrent in-flight updates" and 503 "Cannot reach Temporal"."""
+    harness = Harness(dev_env.client, settings)
+    _, token = await store.create_api_key(
+        app=APP, use_cases=["refunds"], scopes=[ApiScope.SUBMIT, ApiScope.READ]
+    )
+    ctx = ServerContext(settings=harness.settings, client=harness.signoff, store=store)
+    async with running_api(ctx) as http:
+        crowd = Api(http, token)
+        idem = key()
+        bodies = [submission(confidence=0.5 if i % 4 else 0.25) for i in range(16)]
+        calls = [asyncio.create_task(crowd.submit(body, idem)) for body in bodies]
+        await asyncio.sleep(12)
+        early = [call.result().text for call in calls if call.done()]
+        async with harness.worker():  # even so, or the server would wait on the rest
+            answers = await asyncio.gather(*calls)
+    assert early == []
+    statuses = [answer.status_code for answer in answers]
+    assert set(statuses) <= {201, 409}, [a.text for a in answers if a.status_code >= 500]
+    won = {bodies[i]["confidence"] for i, status in enumerate(statuses) if status == 201}
+    assert len(won) == 1
+    lost = [bodies[i]["confidence"] for i, status in enumerate(statuses) if status == 409]
+    assert won.isdisjoint(lost)
+
+
 # -- readiness --------------------------------------------------------------------------
 
 
@@ -650,21 +681,31 @@ async def test_readyz_answers_503_with_retry_after_when_the_store_is_unreachable
                 await asyncio.wait_for(unreachable.close(), 10)
 
 
-async def test_a_request_over_an_unreachable_store_is_a_503_not_a_hang(live: Harness) -> None:
-    with closed_port() as port:
-        url = f"postgresql://signoff@127.0.0.1:{port}/signoff"
-        unreachable = await Store.open(url, migrate=False)
-        ctx = ServerContext(settings=live.settings, client=live.signoff, store=unreachable)
-        try:
-            async with running_api(ctx) as http:
-                answer = await http.get(
-                    DECISIONS,
-                    headers={"Authorization": f"Bearer sok_{uuid.uuid4().hex[:12]}_{'a' * 43}"},
-                )
-                problem(answer, 503)
-                assert answer.headers["retry-after"]
-        finally:
-            await unreachable.close()
+@pytest.mark.parametrize("kind", ["refused", "silent"])
+async def test_a_request_over_an_unreachable_store_is_a_503_not_a_hang(
+    live: Harness, kind: str
+) -> None:
+    """The API key is looked up in the store: one that takes the connection and never
+    answers held every request for good (the driver sets no limit of its own)."""
+    async with silent_server() as silent_port:
+        with closed_port() as refused_port:
+            port = refused_port if kind == "refused" else silent_port
+            url = f"postgresql://signoff@127.0.0.1:{port}/signoff"
+            unreachable = await Store.open(url, migrate=False)
+            ctx = ServerContext(settings=live.settings, client=live.signoff, store=unreachable)
+            try:
+                async with running_api(ctx) as http:
+                    began = time.monotonic()
+                    answer = await http.get(
+                        DECISIONS,
+                        headers={"Authorization": f"Bearer sok_{'a' * 12}_{'a' * 43}"},
+                        timeout=20,
+                    )
+                    assert time.monotonic() - began < 7
+                    problem(answer, 503)
+                    assert answer.headers["retry-after"]
+            finally:
+                await asyncio.wait_for(unreachable.close(), 10)
 
 
 async def test_an_idempotency_key_too_long_for_its_app_names_the_header_not_the_id(
