@@ -47,11 +47,13 @@ def _decision_of(record: logging.LogRecord) -> str | None:
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is when a line is logged, not when configured."""
+    """Writes to the process's own stderr (``sys.__stderr__``), looked up when a line is
+    logged: never to a stream a caller swapped in for a while (a CLI runner capturing a
+    command's output) and may have closed since."""
 
     @property  # type: ignore[override]
     def stream(self) -> TextIO:
-        return sys.stderr
+        return sys.__stderr__ or sys.stderr
 
     @stream.setter
     def stream(self, _: TextIO) -> None:
@@ -59,8 +61,8 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def handler(stream: TextIO | None, *, as_json: bool) -> logging.Handler:
-    """A handler writing to ``stream`` (None: the process's stderr of the moment): JSON
-    lines, or the terminal's text."""
+    """A handler writing to ``stream`` (None: the process's own stderr): JSON lines, or
+    the terminal's text."""
     out = logging.StreamHandler(stream) if stream is not None else _Stderr()
     out.addFilter(DecisionAndTrace())
     if as_json:
@@ -83,6 +85,6 @@ def configure_logging(level: int = logging.WARNING, stream: TextIO | None = None
     root = logging.getLogger()
     if any(isinstance(f, DecisionAndTrace) for h in root.handlers for f in h.filters):
         return
-    as_json = not (stream or sys.stderr).isatty()
+    as_json = not (stream or sys.__stderr__ or sys.stderr).isatty()
     root.addHandler(handler(stream, as_json=as_json))
     root.setLevel(level)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
@@ -70,6 +71,9 @@ class SearchFilters(TypedDict, total=False):
     """Started before."""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -103,6 +107,16 @@ def search_query(
     ):
         if value is not None:
             clauses.append(f"{key.name} = {_quote(value)}")
+    for name, value in (
+        ("status", status),
+        ("use_case", use_case),
+        ("risk_tier", risk_tier),
+        ("model_version", model_version),
+    ):
+        if value is not None and _CONTROL.search(value):
+            # A NUL cuts the visibility store's SQL short: Temporal answers "unavailable"
+            # and its client retries for seconds before giving up.
+            raise ValueError(f"The {name} to search for may not hold control characters.")
     if pending_for is not None:
         token = search.search_token(salt, pending_for)
         clauses.append(f"{search.PENDING_APPROVERS.name} = {_quote(token)}")

@@ -70,7 +70,11 @@ _NOUNS = {
 _ENV_PREFIXES = {"Settings": "SIGNOFF_", "TemporalConnection": "SIGNOFF_TEMPORAL_"}
 # Union members show up in pydantic locations as type names ("str", "ReviewPolicy");
 # they mean nothing to the person who wrote the field, so they are dropped.
-_TYPE_TAG = re.compile(r"^(str|int|float|bool|list\[.*\]|dict\[.*\]|[A-Z][A-Za-z0-9]*)$")
+# So do the validators pydantic names in a location ("function-after[_check(), Model]").
+_TYPE_TAG = re.compile(
+    r"^(str|int|float|bool|list\[.*\]|dict\[.*\]|[A-Z][A-Za-z0-9]*"
+    r"|function-(after|before|wrap|plain)\[.*\])$"
+)
 
 
 def describe_validation(error: ValidationError, noun: str | None = None) -> str:

@@ -10,7 +10,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 
-from temporalio.api.workflowservice.v1 import ListWorkflowExecutionsRequest
+from temporalio.api.workflowservice.v1 import (
+    ListWorkflowExecutionsRequest,
+    ListWorkflowExecutionsResponse,
+)
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -194,10 +197,31 @@ class SignoffClient:
                 result_type=DecisionState,
             )
         except RPCError as err:
+            if _crowded(err) and await self.exists(request.id):
+                return await self._wait_routed(request.id)
             if err.status != RPCStatusCode.UNIMPLEMENTED:
                 raise
         handle = await self.temporal.start_workflow(DECISION_WORKFLOW, workflow_input, **options)
         return await handle.execute_update(STARTED_UPDATE, result_type=DecisionState)
+
+    async def _wait_routed(self, decision_id: str) -> DecisionState:
+        """The routed state of a decision that exists, asked while Temporal turns the
+        asking away for a crowd: it takes 10 updates in flight per decision, so of many
+        submissions of one id at once (a retrying client, a burst of duplicates) the
+        rest are refused while the decision is still being routed, even after the SDK's
+        own retries. Asked again until ``CROWDED_WAIT_S`` has passed."""
+        handle = self._handle(decision_id)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CROWDED_WAIT_S
+        delay = 0.2
+        while True:
+            try:
+                return await handle.execute_update(STARTED_UPDATE, result_type=DecisionState)
+            except RPCError as err:
+                if not _crowded(err) or loop.time() + delay > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     async def state(self, decision_id: str) -> DecisionState:
         """The decision's state.
@@ -434,19 +458,18 @@ class SignoffClient:
             ValueError: ``cursor`` is not one this method returned.
         """
         query = search_query(salt=self.search_salt, task_queue=self.task_queue, **filters)
+        not_a_cursor = f"'{cursor}' is not a cursor a search returned."
         try:
             token = base64.urlsafe_b64decode(cursor.encode()) if cursor else b""
         except (ValueError, UnicodeEncodeError) as err:
-            raise ValueError(f"'{cursor}' is not a cursor a search returned.") from err
-        listing = self.temporal.workflow_service.list_workflow_executions(
-            ListWorkflowExecutionsRequest(
-                namespace=self.temporal.namespace,
-                page_size=page_size,
-                next_page_token=token,
-                query=query,
-            ),
-            retry=True,
+            raise ValueError(not_a_cursor) from err
+        request = ListWorkflowExecutionsRequest(
+            namespace=self.temporal.namespace,
+            page_size=page_size,
+            next_page_token=token,
+            query=query,
         )
+        listing = self._list_page(request, not_a_cursor)
         # Counted once, with the first page: later pages only move the cursor on.
         if count and not cursor:
             page, counted = await asyncio.gather(listing, self.temporal.count_workflows(query))
@@ -461,6 +484,24 @@ class SignoffClient:
             next_cursor=base64.urlsafe_b64encode(following).decode() if following else None,
         )
 
+    async def _list_page(
+        self, request: ListWorkflowExecutionsRequest, not_a_cursor: str
+    ) -> ListWorkflowExecutionsResponse:
+        """One page; a cursor Temporal cannot read raises ``ValueError(not_a_cursor)``.
+
+        Temporal answers a page token it cannot parse as an internal error (UNKNOWN),
+        which its client retries for about ten seconds: a page after the first is asked
+        once, and only failures that say nothing about the token are asked again."""
+        service = self.temporal.workflow_service
+        if not request.next_page_token:
+            return await service.list_workflow_executions(request, retry=True)
+        try:
+            return await service.list_workflow_executions(request, retry=False)
+        except RPCError as err:
+            if err.status in (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.UNKNOWN):
+                raise ValueError(not_a_cursor) from err
+        return await service.list_workflow_executions(request, retry=True)
+
     async def pending(self, person: str | None = None) -> list[DecisionListing]:
         return await self.search(status="pending", pending_for=person)
 
@@ -471,6 +512,7 @@ class SignoffClient:
 MAX_PAGE_SIZE = 1000
 """The most rows one visibility call returns (Temporal's own default ceiling)."""
 STATE_ATTEMPTS = 40
+CROWDED_WAIT_S = 30.0
 """Queries tried while a decision starts (about 40 s in all) before it is reported as not
 answering."""
 ENDED_UNDECIDED = frozenset(
@@ -507,6 +549,12 @@ def _being_cancelled() -> bool:
     """Whether the running task was asked to stop (the SDK turns that into its own errors)."""
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+def _crowded(err: RPCError) -> bool:
+    """Temporal turned an update away for the crowd of them on one decision: over its
+    limit of updates in flight, or aborted while the run was busy with others."""
+    return err.status in (RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.UNAVAILABLE)
 
 
 def _already_started(err: Exception) -> bool:

@@ -20,6 +20,7 @@ from signoff.server import (
     problems,
     tracing,
 )
+from signoff.server.body_limit import BodyLimit
 from signoff.server.context import ServerContext
 
 API_TITLE = "Signoff"
@@ -58,6 +59,9 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
         address=settings.temporal_address if settings else "the configured address",
         task_queue=settings.task_queue if settings else "",
     )
+    # Innermost first (Starlette wraps each later one around the ones before): the body
+    # limit must sit right under the routes, so its refusal reaches them as raised.
+    app.add_middleware(BodyLimit)
     tracing.install(app)
     app.include_router(health.router)
     app.include_router(decisions_api.router)

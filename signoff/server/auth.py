@@ -11,17 +11,18 @@ found, so nobody can probe for others' decisions.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from signoff.core.models import ApiKeyGrant, ApiScope, Principal
 from signoff.server.context import ServerContext, context
 from signoff.server.oidc import InvalidToken, ProviderUnavailable, person_for
-from signoff.server.problems import ApiProblem
+from signoff.server.problems import RETRY_AFTER_S, ApiProblem
 
 API_KEY_PREFIX = "sok_"
 bearer = HTTPBearer(
@@ -33,6 +34,7 @@ bearer = HTTPBearer(
     ),
 )
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="signoff"'}
+STORE_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,17 @@ def _unauthenticated(detail: str) -> ApiProblem:
 
 
 async def caller(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ctx: Annotated[ServerContext, Depends(context)],
 ) -> Caller:
+    sent = len(request.headers.getlist("authorization"))
+    if sent > 1:
+        # Which one counts would be the server's guess, and a proxy in front may have
+        # guessed the other way.
+        raise ApiProblem(
+            400, f"Send one Authorization header, not {sent}.", code="invalid", headers=CHALLENGE
+        )
     if credentials is None:
         raise _unauthenticated(
             "Send `Authorization: Bearer` with an API key (`signoff api-keys create`) or a"
@@ -65,7 +75,18 @@ async def caller(
         )
     token = credentials.credentials
     if token.startswith(API_KEY_PREFIX):
-        grant = await ctx.store.api_key(token)
+        try:
+            async with asyncio.timeout(STORE_TIMEOUT_S):
+                grant = await ctx.store.api_key(token)
+        except TimeoutError:
+            # A database that takes the connection and never answers would hold every
+            # request (and the driver sets no limit of its own).
+            raise ApiProblem(
+                503,
+                f"The audit store did not answer within {STORE_TIMEOUT_S:.0f} s.",
+                code="unavailable",
+                headers={"Retry-After": RETRY_AFTER_S},
+            ) from None
         if grant is None:
             raise _unauthenticated("This API key is unknown or revoked.")
         return Caller(app=grant)

@@ -3,11 +3,13 @@ decisions. Handlers stay thin: :class:`SignoffClient` does the work, as for the 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, create_model
 from temporalio.service import RPCError, RPCStatusCode
@@ -15,6 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from signoff.client.decision_search import DecisionPage
 from signoff.core.errors import ActionRefused, DecisionNotFound
 from signoff.core.models import (
+    MAX_DECISION_ID,
     Action,
     ActionKind,
     ActionResult,
@@ -41,6 +44,7 @@ from signoff.server.context import ServerContext, context
 from signoff.server.problems import ApiProblem, Problem
 
 router = APIRouter(prefix="/api/v1", tags=["decisions"])
+T = TypeVar("T")
 
 SERVER_SET = frozenset({"id", "requester", "notify_workflow_id"})
 """Request fields the server fills in: the id from the idempotency key, the requester
@@ -132,8 +136,18 @@ async def submit(
 ) -> DecisionState:
     fields = body.model_dump()
     require_use_case(grant, fields["use_case"])
+    decision_id = decision_id_for(grant, key)
+    if len(decision_id) > MAX_DECISION_ID:
+        # Else the caller would be told about an `id` it cannot send.
+        room = MAX_DECISION_ID - len(decision_id) + len(key)
+        raise ApiProblem(
+            422,
+            f"Invalid request: header Idempotency-Key: at most {room} characters for"
+            f" '{grant.app}', whose decisions' ids are '{grant.app}:' and the key.",
+            code="invalid",
+        )
     request = DecisionRequest.model_validate(
-        fields | {"id": decision_id_for(grant, key), "requester": grant.principal}
+        fields | {"id": decision_id, "requester": grant.principal}
     )
     state = await ctx.client.submit(request)
     response.headers["Location"] = f"/api/v1/decisions/{state.decision_id}"
@@ -207,6 +221,7 @@ async def get_decision(
     summary="Wait for a decision's outcome (long poll)",
 )
 async def get_outcome(
+    request: Request,
     decision_id: DecisionIdPath,
     who: Annotated[Caller, Depends(reader())],
     ctx: Annotated[ServerContext, Depends(context)],
@@ -219,13 +234,49 @@ async def get_outcome(
         return state.outcome
     if wait:
         try:
-            return await ctx.client.wait_outcome(decision_id, timeout=timedelta(seconds=wait))
+            return await _unless_hung_up(
+                request, ctx.client.wait_outcome(decision_id, timeout=timedelta(seconds=wait))
+            )
         except TimeoutError:
             state = await ctx.client.state(decision_id)
+        except HungUp:
+            # Nobody reads this answer; the wait has stopped asking Temporal.
+            return Response(status_code=499)
     pending = OutcomePending(decision_id=decision_id, status=state.status)
     return JSONResponse(
         pending.model_dump(mode="json"), status_code=202, headers={"Retry-After": "0"}
     )
+
+
+class HungUp(Exception):
+    """The client went away while its request waited."""
+
+
+async def _unless_hung_up(request: Request, waiting: Coroutine[Any, Any, T]) -> T:
+    """``waiting``'s result; stopped, raising :class:`HungUp`, as soon as the client
+    disconnects. The server does not cancel a handler whose client left: a long poll
+    would otherwise go on asking Temporal for up to a minute for nobody."""
+    work = asyncio.ensure_future(waiting)
+    watch = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait({work, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        work.cancel()  # no-ops for whichever is done
+        watch.cancel()
+        await asyncio.gather(work, watch, return_exceptions=True)
+    if not work.cancelled():
+        return work.result()
+    raise HungUp
+
+
+async def _disconnect(request: Request) -> None:
+    """Returns when the client disconnects: a GET has no body left to read, so what
+    ``receive`` gives next is the disconnect."""
+    try:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+    except Exception:  # a body the cap refused, say: cannot tell, so wait on
+        await asyncio.Event().wait()
 
 
 @router.get(

@@ -77,10 +77,26 @@ TITLES = {
 RETRY_AFTER_S = "1"
 
 
+CODES = {
+    400: "invalid",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+"""The code of a refusal the framework makes itself (an unknown path, a method not
+allowed, a body too large), which names no code of its own."""
+
+
 def problem_response(
     status: int, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    body = Problem(title=TITLES.get(status, "Error"), status=status, detail=detail, code=code)
+    body = Problem(
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=_sentence(detail),
+        code=code or CODES.get(status),
+    )
     return JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=status,
@@ -184,5 +200,8 @@ def _located(error: Any) -> dict[str, Any]:
 
 
 def _sentence(text: str) -> str:
-    text = text.strip() or "Error"
+    """``text`` as one sentence: on one line, ending in a full stop, and encodable (a
+    detail may quote what a caller sent, and JSON can spell lone surrogates)."""
+    text = " ".join(line.strip() for line in text.splitlines() if line.strip()) or "Error"
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if text.endswith((".", "?", "!")) else f"{text}."

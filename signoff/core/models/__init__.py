@@ -1,6 +1,6 @@
 """Pydantic models at every boundary of Signoff."""
 
-from signoff.core.models._types import DecisionId, Duration, RiskTier
+from signoff.core.models._types import MAX_DECISION_ID, DecisionId, Duration, RiskTier
 from signoff.core.models.actions import STAGE_KINDS, Action, ActionKind, ActionResult, Vouch
 from signoff.core.models.api_key import ApiKeyGrant, ApiScope
 from signoff.core.models.audit_event import (
@@ -43,6 +43,7 @@ from signoff.core.models.state import (
 )
 
 __all__ = [
+    "MAX_DECISION_ID",
     "STAGE_KINDS",
     "Action",
     "ActionKind",

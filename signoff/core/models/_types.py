@@ -13,7 +13,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SHORT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -34,7 +34,10 @@ Duration = Annotated[timedelta, BeforeValidator(_parse_duration), Field(ge=timed
 """A positive-or-zero time span, written ``4h`` or ``PT4H`` or seconds."""
 
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=500)]
-DecisionId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
+MAX_DECISION_ID = 200
+DecisionId = Annotated[
+    str, Field(min_length=1, max_length=MAX_DECISION_ID, pattern=r"^[A-Za-z0-9._:\-]+$")
+]
 """A decision's id, the idempotency key its workflow id is made from; also what a chat
 payload must carry to name a decision."""
 _INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp", "Zs"})
@@ -78,8 +81,63 @@ def _finite(value: Any, where: str = "") -> Any:
     return value
 
 
-JsonObject = Annotated[dict[str, Any], AfterValidator(_finite)]
-"""Free-form JSON an application sends (a payload, metadata): any shape, finite numbers."""
+MAX_JSON_DEPTH = 64
+"""How deeply free-form JSON may nest objects and arrays. pydantic stops serialising at a
+few hundred levels (and Python's JSON reader at about a thousand); a request nesting
+deeper than any needs is refused where it arrives instead."""
+
+
+def _shallow(value: Any) -> Any:
+    """``value``, refused if it nests objects or arrays more than ``MAX_JSON_DEPTH``
+    deep. Walked without recursion: the input may be deeper than the stack."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"nests objects and arrays more than {MAX_JSON_DEPTH} deep")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
+
+
+def lone_surrogate(value: Any) -> str | None:
+    """Where in ``value`` (dicts, lists, strings, models' fields) a string holds a lone
+    surrogate, as ``path (U+D800)``; None when every string is Unicode text. JSON can
+    spell one (``"\ud800"``) and Python keeps it, but no UTF-8 carries it: serialising
+    fails, and in a key it comes back as U+FFFD, a request other than the one sent."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, BaseModel):
+            item = dict(item)
+        if isinstance(item, str):
+            if (bad := _surrogate_in(item)) is not None:
+                return f"{where or 'a value'} (U+{ord(bad):04X})"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                shown = str(key) if str(key).isprintable() else repr(str(key))
+                named = f"{where}.{shown}" if where else shown
+                if isinstance(key, str) and (bad := _surrogate_in(key)) is not None:
+                    return f"a key in {where or 'the request'} (U+{ord(bad):04X})"
+                stack.append((child, named))
+        elif isinstance(item, list | tuple):
+            for index, child in enumerate(item):
+                stack.append((child, f"{where}.{index}" if where else str(index)))
+    return None
+
+
+def _surrogate_in(text: str) -> str | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        return text[err.start]
+    return None
+
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(_shallow), AfterValidator(_finite)]
+"""Free-form JSON an application sends (a payload, metadata): any shape up to
+``MAX_JSON_DEPTH`` deep, finite numbers."""
 
 
 class RiskTier(StrEnum):

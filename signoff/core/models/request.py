@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from signoff.core.models._types import (
@@ -10,6 +12,7 @@ from signoff.core.models._types import (
     NonEmptyStr,
     PrincipalId,
     RiskTier,
+    lone_surrogate,
 )
 from signoff.core.models.policy import ReviewPolicy
 
@@ -82,6 +85,16 @@ class DecisionRequest(BaseModel):
     policy: str | ReviewPolicy
     metadata: JsonObject = Field(default_factory=dict)
     notify_workflow_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unicode_text(cls, data: Any) -> Any:
+        if (where := lone_surrogate(data)) is not None:
+            raise ValueError(
+                f"{where} holds a lone surrogate, which is not Unicode text; send the"
+                " character whole (a pair of \\u escapes, or UTF-8)"
+            )
+        return data
 
     @property
     def policy_name(self) -> str:
