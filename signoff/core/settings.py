@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         description="Hosts an inline policy's webhook channel may post to, comma-separated;"
         " the catalog's policies are the operator's own and may name any",
     )
+    temporal_ui_url: str | None = Field(
+        default=None,
+        description="The Temporal Web UI's address (e.g. http://localhost:8233): the console"
+        " links each decision to its workflow there; no link when unset",
+    )
     metrics_address: str | None = Field(
         default=None,
         description="host:port where a worker (or bot) serves Prometheus metrics at /metrics:"

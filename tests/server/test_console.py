@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 
 from signoff.adapters.store import Store
-from signoff.core.models import AuditKind
+from signoff.core.models import ApiScope, AuditKind
+from signoff.core.settings import Settings
+from signoff.server.console.decision_page import workflow_url
 from tests.helpers.oidc_provider import OidcProvider
+from tests.helpers.waiting import eventually
 from tests.server.conftest import Api, key
 from tests.server.console_helpers import (
     FORM,
@@ -260,3 +263,37 @@ async def test_signing_out_ends_the_session(api: Api) -> None:
         assert "You are signed out" in out.text
         again = await alice.get("/console/", follow_redirects=False)
         assert again.status_code == 303
+
+
+async def test_the_decision_page_shows_feedback_and_where_no_card_was_sent(
+    api: Api, store: Store
+) -> None:
+    decision_id = await submitted(api)
+    _, token = await store.create_api_key(
+        app="refunds-bot", use_cases=["refunds"], scopes=[ApiScope.FEEDBACK]
+    )
+    async with browsing(api) as alice:
+        await sign_in(alice, "alice@example.com")
+        action, fields = form_fields(
+            await inbox_showing(alice, decision_id), decision_id, "approve"
+        )
+        await alice.post(action, data=fields)
+        await api.get(f"/api/v1/decisions/{decision_id}/outcome", params={"wait": 10})
+        path = f"/api/v1/decisions/{decision_id}/actions"
+        thumbed = await api.bearing(token).post(path, {"kind": "thumb", "thumb": "down"}, key())
+        assert thumbed.status_code == 200, thumbed.text
+
+        async def page_with_the_thumb() -> str | None:
+            page = (await alice.get(f"/console/decisions/{decision_id}")).text
+            return page if "app:refunds-bot: thumbs down" in page else None
+
+        page = await eventually(page_with_the_thumb)
+    assert "Feedback and ground truth" in page and "Cards sent" in page
+
+
+def test_a_decision_links_to_its_workflow_in_temporals_web_ui(settings: Settings) -> None:
+    assert workflow_url(settings, "refunds-bot:order 1") is None
+    shown = settings.model_copy(update={"temporal_ui_url": "http://localhost:8233/"})
+    assert workflow_url(shown, "refunds-bot:order 1") == (
+        "http://localhost:8233/namespaces/default/workflows/signoff-refunds-bot%3Aorder%201"
+    )

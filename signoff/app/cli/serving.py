@@ -223,6 +223,10 @@ async def serve_dev(
         )
     try:
         ui_url = f"http://{HOST}:{ui_port}"
+        # The console links each decision to its workflow in this UI.
+        settings = settings.model_copy(
+            update={"temporal_ui_url": settings.temporal_ui_url or ui_url}
+        )
         await _serve_until_stopped(settings, server, stop, ui_url, demo, bots or BotAddresses())
     finally:
         if server is not None:

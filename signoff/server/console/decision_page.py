@@ -1,5 +1,7 @@
 """``/console/decisions/{id}``: one decision's card, who was asked at each stage and
-when, the votes, and its audit timeline from the store with whether its chain verifies.
+when, the votes, the cards sent to chat, its feedback and ground truth, a link to its
+workflow in Temporal's Web UI, and its audit timeline from the store with whether its
+chain verifies.
 
 A person sees only decisions that involve them (:func:`may_read`); any other id gets the
 same not-found page as one that does not exist.
@@ -9,13 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from signoff.adapters.notary import Anchor
+from signoff.core.contract import workflow_id_for
 from signoff.core.models import ChainedEvent, DecisionState, VerifyReport
 from signoff.core.policy.readers import may_read
+from signoff.core.settings import Settings
 from signoff.core.text import fit
 from signoff.server.console.diff import DiffRow, side_by_side
 from signoff.server.console.rendering import (
@@ -94,6 +99,15 @@ def _shown(value: Any) -> str:
     return fit(str(value), SHOWN_CHARS)  # the whole of it is in the export
 
 
+def workflow_url(settings: Settings, decision_id: str) -> str | None:
+    """The decision's workflow in the Temporal Web UI, when its address is configured."""
+    if not settings.temporal_ui_url:
+        return None
+    base = settings.temporal_ui_url.rstrip("/")
+    workflow = quote(workflow_id_for(decision_id), safe="")
+    return f"{base}/namespaces/{quote(settings.temporal_namespace, safe='')}/workflows/{workflow}"
+
+
 def edit_rows(state: DecisionState) -> list[DiffRow] | None:
     """The edit that stands, side by side with the proposal it replaced."""
     edit = state.edit
@@ -117,6 +131,8 @@ async def decision(decision_id: str, request: Request, ctx: Ctx) -> Response:
     try:
         events = await ctx.store.events(decision_id)
         report = await ctx.store.verify(decision_id, anchor=Anchor.for_settings(ctx.settings))
+        posted = await ctx.store.cards(decision_id)
+        feedback = await ctx.store.feedback(decision_id)
     except Exception as exc:
         return failure_page(request, ctx, exc, person, session)
     response = page(
@@ -129,6 +145,9 @@ async def decision(decision_id: str, request: Request, ctx: Ctx) -> Response:
         events=[(event, event_details(event)) for event in events],
         verified=verification(report),
         edit_rows=edit_rows(state),
+        posted=posted,
+        feedback=feedback,
+        workflow_url=workflow_url(ctx.settings, decision_id),
         notice=session.notice,
         back=request.url.path,
     )
