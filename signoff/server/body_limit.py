@@ -1,7 +1,8 @@
 """A cap on how much of a request body the server reads: a body declared too large is
 refused from its headers, before a byte of it is read, and a body sent without a length
 (chunked) is cut off as soon as it passes the cap, so no caller makes the server hold
-megabytes it will refuse anyway."""
+megabytes it will refuse anyway. A body nested far deeper than any request needs is cut
+off as it arrives too, before a parser recurses into it (:mod:`.json_depth`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from signoff.core.models._types import MAX_JSON_DEPTH
 from signoff.core.models.request import MAX_REQUEST_BYTES
+from signoff.server.json_depth import REFUSED_DEPTH, DepthGauge
 from signoff.server.problems import problem_response
 
 MAX_BODY_BYTES = 4 * MAX_REQUEST_BYTES
@@ -32,6 +35,18 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail=TOO_LARGE)
 
 
+class BodyTooDeep(HTTPException):
+    """Raised from ``receive`` once a body nests past what any request needs
+    (:mod:`signoff.server.json_depth`), before a parser recurses into it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            status_code=422,
+            detail=f"Invalid request: the body nests objects and arrays more than"
+            f" {REFUSED_DEPTH} deep; a request needs at most {MAX_JSON_DEPTH}.",
+        )
+
+
 class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -48,14 +63,18 @@ class BodyLimit:
             await problem_response(413, TOO_LARGE)(scope, receive, send)
             return
         received = 0
+        gauge = DepthGauge()
 
         async def limited() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > self.max_bytes:
                     raise BodyTooLarge
+                if gauge.too_deep(chunk):
+                    raise BodyTooDeep
             return message
 
         await self.app(scope, limited, send)
