@@ -663,14 +663,16 @@ async def silent_server() -> AsyncIterator[int]:
         server.close()
 
 
-@pytest.mark.parametrize("kind", ["refused", "silent"])
-async def test_readyz_answers_503_with_retry_after_when_the_store_is_unreachable(
-    live: Harness, kind: str
-) -> None:
+@asynccontextmanager
+async def api_over_unreachable_store(
+    live: Harness, kind: str, options: str = ""
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API over a PostgreSQL store that refuses connections (``refused``) or takes
+    them and never answers (``silent``)."""
     async with silent_server() as silent_port:
         with closed_port() as refused_port:
             port = refused_port if kind == "refused" else silent_port
-            url = f"postgresql://signoff@127.0.0.1:{port}/signoff?connect_timeout=30"
+            url = f"postgresql://signoff@127.0.0.1:{port}/signoff{options}"
             unreachable = await Store.open(url, migrate=False)
             ctx = ServerContext(
                 settings=live.settings,
@@ -680,16 +682,24 @@ async def test_readyz_answers_503_with_retry_after_when_the_store_is_unreachable
             )
             try:
                 async with running_api(ctx) as http:
-                    began = time.monotonic()
-                    answer = await http.get("/readyz")
-                    took = time.monotonic() - began
-                    body = problem(answer, 503)
-                    assert answer.headers["retry-after"]
-                    assert "store" in body["detail"]
-                    assert took < 7, took
-                    assert (await http.get("/healthz")).status_code == 200
+                    yield http
             finally:
                 await asyncio.wait_for(unreachable.close(), 10)
+
+
+@pytest.mark.parametrize("kind", ["refused", "silent"])
+async def test_readyz_answers_503_with_retry_after_when_the_store_is_unreachable(
+    live: Harness, kind: str
+) -> None:
+    async with api_over_unreachable_store(live, kind, "?connect_timeout=30") as http:
+        began = time.monotonic()
+        answer = await http.get("/readyz")
+        took = time.monotonic() - began
+        body = problem(answer, 503)
+        assert answer.headers["retry-after"]
+        assert "store" in body["detail"]
+        assert took < 7, took
+        assert (await http.get("/healthz")).status_code == 200
 
 
 @pytest.mark.parametrize("kind", ["refused", "silent"])
@@ -698,30 +708,16 @@ async def test_a_request_over_an_unreachable_store_is_a_503_not_a_hang(
 ) -> None:
     """The API key is looked up in the store: one that takes the connection and never
     answers held every request for good (the driver sets no limit of its own)."""
-    async with silent_server() as silent_port:
-        with closed_port() as refused_port:
-            port = refused_port if kind == "refused" else silent_port
-            url = f"postgresql://signoff@127.0.0.1:{port}/signoff"
-            unreachable = await Store.open(url, migrate=False)
-            ctx = ServerContext(
-                settings=live.settings,
-                client=live.signoff,
-                store=unreachable,
-                directory=load_directory(live.settings.directory_file),
-            )
-            try:
-                async with running_api(ctx) as http:
-                    began = time.monotonic()
-                    answer = await http.get(
-                        DECISIONS,
-                        headers={"Authorization": f"Bearer sok_{'a' * 12}_{'a' * 43}"},
-                        timeout=20,
-                    )
-                    assert time.monotonic() - began < 7
-                    problem(answer, 503)
-                    assert answer.headers["retry-after"]
-            finally:
-                await asyncio.wait_for(unreachable.close(), 10)
+    async with api_over_unreachable_store(live, kind) as http:
+        began = time.monotonic()
+        answer = await http.get(
+            DECISIONS,
+            headers={"Authorization": f"Bearer sok_{'a' * 12}_{'a' * 43}"},
+            timeout=20,
+        )
+        assert time.monotonic() - began < 7
+        problem(answer, 503)
+        assert answer.headers["retry-after"]
 
 
 async def test_an_idempotency_key_too_long_for_its_app_names_the_header_not_the_id(
