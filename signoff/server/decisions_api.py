@@ -161,10 +161,10 @@ async def _readable_state(
     in the decision's audit trail all the same."""
     state = await ctx.client.state(decision_id)
     if who.app is not None and not who.app.allows_use_case(state.request.use_case):
-        await _audit_denial(ctx, who, decision_id, attempted, "use_case")
+        await audit_denial(ctx, who, decision_id, attempted, "use_case")
         raise DecisionNotFound(decision_id)
     if who.person is not None and not may_read(who.person, state):
-        await _audit_denial(ctx, who, decision_id, attempted, "not_involved")
+        await audit_denial(ctx, who, decision_id, attempted, "not_involved")
         raise DecisionNotFound(decision_id)
     return state
 
@@ -180,7 +180,7 @@ DENIALS = {
 }
 
 
-async def _audit_denial(
+async def audit_denial(
     ctx: ServerContext, who: Caller, decision_id: str, attempted: str, code: str
 ) -> None:
     """Every denial on an existing decision goes into its audit trail, as a refused chat
@@ -376,7 +376,7 @@ async def act(
     if who.app is not None:
         if kind not in APP_FEEDBACK or not who.app.allows(ApiScope.FEEDBACK):
             if await ctx.client.exists(decision_id):
-                await _audit_denial(ctx, who, decision_id, kind.value, "application")
+                await audit_denial(ctx, who, decision_id, kind.value, "application")
             raise ApiProblem(403, DENIALS["application"], code="scope")
         # Its own use cases only, the refusal audited as any other.
         await _readable_state(ctx, who, decision_id, attempted=kind.value)

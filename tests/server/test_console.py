@@ -143,7 +143,7 @@ async def test_a_form_without_the_session_s_token_does_nothing(api: Api, store: 
 
 
 async def test_someone_the_decision_does_not_involve_gets_the_same_404_as_for_no_decision(
-    api: Api,
+    api: Api, store: Store
 ) -> None:
     decision_id = await submitted(api)
     async with browsing(api) as carol:
@@ -154,6 +154,17 @@ async def test_someone_the_decision_does_not_involve_gets_the_same_404_as_for_no
     assert theirs.status_code == nothing.status_code == card.status_code == 404
     assert "Refund $120" not in theirs.text
     assert theirs.text == nothing.text
+
+    async def refused_reads() -> list[str] | None:
+        found = [
+            e.data["code"]
+            for e in await store.events(decision_id)
+            if e.kind is AuditKind.REFUSED and e.actor == "carol"
+        ]
+        return found if len(found) == 2 else None
+
+    # Both refused reads are in the decision's audit trail, as the API's are.
+    assert await eventually(refused_reads) == ["not_involved", "not_involved"]
 
 
 async def test_the_decision_page_shows_who_was_asked_and_the_verified_audit_trail(

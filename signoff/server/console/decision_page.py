@@ -26,8 +26,8 @@ from signoff.server.console.diff import DiffRow, side_by_side
 from signoff.server.console.rendering import (
     card,
     failure_page,
-    not_found_page,
     page,
+    refused_page,
     sign_in_redirect,
 )
 from signoff.server.console.session import cookies_for, signed_in
@@ -127,7 +127,7 @@ async def decision(decision_id: str, request: Request, ctx: Ctx) -> Response:
     except Exception as exc:  # not found among them: the same page as any other id
         return failure_page(request, ctx, exc, person, session)
     if not may_read(person, state):
-        return not_found_page(request, person, session)
+        return await refused_page(request, ctx, person, session, decision_id, "read")
     try:
         events = await ctx.store.events(decision_id)
         report = await ctx.store.verify(decision_id, anchor=Anchor.for_settings(ctx.settings))

@@ -14,8 +14,8 @@ from signoff.server.console.actions import ACTION_ID, FORM_EXPIRED, NOT_A_FORM
 from signoff.server.console.diff import side_by_side
 from signoff.server.console.rendering import (
     failure_page,
-    not_found_page,
     page,
+    refused_page,
     sign_in_redirect,
 )
 from signoff.server.console.session import cookies_for, read_form, signed_in
@@ -50,7 +50,7 @@ async def preview(decision_id: str, request: Request, ctx: Ctx) -> Response:
     except Exception as exc:
         return failure_page(request, ctx, exc, person, session)
     if not may_read(person, state):
-        return not_found_page(request, person, session)
+        return await refused_page(request, ctx, person, session, decision_id, "edit")
     proposal = state.request.proposal.text or ""
     return page(
         request,

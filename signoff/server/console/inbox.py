@@ -19,6 +19,7 @@ from signoff.server.console.rendering import (
     failure_page,
     not_found_page,
     page,
+    refused_page,
     sign_in_redirect,
 )
 from signoff.server.console.session import cookies_for, signed_in
@@ -92,7 +93,7 @@ async def one_card(decision_id: str, request: Request, ctx: Ctx) -> Response:
     except Exception as exc:
         return failure_page(request, ctx, exc, person, session)
     if not may_read(person, state):
-        return not_found_page(request, person, session)
+        return await refused_page(request, ctx, person, session, decision_id, "read")
     return page(
         request,
         "card_fragment.html",

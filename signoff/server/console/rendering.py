@@ -21,8 +21,10 @@ from signoff.core.card_view import CardView, actions_for, card_view
 from signoff.core.models import ActionKind, DecisionState, Directory, Principal, Status
 from signoff.core.policy.readers import involved
 from signoff.core.text import utc_text
+from signoff.server.auth import Caller
 from signoff.server.console.session import Session
 from signoff.server.context import ServerContext
+from signoff.server.decisions_api import audit_denial
 from signoff.server.problems import STATUS_OF
 
 __all__ = [
@@ -217,6 +219,20 @@ def forbidden_page(
         status_code=403,
         sentence=sentence,
     )
+
+
+async def refused_page(
+    request: Request,
+    ctx: ServerContext,
+    person: Principal,
+    session: Session,
+    decision_id: str,
+    attempted: str = "read",
+) -> HTMLResponse:
+    """The not-found page for a decision that does not involve ``person``, the refusal
+    recorded in that decision's audit trail as the API records it."""
+    await audit_denial(ctx, Caller(person=person), decision_id, attempted, "not_involved")
+    return not_found_page(request, person, session)
 
 
 def failure_page(
