@@ -16,6 +16,7 @@ from signoff.server import (
     console,
     decisions_api,
     health,
+    keys_api,
     metrics,
     problems,
     tracing,
@@ -67,6 +68,7 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
     app.include_router(decisions_api.router)
     app.include_router(audit_api.router)
     app.include_router(catalog_api.router)
+    app.include_router(keys_api.router)
     app.include_router(console.router)
     metrics.install(app)
 

@@ -1,7 +1,7 @@
 """Who may do what over HTTP: each role against each endpoint, on a decision under
 `first-lead` (leads Alice and Bob asked; managers Dave and Erin may override; Dave is an
 expert; Audrey audits; Carol is an approver it does not ask; Rita a requester of others'
-decisions) submitted by the refunds application.
+decisions; Ada administers API keys) submitted by the refunds application.
 
 Each cell runs on a fresh decision, so one cell's action never decides another's."""
 
@@ -16,7 +16,7 @@ from tests.helpers.waiting import eventually
 from tests.server.conftest import Served, key, submission
 
 APP_KEY = "app"
-WHO = ("alice", "carol", "erin", "dave", "audrey", "rita", APP_KEY)
+WHO = ("alice", "carol", "erin", "dave", "audrey", "rita", "ada", APP_KEY)
 Call = tuple[str, str, dict[str, Any] | None]
 """method, path (with {id}), body."""
 ENDPOINTS: dict[str, Call] = {
@@ -33,19 +33,21 @@ ENDPOINTS: dict[str, Call] = {
         {"kind": "override", "verdict": "reject", "reason": "Policy says no."},
     ),
     "thumb": ("POST", "/api/v1/decisions/{id}/actions", {"kind": "thumb", "thumb": "up"}),
+    "manage API keys": ("GET", "/api/v1/api-keys", None),
 }
 # Expected status per endpoint, in the order of WHO.
 MATRIX: dict[str, tuple[int, ...]] = {
-    #                           alice carol erin dave audrey rita app
-    "me":                        (200, 200, 200, 200, 200, 200, 403),
-    "submit":                    (403, 403, 403, 403, 403, 403, 201),
-    "list what waits for me":    (200, 200, 200, 200, 200, 200, 200),
-    "list what waits for alice": (200, 403, 403, 403, 200, 403, 200),
-    "read":                      (200, 404, 200, 200, 200, 404, 200),
-    "outcome":                   (202, 404, 202, 202, 202, 404, 202),
-    "approve":                   (200, 404, 403, 403, 403, 404, 403),
-    "override":                  (403, 404, 200, 200, 403, 404, 403),
-    "thumb":                     (409, 404, 409, 409, 409, 404, 403),
+    #                           alice carol erin dave audrey rita ada  app
+    "me":                        (200, 200, 200, 200, 200, 200, 200, 403),
+    "submit":                    (403, 403, 403, 403, 403, 403, 403, 201),
+    "list what waits for me":    (200, 200, 200, 200, 200, 200, 200, 200),
+    "list what waits for alice": (200, 403, 403, 403, 200, 403, 403, 200),
+    "read":                      (200, 404, 200, 200, 200, 404, 404, 200),
+    "outcome":                   (202, 404, 202, 202, 202, 404, 404, 202),
+    "approve":                   (200, 404, 403, 403, 403, 404, 404, 403),
+    "override":                  (403, 404, 200, 200, 403, 404, 404, 403),
+    "thumb":                     (409, 404, 409, 409, 409, 404, 404, 403),
+    "manage API keys":           (403, 403, 403, 403, 403, 403, 200, 403),
 }  # fmt: skip
 CELLS = [
     pytest.param(endpoint, who, MATRIX[endpoint][i], id=f"{endpoint}-{who}")

@@ -18,6 +18,9 @@ class Role(StrEnum):
     REQUESTER = "requester"
     POLICY_AUTHOR = "policy_author"
     """May submit a decision with an inline policy (within the operator's floor)."""
+    ADMIN = "admin"
+    """Manages applications' API keys over HTTP (``/api/v1/api-keys``); acts on no
+    decision by that role alone."""
 
 
 class Principal(BaseModel):
