@@ -19,7 +19,6 @@ from fastapi.responses import Response
 from signoff.adapters.notary import Anchor
 from signoff.core.contract import workflow_id_for
 from signoff.core.models import ChainedEvent, DecisionState, VerifyReport
-from signoff.core.policy.readers import may_read
 from signoff.core.settings import Settings
 from signoff.core.text import fit
 from signoff.server.console.diff import DiffRow, side_by_side
@@ -27,7 +26,7 @@ from signoff.server.console.rendering import (
     card,
     failure_page,
     page,
-    refused_page,
+    readable_state,
     sign_in_redirect,
 )
 from signoff.server.console.session import cookies_for, signed_in
@@ -122,12 +121,9 @@ async def decision(decision_id: str, request: Request, ctx: Ctx) -> Response:
     if who is None:
         return sign_in_redirect(request)
     person, session = who
-    try:
-        state = await ctx.client.state(decision_id)
-    except Exception as exc:  # not found among them: the same page as any other id
-        return failure_page(request, ctx, exc, person, session)
-    if not may_read(person, state):
-        return await refused_page(request, ctx, person, session, decision_id, "read")
+    state = await readable_state(request, ctx, person, session, decision_id)
+    if isinstance(state, Response):
+        return state
     try:
         events = await ctx.store.events(decision_id)
         report = await ctx.store.verify(decision_id, anchor=Anchor.for_settings(ctx.settings))

@@ -9,13 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from signoff.core.policy.readers import may_read
 from signoff.server.console.actions import ACTION_ID, FORM_EXPIRED, NOT_A_FORM
 from signoff.server.console.diff import side_by_side
 from signoff.server.console.rendering import (
-    failure_page,
     page,
-    refused_page,
+    readable_state,
     sign_in_redirect,
 )
 from signoff.server.console.session import cookies_for, read_form, signed_in
@@ -45,12 +43,9 @@ async def preview(decision_id: str, request: Request, ctx: Ctx) -> Response:
         response = RedirectResponse(back, status_code=303)
         cookies.keep_session(response, request, session.with_notice(problem))
         return response
-    try:
-        state = await ctx.client.state(decision_id)
-    except Exception as exc:
-        return failure_page(request, ctx, exc, person, session)
-    if not may_read(person, state):
-        return await refused_page(request, ctx, person, session, decision_id, "edit")
+    state = await readable_state(request, ctx, person, session, decision_id, "edit")
+    if isinstance(state, Response):
+        return state
     proposal = state.request.proposal.text or ""
     return page(
         request,

@@ -10,16 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from signoff.core.errors import DecisionNotFound
 from signoff.core.models import DecisionState, Principal
 from signoff.core.policy.readers import may_read
 from signoff.server.console.rendering import (
     Card,
     card,
     failure_page,
-    not_found_page,
     page,
-    refused_page,
+    readable_state,
     sign_in_redirect,
 )
 from signoff.server.console.session import cookies_for, signed_in
@@ -86,14 +84,9 @@ async def one_card(decision_id: str, request: Request, ctx: Ctx) -> Response:
     if who is None:
         return sign_in_redirect(request)
     person, session = who
-    try:
-        state = await ctx.client.state(decision_id)
-    except DecisionNotFound:
-        return not_found_page(request, person, session)
-    except Exception as exc:
-        return failure_page(request, ctx, exc, person, session)
-    if not may_read(person, state):
-        return await refused_page(request, ctx, person, session, decision_id, "read")
+    state = await readable_state(request, ctx, person, session, decision_id)
+    if isinstance(state, Response):
+        return state
     return page(
         request,
         "card_fragment.html",

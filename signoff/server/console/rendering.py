@@ -19,7 +19,7 @@ from signoff.client.failure_sentences import FailureKind, describe
 from signoff.core import messages
 from signoff.core.card_view import CardView, actions_for, card_view
 from signoff.core.models import ActionKind, DecisionState, Directory, Principal, Status
-from signoff.core.policy.readers import involved
+from signoff.core.policy.readers import involved, may_read
 from signoff.core.text import utc_text
 from signoff.server.auth import Caller
 from signoff.server.console.session import Session
@@ -219,6 +219,26 @@ def forbidden_page(
         status_code=403,
         sentence=sentence,
     )
+
+
+async def readable_state(
+    request: Request,
+    ctx: ServerContext,
+    person: Principal,
+    session: Session,
+    decision_id: str,
+    attempted: str = "read",
+) -> DecisionState | HTMLResponse:
+    """The decision's state when ``person`` may read it; else the page to answer with:
+    the failure's (a missing decision's is the not-found page), or the not-found page
+    with the refusal recorded (:func:`refused_page`)."""
+    try:
+        state = await ctx.client.state(decision_id)
+    except Exception as exc:
+        return failure_page(request, ctx, exc, person, session)
+    if not may_read(person, state):
+        return await refused_page(request, ctx, person, session, decision_id, attempted)
+    return state
 
 
 async def refused_page(
