@@ -8,7 +8,9 @@ from signoff.activities.inputs import (
     PeopleInput,
     PlanResolveInput,
     PreviousRunInput,
+    RoutingChangeInput,
 )
+from signoff.activities.ladder import LadderActivities
 from signoff.activities.publish_cards import CardActivities
 from signoff.activities.record_audit import AuditActivities
 from signoff.activities.resolve_plan import PlanningActivities
@@ -19,9 +21,11 @@ __all__ = [
     "CardActivities",
     "CardPublishInput",
     "DeliveryActivities",
+    "LadderActivities",
     "OutcomeDeliverInput",
     "PeopleInput",
     "PlanResolveInput",
     "PlanningActivities",
     "PreviousRunInput",
+    "RoutingChangeInput",
 ]

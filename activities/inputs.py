@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 from signoff.core.channel_protocol import Notice
 from signoff.core.models import AuditEvent, DecisionRequest, DecisionState, Outcome, Vouch
+from signoff.core.models.routing import RoutingChange, RoutingOrigin
 
 
 class PlanResolveInput(BaseModel):
@@ -46,3 +47,15 @@ class OutcomeDeliverInput(BaseModel):
     """Set by runs that record a refused delivery (patch ``outcome-refusal-recorded``):
     a receiver's lasting refusal then fails the activity for good; older runs would
     fail as a whole on that, so theirs is retried as before."""
+
+
+class RoutingChangeInput(BaseModel):
+    """Move ``policy``'s routing after version ``expected`` (None: whatever is in force
+    now, as a demotion does): ``change``'s fields over those in force."""
+
+    policy: str
+    change: RoutingChange
+    origin: RoutingOrigin
+    reason: str
+    decided_by: str | None = None
+    expected: int | None = None

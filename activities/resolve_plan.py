@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.exceptions import ApplicationError
@@ -11,20 +13,40 @@ from signoff.activities.inputs import PeopleInput, PlanResolveInput, PreviousRun
 from signoff.core.catalog import Catalog, ConfigError
 from signoff.core.contract import DECISION_WORKFLOW, ErrorType
 from signoff.core.models import DecisionPlan
+from signoff.core.models.routing import RoutingVersion
+
+RoutingReader = Callable[[str], Awaitable[RoutingVersion | None]]
 
 
 class PlanningActivities:
-    def __init__(self, catalog: Catalog, *, search_salt: str, outcome_webhook: bool) -> None:
+    """Args:
+    routing: Reads the routing version in force for a policy (the store's); none, the
+        policy file alone routes."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        search_salt: str,
+        outcome_webhook: bool,
+        routing: RoutingReader | None = None,
+    ) -> None:
         self._catalog = catalog
         self._salt = search_salt
         self._outcome_webhook = outcome_webhook
+        self._routing = routing
 
     @activity.defn(name="signoff.resolve_plan")
     async def resolve_plan(self, input: PlanResolveInput) -> DecisionPlan:
         """Raises a non-retryable error for an unknown policy or unresolvable approvers:
-        retrying cannot make a missing policy appear."""
+        retrying cannot make a missing policy appear. An unreachable store is retried:
+        a decision is never routed by a version that may have been demoted."""
+        name = input.request.policy
+        routing = None
+        if self._routing is not None and isinstance(name, str):
+            routing = await self._routing(name)
         try:
-            plan = self._catalog.plan(input.request, submission=input.submission)
+            plan = self._catalog.plan(input.request, submission=input.submission, routing=routing)
         except (ConfigError, ValueError) as err:
             raise ApplicationError(
                 str(err), type=ErrorType.INVALID_POLICY, non_retryable=True

@@ -12,14 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from signoff.workflows.decision import DecisionWorkflow
+    from signoff.workflows.policy_change import CircuitBreakerWorkflow, PolicyChangeWorkflow
     from signoff.workflows.refusal_audit import RefusalAuditWorkflow
 
 _HOMES = {
+    "CircuitBreakerWorkflow": "signoff.workflows.policy_change",
     "DecisionWorkflow": "signoff.workflows.decision",
+    "PolicyChangeWorkflow": "signoff.workflows.policy_change",
     "RefusalAuditWorkflow": "signoff.workflows.refusal_audit",
 }
 
-__all__ = ["DecisionWorkflow", "RefusalAuditWorkflow"]
+__all__ = [
+    "CircuitBreakerWorkflow",
+    "DecisionWorkflow",
+    "PolicyChangeWorkflow",
+    "RefusalAuditWorkflow",
+]
 
 
 def __getattr__(name: str) -> Any:

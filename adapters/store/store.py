@@ -27,6 +27,7 @@ from signoff.adapters.store import (
     checkpoints,
     decisions,
     feedback,
+    policy_routing,
     posted_cards,
 )
 from signoff.adapters.store.audit_events import EventFilters
@@ -51,6 +52,7 @@ from signoff.core.models import (
     SignedHead,
     VerifyReport,
 )
+from signoff.core.models.routing import RoutingChange, RoutingOrigin, RoutingVersion
 
 WRITE_ATTEMPTS = 8
 R = TypeVar("R")
@@ -400,6 +402,39 @@ class Store:
         """Every API key, revoked ones included, newest first."""
         async with self._sessions() as session:
             return await api_keys.list_grants(session)
+
+    async def routing(self, policy: str) -> RoutingVersion | None:
+        """The routing version in force for ``policy``; None while its file routes."""
+        async with self._sessions() as session:
+            return await policy_routing.current(session, policy)
+
+    async def routing_history(self, policy: str | None = None) -> list[RoutingVersion]:
+        """Every routing version (of ``policy``, or of every policy), oldest first."""
+        async with self._sessions() as session:
+            return await policy_routing.history(session, policy)
+
+    async def add_routing(
+        self,
+        policy: str,
+        change: RoutingChange,
+        *,
+        origin: RoutingOrigin,
+        reason: str,
+        decided_by: str | None,
+        expected: int,
+    ) -> RoutingVersion | None:
+        """Put ``change`` in force after version ``expected``; None when the policy
+        moved past it meanwhile (:mod:`signoff.adapters.store.policy_routing`)."""
+        return await self._write(
+            policy_routing.add_version,
+            policy=policy,
+            change=change,
+            origin=origin,
+            reason=reason,
+            decided_by=decided_by,
+            expected=expected,
+            now=datetime.now(UTC),
+        )
 
 
 @dataclass(frozen=True)

@@ -216,3 +216,19 @@ class ApiKeyRow(Base):
     scopes: Mapped[list[str]] = mapped_column(JsonDoc)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class PolicyRoutingRow(Base):
+    """One routing version of a policy (:mod:`signoff.core.models.routing`); rows are
+    only ever inserted, and the highest version of a policy is in force."""
+
+    __tablename__ = "policy_routing"
+
+    policy: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    autonomy: Mapped[str] = mapped_column(String(40))
+    min_confidence: Mapped[float]
+    origin: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(300))
+    at: Mapped[datetime]

@@ -20,6 +20,7 @@ from signoff.activities import (
     AuditActivities,
     CardActivities,
     DeliveryActivities,
+    LadderActivities,
     PlanningActivities,
 )
 from signoff.adapters.channels import build_channels, close_channels
@@ -33,7 +34,12 @@ from signoff.app.webhook_secret import check_webhook_secret
 from signoff.core.catalog import Catalog
 from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
-from signoff.workflows import DecisionWorkflow, RefusalAuditWorkflow
+from signoff.workflows import (
+    CircuitBreakerWorkflow,
+    DecisionWorkflow,
+    PolicyChangeWorkflow,
+    RefusalAuditWorkflow,
+)
 
 
 def _with_pydantic(converter: DataConverter | None) -> DataConverter:
@@ -103,7 +109,12 @@ class SignoffPlugin(SimplePlugin):
             "signoff.SignoffPlugin",
             data_converter=_with_pydantic,
             activities=self._add_activities,
-            workflows=[DecisionWorkflow, RefusalAuditWorkflow],
+            workflows=[
+                DecisionWorkflow,
+                RefusalAuditWorkflow,
+                PolicyChangeWorkflow,
+                CircuitBreakerWorkflow,
+            ],
             workflow_runner=with_crypto_passed_through,
             run_context=self._run_context,
         )
@@ -133,7 +144,9 @@ class SignoffPlugin(SimplePlugin):
             catalog,
             search_salt=settings.search_salt,
             outcome_webhook=bool(settings.outcome_webhook_url),
+            routing=self._store.routing,
         )
+        ladder = LadderActivities(catalog, self._store)
         return [
             *(existing or []),
             audit.record_audit,
@@ -142,6 +155,9 @@ class SignoffPlugin(SimplePlugin):
             planning.resolve_plan,
             planning.unknown_people,
             planning.check_previous_run,
+            ladder.change_routing,
+            ladder.check_change,
+            ladder.demote,
         ]
 
     def configure_worker(self, config: WorkerConfig) -> WorkerConfig:

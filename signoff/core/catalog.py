@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from signoff.core import messages
 from signoff.core.models import (
+    AutonomyLevel,
     DecisionPlan,
     DecisionRequest,
     Directory,
@@ -31,12 +32,15 @@ from signoff.core.models import (
     Vouch,
 )
 from signoff.core.models.directory import Principal
+from signoff.core.models.routing import RoutingVersion
 from signoff.core.policy.webhook_hosts import unallowed_webhook_host
 from signoff.core.settings import Settings
 from signoff.core.signing import key_id_of, public_key
 from signoff.core.vouching import submission_refusal
 
 __all__ = [
+    "CHANGE_POLICY_PREFIX",
+    "CHANGE_USE_CASE",
     "Catalog",
     "ConfigError",
     "UnknownPolicyError",
@@ -205,16 +209,29 @@ class Catalog(BaseModel):
         )
 
     def policy(self, name: str) -> ReviewPolicy:
+        """The catalog's policy ``name``, or the review of a change to one of them
+        (``policy-change.<name>``, see :func:`change_policy`)."""
         try:
             return self.policies[name]
         except KeyError:
+            target = name.removeprefix(CHANGE_POLICY_PREFIX)
+            if target != name and target in self.policies:
+                return change_policy(self.policies[target])
             raise UnknownPolicyError(name, list(self.policies)) from None
 
-    def plan(self, request: DecisionRequest, *, submission: Vouch | None = None) -> DecisionPlan:
+    def plan(
+        self,
+        request: DecisionRequest,
+        *,
+        submission: Vouch | None = None,
+        routing: RoutingVersion | None = None,
+    ) -> DecisionPlan:
         """Fix the policy and the people it names for one decision.
 
         Resolution happens once, when the decision starts, so a later directory edit
-        does not change who is asked about a decision already in flight.
+        does not change who is asked about a decision already in flight. ``routing``,
+        the catalog policy's routing version in force, sets its autonomy and threshold
+        (:mod:`signoff.core.models.routing`); the plan's ``policy_version`` names it.
 
         Raises:
             UnknownPolicyError: the request names a policy the catalog does not have.
@@ -234,6 +251,9 @@ class Catalog(BaseModel):
                 raise ConfigError(message, field="policy")
         else:
             policy, source = self.policy(request.policy), "catalog"
+            if routing is not None and routing.policy == policy.name:
+                policy = routing.change.applied_to(policy)
+                source = f"catalog+{routing.label}"
         below = self.floor.violation(policy, request.risk_tier)
         if below is not None:
             raise ConfigError(f"{below}; the operator's floor cannot be lowered", field="policy")
@@ -288,6 +308,26 @@ class Catalog(BaseModel):
                 field="policy",
             )
         return PlannedStage(name=stage.name, approvers=people, quorum=stage.quorum)
+
+
+CHANGE_POLICY_PREFIX = "policy-change."
+CHANGE_USE_CASE = "policy-change"
+
+
+def change_policy(target: ReviewPolicy) -> ReviewPolicy:
+    """How a change of ``target``'s autonomy or threshold is reviewed: by its owners
+    (its overriders when it names none), in its channels, one of them enough; always by
+    people (a change to how much the AI may decide is never decided by an AI)."""
+    return ReviewPolicy(
+        name=f"{CHANGE_POLICY_PREFIX}{target.name}",
+        description=f"A change of how far the AI may decide alone in {target.name!r}.",
+        autonomy=AutonomyLevel.SUGGEST,
+        stages=[Stage(name="owners", approvers=target.owners or target.overriders)],
+        overriders=target.owners or target.overriders,
+        channels=target.channels,
+        allow_edits=False,
+        feedback_window=timedelta(hours=1),
+    )
 
 
 def _unresolved(directory: Directory, policy: ReviewPolicy) -> Iterator[_Problem]:

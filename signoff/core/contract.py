@@ -16,6 +16,8 @@ from signoff.core.models import ActionResult, AuditEvent, DecisionRequest, Decis
 
 DECISION_WORKFLOW = "signoff.Decision"
 REFUSAL_AUDIT_WORKFLOW = "signoff.RefusalAudit"
+POLICY_CHANGE_WORKFLOW = "signoff.PolicyChange"
+CIRCUIT_BREAKER_WORKFLOW = "signoff.CircuitBreaker"
 STARTED_UPDATE = "started"
 """Answers with the decision's state once its policy is resolved and routed."""
 STATE_QUERY = "state"

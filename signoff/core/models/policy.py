@@ -147,6 +147,9 @@ class ReviewPolicy(BaseModel):
         ]
     )
     overriders: list[NonEmptyStr] = Field(default_factory=lambda: ["role:manager"])
+    owners: list[NonEmptyStr] = Field(default_factory=list)
+    """Who signs off a change of this policy's autonomy or auto-approve threshold, and
+    hears of its alarms; none named, its overriders do."""
     expires_after: Duration | None = None
     feedback_window: Duration = timedelta(days=7)
     ground_truth: GroundTruthSettings = Field(default_factory=GroundTruthSettings)

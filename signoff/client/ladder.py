@@ -1,0 +1,60 @@
+"""Move a use case along the autonomy ladder from application or operator code.
+
+Both moves run as Signoff workflows on the decisions' task queue, so they survive any
+restart: a proposal waits for its owners as long as they take, and a breaker's demotion
+is written even if the caller goes away at once. Each is started once per key (a
+proposal's ``key``, a trip's ``alarm``): starting it again finds the one running.
+"""
+
+from __future__ import annotations
+
+from temporalio.client import WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from signoff.client.signoff_client import SignoffClient
+from signoff.core.contract import CIRCUIT_BREAKER_WORKFLOW, POLICY_CHANGE_WORKFLOW
+from signoff.core.models.routing import BreakerTrip, PolicyChangeProposal, PolicyChangeResult
+
+__all__ = ["propose_change", "trip_breaker"]
+
+
+async def propose_change(
+    signoff: SignoffClient, proposal: PolicyChangeProposal
+) -> WorkflowHandle[object, PolicyChangeResult]:
+    """Put ``proposal`` to the policy's owners; its result says whether it was
+    approved and which routing version it put in force."""
+    try:
+        return await signoff.temporal.start_workflow(
+            POLICY_CHANGE_WORKFLOW,
+            proposal,
+            id=proposal.workflow_id,
+            task_queue=signoff.task_queue,
+            result_type=PolicyChangeResult,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:  # proposed before, and already settled
+        return signoff.temporal.get_workflow_handle(
+            proposal.workflow_id, result_type=PolicyChangeResult
+        )
+
+
+async def trip_breaker(
+    signoff: SignoffClient, trip: BreakerTrip
+) -> WorkflowHandle[object, PolicyChangeResult | None]:
+    """Demote ``trip.policy`` to suggest now and ask its owners whether to restore it;
+    the result is the restore proposal's (None: it was at suggest or below already)."""
+    result_type = PolicyChangeResult | None
+    try:
+        return await signoff.temporal.start_workflow(
+            CIRCUIT_BREAKER_WORKFLOW,
+            trip,
+            id=trip.workflow_id,
+            task_queue=signoff.task_queue,
+            result_type=result_type,  # type: ignore[arg-type]
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:  # tripped by this alarm before, and settled
+        return signoff.temporal.get_workflow_handle(trip.workflow_id, result_type=result_type)  # type: ignore[arg-type]

@@ -1,0 +1,59 @@
+"""request_signoff: ask for a human sign-off from inside a workflow (yours, or Signoff's own
+policy-change workflow); :mod:`signoff.client.in_workflow` offers it to applications."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from signoff.core.contract import (
+        DECISION_WORKFLOW,
+        DecisionWorkflowInput,
+        outcome_signal,
+        workflow_id_for,
+    )
+    from signoff.core.models import DecisionRequest, Outcome
+
+
+async def request_signoff(
+    request: DecisionRequest,
+    *,
+    task_queue: str | None = None,
+    timeout: timedelta | None = None,
+    on_override: Callable[[Outcome], None] | None = None,
+) -> Outcome:
+    """Start a decision as a child of the calling workflow and wait for its outcome.
+
+    The decision outlives the caller (it stays open for feedback), so it reports back by
+    signal rather than as a child result; a later override arrives the same way and is
+    passed to ``on_override`` while the caller still runs.
+
+    Args:
+        request: The decision; its id is the idempotency key.
+        task_queue: Signoff's task queue; the caller's own when omitted.
+        timeout: Give up waiting after this long (raises ``asyncio.TimeoutError``).
+        on_override: Called with each later outcome (overrides after the first).
+
+    Experimental: the signal protocol may change before 1.0.
+    """
+    outcomes: list[Outcome] = []
+
+    def receive(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if len(outcomes) > 1 and on_override is not None:
+            on_override(outcome)
+
+    workflow.set_signal_handler(outcome_signal(request.id), receive)
+    child_request = request.model_copy(update={"notify_workflow_id": workflow.info().workflow_id})
+    await workflow.start_child_workflow(
+        DECISION_WORKFLOW,
+        DecisionWorkflowInput(request=child_request),
+        id=workflow_id_for(request.id),
+        task_queue=task_queue or workflow.info().task_queue,
+        parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+    )
+    await workflow.wait_condition(lambda: bool(outcomes), timeout=timeout)
+    return outcomes[0]
