@@ -4,8 +4,8 @@ The autonomy ladder's record of how far each policy's AI may decide alone: a ver
 per move, up by a signed-off policy-change decision, down by the circuit breaker or an
 operator. A new table: existing rows are untouched.
 
-Revision ID: 0011
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
