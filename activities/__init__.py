@@ -11,6 +11,7 @@ from signoff.activities.inputs import (
 )
 from signoff.activities.publish_cards import CardActivities
 from signoff.activities.record_audit import AuditActivities
+from signoff.activities.record_outcome import OutcomeActivities
 from signoff.activities.resolve_plan import PlanningActivities
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "CardActivities",
     "CardPublishInput",
     "DeliveryActivities",
+    "OutcomeActivities",
     "OutcomeDeliverInput",
     "PeopleInput",
     "PlanResolveInput",

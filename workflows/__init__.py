@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from signoff.workflows.decision import DecisionWorkflow
+    from signoff.workflows.outcome_report import OutcomeReportWorkflow
     from signoff.workflows.refusal_audit import RefusalAuditWorkflow
 
 _HOMES = {
     "DecisionWorkflow": "signoff.workflows.decision",
+    "OutcomeReportWorkflow": "signoff.workflows.outcome_report",
     "RefusalAuditWorkflow": "signoff.workflows.refusal_audit",
 }
 
-__all__ = ["DecisionWorkflow", "RefusalAuditWorkflow"]
+__all__ = ["DecisionWorkflow", "OutcomeReportWorkflow", "RefusalAuditWorkflow"]
 
 
 def __getattr__(name: str) -> Any:

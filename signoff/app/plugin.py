@@ -20,6 +20,7 @@ from signoff.activities import (
     AuditActivities,
     CardActivities,
     DeliveryActivities,
+    OutcomeActivities,
     PlanningActivities,
 )
 from signoff.adapters.channels import build_channels, close_channels
@@ -33,7 +34,7 @@ from signoff.app.webhook_secret import check_webhook_secret
 from signoff.core.catalog import Catalog
 from signoff.core.channel_protocol import Channel
 from signoff.core.settings import Settings
-from signoff.workflows import DecisionWorkflow, RefusalAuditWorkflow
+from signoff.workflows import DecisionWorkflow, OutcomeReportWorkflow, RefusalAuditWorkflow
 
 
 def _with_pydantic(converter: DataConverter | None) -> DataConverter:
@@ -103,7 +104,7 @@ class SignoffPlugin(SimplePlugin):
             "signoff.SignoffPlugin",
             data_converter=_with_pydantic,
             activities=self._add_activities,
-            workflows=[DecisionWorkflow, RefusalAuditWorkflow],
+            workflows=[DecisionWorkflow, OutcomeReportWorkflow, RefusalAuditWorkflow],
             workflow_runner=with_crypto_passed_through,
             run_context=self._run_context,
         )
@@ -128,6 +129,7 @@ class SignoffPlugin(SimplePlugin):
         cards = CardActivities(self._store, self._channels, meter=self._meter)
         self._outbox = CardOutboxLoop(self._store, cards, meter=self._meter)
         audit = AuditActivities(self._store, self._outbox.poke)
+        outcomes = OutcomeActivities(self._store)
         delivery = DeliveryActivities(self._sender, settings.outcome_webhook_url)
         planning = PlanningActivities(
             catalog,
@@ -137,6 +139,7 @@ class SignoffPlugin(SimplePlugin):
         return [
             *(existing or []),
             audit.record_audit,
+            outcomes.record_outcome,
             cards.publish_cards,
             delivery.deliver_outcome,
             planning.resolve_plan,
