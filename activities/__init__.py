@@ -13,6 +13,7 @@ from signoff.activities.inputs import (
 from signoff.activities.ladder import LadderActivities
 from signoff.activities.publish_cards import CardActivities
 from signoff.activities.record_audit import AuditActivities
+from signoff.activities.record_outcome import OutcomeActivities
 from signoff.activities.resolve_plan import PlanningActivities
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "CardPublishInput",
     "DeliveryActivities",
     "LadderActivities",
+    "OutcomeActivities",
     "OutcomeDeliverInput",
     "PeopleInput",
     "PlanResolveInput",

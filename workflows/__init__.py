@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from signoff.workflows.decision import DecisionWorkflow
+    from signoff.workflows.outcome_report import OutcomeReportWorkflow
     from signoff.workflows.policy_change import CircuitBreakerWorkflow, PolicyChangeWorkflow
     from signoff.workflows.refusal_audit import RefusalAuditWorkflow
 
 _HOMES = {
     "CircuitBreakerWorkflow": "signoff.workflows.policy_change",
     "DecisionWorkflow": "signoff.workflows.decision",
+    "OutcomeReportWorkflow": "signoff.workflows.outcome_report",
     "PolicyChangeWorkflow": "signoff.workflows.policy_change",
     "RefusalAuditWorkflow": "signoff.workflows.refusal_audit",
 }
@@ -25,6 +27,7 @@ _HOMES = {
 __all__ = [
     "CircuitBreakerWorkflow",
     "DecisionWorkflow",
+    "OutcomeReportWorkflow",
     "PolicyChangeWorkflow",
     "RefusalAuditWorkflow",
 ]

@@ -217,6 +217,14 @@ async def query_events(
     return [chained(row) for row in rows]
 
 
+async def event_by_id(session: AsyncSession, *, event_id: str) -> ChainedEvent | None:
+    """The stored event with this id, or None."""
+    row = (
+        await session.execute(select(*_EVENT_COLUMNS).where(AuditEventRow.event_id == event_id))
+    ).first()
+    return None if row is None else chained(row)
+
+
 async def decision_ids(session: AsyncSession) -> list[str]:
     """Every decision with an audit chain or a decisions row."""
     found = await session.scalars(

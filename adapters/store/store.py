@@ -27,6 +27,7 @@ from signoff.adapters.store import (
     checkpoints,
     decisions,
     feedback,
+    outcomes,
     policy_routing,
     posted_cards,
 )
@@ -47,6 +48,7 @@ from signoff.core.models import (
     ApiScope,
     AuditEvent,
     ChainedEvent,
+    DecisionLabel,
     DecisionState,
     DecisionSummary,
     SignedHead,
@@ -357,6 +359,33 @@ class Store:
         async with self._sessions() as session:
             return await feedback.get_feedback(session, decision_id=decision_id)
 
+    async def labels(self, decision_id: str) -> list[DecisionLabel]:
+        """Every label the decision has, by source (:mod:`signoff.adapters.store.outcomes`):
+        what evaluation reads, so it always knows which truth it used."""
+        async with self._sessions() as session:
+            return await outcomes.labels(session, decision_id=decision_id)
+
+    async def event(self, event_id: str) -> ChainedEvent | None:
+        """One stored audit event by its id, or None."""
+        async with self._sessions() as session:
+            return await audit_events.event_by_id(session, event_id=event_id)
+
+    async def record_first(self, event: AuditEvent) -> AuditEvent:
+        """Append ``event`` unless an event with its id is stored already, even with
+        other content; the event stored either way. For facts named by what they say
+        rather than when they were sent (a reported outcome, retried later), where the
+        first telling stays and a later one is answered with it."""
+        stored = await self.event(event.event_id)
+        if stored is None:
+            try:
+                await self.record([event])
+                return event
+            except audit_events.AuditConflict:
+                stored = await self.event(event.event_id)  # a concurrent telling won
+                if stored is None:
+                    raise
+        return AuditEvent.model_validate(stored.model_dump(include=set(AuditEvent.model_fields)))
+
     async def create_api_key(
         self, *, app: str, use_cases: Sequence[str], scopes: Sequence[ApiScope]
     ) -> tuple[ApiKeyGrant, str]:
@@ -464,6 +493,7 @@ def _record(
         if retried:
             signed += checkpoints.newest(conn, retried)
     feedback.project(conn, events=appended.fresh)
+    outcomes.project(conn, events=appended.fresh)
     now = datetime.now(UTC)
     for record in records:
         if record.decision is not None:

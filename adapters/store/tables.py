@@ -133,6 +133,25 @@ class GroundTruthRow(Base):
     at: Mapped[datetime]
 
 
+class ReportedOutcomeRow(Base):
+    """A real-world outcome the application reported (migration 0008), projected from
+    its ``outcome_reported`` audit event: kept apart from experts' ``ground_truth``, and
+    every report kept (different sources may disagree; evaluation chooses)."""
+
+    __tablename__ = "reported_outcomes"
+    __table_args__ = (Index("ix_reported_outcomes_decision_id_happened_at", "decision_id", "at"),)
+
+    event_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    decision_id: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    # When it happened in the world, and when the audit chain recorded it.
+    at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    reported_by: Mapped[str | None] = mapped_column(String(200))
+
+
 class CardRow(Base):
     """A posted chat card, remembered so it can be redrawn when the decision moves on.
 

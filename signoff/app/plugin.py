@@ -21,6 +21,7 @@ from signoff.activities import (
     CardActivities,
     DeliveryActivities,
     LadderActivities,
+    OutcomeActivities,
     PlanningActivities,
 )
 from signoff.adapters.channels import build_channels, close_channels
@@ -37,6 +38,7 @@ from signoff.core.settings import Settings
 from signoff.workflows import (
     CircuitBreakerWorkflow,
     DecisionWorkflow,
+    OutcomeReportWorkflow,
     PolicyChangeWorkflow,
     RefusalAuditWorkflow,
 )
@@ -111,6 +113,7 @@ class SignoffPlugin(SimplePlugin):
             activities=self._add_activities,
             workflows=[
                 DecisionWorkflow,
+                OutcomeReportWorkflow,
                 RefusalAuditWorkflow,
                 PolicyChangeWorkflow,
                 CircuitBreakerWorkflow,
@@ -139,6 +142,7 @@ class SignoffPlugin(SimplePlugin):
         cards = CardActivities(self._store, self._channels, meter=self._meter)
         self._outbox = CardOutboxLoop(self._store, cards, meter=self._meter)
         audit = AuditActivities(self._store, self._outbox.poke)
+        outcomes = OutcomeActivities(self._store)
         delivery = DeliveryActivities(self._sender, settings.outcome_webhook_url)
         planning = PlanningActivities(
             catalog,
@@ -150,6 +154,7 @@ class SignoffPlugin(SimplePlugin):
         return [
             *(existing or []),
             audit.record_audit,
+            outcomes.record_outcome,
             cards.publish_cards,
             delivery.deliver_outcome,
             planning.resolve_plan,

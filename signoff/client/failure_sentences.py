@@ -20,6 +20,7 @@ from signoff.core.errors import (
     DecisionFailed,
     DecisionNotFound,
     InvalidPolicyError,
+    OutcomeConflict,
     RequestConflict,
     RequestTooLarge,
     SignoffError,
@@ -63,6 +64,7 @@ _NOUNS = {
     "DecisionRequest": "request",
     "Action": "action",
     "ApiKeyGrant": "API key",
+    "OutcomeReport": "outcome",
     "Settings": "setting",
     "TemporalConnection": "setting",
 }
@@ -120,6 +122,7 @@ def no_worker(task_queue: str, seconds: float | None) -> str:
 _KINDS: tuple[tuple[type[Exception], FailureKind], ...] = (
     (DecisionNotFound, FailureKind.NOT_FOUND),
     (RequestConflict, FailureKind.CONFLICT),
+    (OutcomeConflict, FailureKind.CONFLICT),
     (RequestTooLarge, FailureKind.TOO_LARGE),
     (DecisionFailed, FailureKind.FAILED),
     (ActionPending, FailureKind.PENDING),

@@ -1,6 +1,7 @@
 """The store against Temporal: every audit event a decision wrote is also the input of a
 ``record_audit`` activity in the decision's workflow history, and every refusal the
-client audited is the input of a refusal-audit workflow. Temporal keeps that record on
+client audited is the input of a refusal-audit workflow, and every outcome the application
+reported the result of an outcome-report workflow. Temporal keeps that record on
 its own, outside the audit store, so a database administrator who rewrites the store
 (and recomputes every hash) still disagrees with it.
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,14 +27,18 @@ from signoff.activities.inputs import AuditRecordInput
 from signoff.adapters.store import Store
 from signoff.core.contract import (
     DECISION_WORKFLOW,
+    OUTCOME_REPORT_WORKFLOW,
     RECORD_AUDIT_ACTIVITY,
     REFUSAL_AUDIT_WORKFLOW,
     WORKFLOW_ID_PREFIX,
+    OutcomeReportResult,
     RefusalAuditInput,
+    outcome_prefix,
     refusal_prefix,
     workflow_id_for,
 )
 from signoff.core.models import AuditEvent, ChainBreak, ChainedEvent
+from signoff.core.models.outcome_report import OUTCOME_MARK
 
 CONCURRENT_FETCHES = 16
 _COMPARED = ("kind", "actor", "stage", "data")
@@ -128,22 +133,67 @@ def _is_local_audit(marker: Any) -> bool:
     return isinstance(described, dict) and described.get("activity_type") == RECORD_AUDIT_ACTIVITY
 
 
-async def refusals_in(client: Client, decision_id: str) -> list[AuditEvent]:
-    """The events of the refusal audits the client started for ``decision_id``."""
-    prefix = refusal_prefix(decision_id)
-    query = f"WorkflowType = '{REFUSAL_AUDIT_WORKFLOW}' AND WorkflowId STARTS_WITH '{prefix}'"
-    found: list[AuditEvent] = []
-    async for execution in client.list_workflows(query):
-        if execution.status != WorkflowExecutionStatus.COMPLETED:
-            continue  # still writing: the store may not hold it yet
-        history = await client.get_workflow_handle(
-            execution.id, run_id=execution.run_id
-        ).fetch_history()
-        started = history.events[0].workflow_execution_started_event_attributes
-        (audit,) = await client.data_converter.decode(started.input.payloads, [RefusalAuditInput])
-        if audit.event.decision_id == decision_id:
-            found.append(audit.event)
-    return found
+@dataclass(frozen=True)
+class _Outside:
+    """A kind of event written from outside the decision's workflow, by a short workflow
+    of its own whose history keeps the event."""
+
+    workflow: str
+    prefix: Callable[[str], str]
+    record: Callable[[Client, Any], Awaitable[AuditEvent]]
+    """The event the workflow recorded, from its history."""
+
+
+async def _started_with(client: Client, history: Any) -> AuditEvent:
+    started = history.events[0].workflow_execution_started_event_attributes
+    (audit,) = await client.data_converter.decode(started.input.payloads, [RefusalAuditInput])
+    return audit.event
+
+
+async def _completed_with(client: Client, history: Any) -> AuditEvent:
+    """A report's run answers with the event as stored: its own, or, for a retry after
+    an earlier run completed, that run's (the one the store keeps)."""
+    done = history.events[-1].workflow_execution_completed_event_attributes
+    (result,) = await client.data_converter.decode(done.result.payloads, [OutcomeReportResult])
+    return result.event
+
+
+_OUTSIDE = (
+    _Outside(REFUSAL_AUDIT_WORKFLOW, refusal_prefix, _started_with),
+    _Outside(OUTCOME_REPORT_WORKFLOW, outcome_prefix, _completed_with),
+)
+
+
+async def outside_events_in(client: Client, decision_id: str) -> list[AuditEvent]:
+    """The events written for ``decision_id`` from outside its workflow (refusals the
+    client audited, outcomes the application reported), as Temporal recorded them."""
+    found: dict[str, AuditEvent] = {}
+    for kind in _OUTSIDE:
+        prefix = kind.prefix(decision_id)
+        query = f"WorkflowType = '{kind.workflow}' AND WorkflowId STARTS_WITH '{prefix}'"
+        async for execution in client.list_workflows(query):
+            if execution.status != WorkflowExecutionStatus.COMPLETED:
+                continue  # still writing (or refused): the store may not hold it
+            history = await client.get_workflow_handle(
+                execution.id, run_id=execution.run_id
+            ).fetch_history()
+            event = await kind.record(client, history)
+            if event.decision_id == decision_id:
+                found[event.event_id] = event
+    return list(found.values())
+
+
+_OUTSIDE_MARKS = (("/refusal/", "refusal"), (OUTCOME_MARK, "reported outcome"))
+"""What the id of an event written from outside a decision's workflow holds, and only
+such an event's: so one in the store that Temporal does not know is seen."""
+
+
+def _outside_noun(event_id: str) -> str | None:
+    """What an event written from outside a decision's workflow is, by its id."""
+    for mark, noun in _OUTSIDE_MARKS:
+        if mark in event_id:
+            return noun
+    return None
 
 
 def _same(stored: ChainedEvent, recorded: AuditEvent) -> list[str]:
@@ -161,11 +211,13 @@ def compare(
     decision_id: str,
     stored: Sequence[ChainedEvent],
     recorded: Recorded,
-    refusals: Iterable[AuditEvent],
+    outside: Iterable[AuditEvent],
 ) -> ChainBreak | None:
-    """The first way the store's events of ``decision_id`` differ from Temporal's."""
-    refused = {e.event_id: e for e in refusals}
-    own = [e for e in stored if e.event_id not in refused]
+    """The first way the store's events of ``decision_id`` differ from Temporal's;
+    ``outside`` holds the events written from outside its workflow
+    (:func:`outside_events_in`)."""
+    told = {e.event_id: e for e in outside}
+    own = [e for e in stored if e.event_id not in told]
     expected = recorded.written + recorded.in_flight[: max(0, len(own) - len(recorded.written))]
 
     def broken(event: ChainedEvent | AuditEvent, seq: int, problem: str) -> ChainBreak:
@@ -203,14 +255,16 @@ def compare(
             extra, extra.seq, "the event is in the store but in none of the workflow's histories"
         )
     stored_ids = {e.event_id for e in stored}
-    for event in refused.values():
+    for event in told.values():
         if event.event_id not in stored_ids:
-            return broken(event, 0, "a refusal Temporal recorded is missing from the store")
+            noun = _outside_noun(event.event_id)
+            return broken(event, 0, f"a {noun} Temporal recorded is missing from the store")
     for event in stored:
-        if "/refusal/" in event.event_id and event.event_id not in refused:
-            return broken(event, event.seq, "the refusal is in the store but not in Temporal")
-        if event.event_id in refused and _same(event, refused[event.event_id]):
-            return broken(event, event.seq, "the stored refusal differs from Temporal's record")
+        noun = _outside_noun(event.event_id)
+        if noun is not None and event.event_id not in told:
+            return broken(event, event.seq, f"the {noun} is in the store but not in Temporal")
+        if event.event_id in told and _same(event, told[event.event_id]):
+            return broken(event, event.seq, f"the stored {noun} differs from Temporal's record")
     return None
 
 
@@ -238,7 +292,7 @@ async def compare_with_temporal(
     async def one(d: str) -> None:
         async with gate:
             recorded = await recorded_by(client, d)
-            refusals = await refusals_in(client, d)
+            outside = await outside_events_in(client, d)
         stored = await store.events(d)
         if recorded is None:
             report.not_comparable[d] = "Temporal holds no history for it (past retention?)"
@@ -251,7 +305,7 @@ async def compare_with_temporal(
             return
         report.decisions_compared += 1
         report.events_compared += len(stored)
-        found = compare(d, stored, recorded, refusals)
+        found = compare(d, stored, recorded, outside)
         if found is not None:
             report.breaks.append(found)
 

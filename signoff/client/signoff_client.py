@@ -35,6 +35,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from signoff.adapters.notary import load_voucher
+from signoff.client import outcome_reports
 from signoff.client.connection import connect_temporal
 from signoff.client.decision_search import (
     DecisionListing,
@@ -74,6 +75,8 @@ from signoff.core.models import (
     DecisionRequest,
     DecisionState,
     Outcome,
+    OutcomeReport,
+    ReportedOutcome,
 )
 from signoff.core.settings import Settings
 from signoff.core.vouching import Voucher
@@ -419,6 +422,49 @@ class SignoffClient:
             id=f"signoff-refusal-{_safe(decision_id)}-{_safe(attempt_id)}",
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+
+    # -- real-world outcomes -----------------------------------------------------------
+
+    async def record_outcome(
+        self,
+        decision_id: str,
+        label: str,
+        source: str,
+        at: datetime | str,
+        *,
+        key: str | None = None,
+        reported_by: str | None = None,
+        via: str = "client",
+    ) -> ReportedOutcome:
+        """Record what happened in the world after the decision, at any later time: also
+        after its feedback window closed, with no lookback limit. Written through
+        Temporal into the decision's audit chain; returns once it is stored.
+
+        Args:
+            label: The outcome, in the application's words (``chargeback``); 1 to 500
+                characters.
+            source: The system reporting it (``chargeback-feed``); 1 to 200 characters.
+            at: When it happened in the world, with a time zone (or ISO 8601 text); not
+                in the future.
+            key: Names the report: the same decision, source and key record once (the
+                answer then says ``duplicate``). Defaults to one made of source, ``at``
+                and label, so an identical report sent again is recorded once.
+            reported_by: Who reports it, for the audit (an application's principal).
+            via: The surface it came through.
+
+        Raises:
+            pydantic.ValidationError: the report is invalid; nothing is recorded.
+            DecisionNotFound: no decision has this id.
+            DecisionFailed: its workflow ended before it was decided.
+            ActionRefused: the decision is not decided yet (code ``undecided``).
+            OutcomeConflict: the key already names another outcome of the decision.
+        """
+        report = OutcomeReport.model_validate(
+            {"label": label, "source": source, "at": at, "key": key}
+        )
+        return await outcome_reports.record_outcome(
+            self, decision_id, report, reported_by=reported_by, via=via
         )
 
     # -- finding decisions -------------------------------------------------------------

@@ -18,14 +18,17 @@ DECISION_WORKFLOW = "signoff.Decision"
 REFUSAL_AUDIT_WORKFLOW = "signoff.RefusalAudit"
 POLICY_CHANGE_WORKFLOW = "signoff.PolicyChange"
 CIRCUIT_BREAKER_WORKFLOW = "signoff.CircuitBreaker"
+OUTCOME_REPORT_WORKFLOW = "signoff.OutcomeReport"
 STARTED_UPDATE = "started"
 """Answers with the decision's state once its policy is resolved and routed."""
 STATE_QUERY = "state"
 WORKFLOW_ID_PREFIX = "signoff-"
 REFUSAL_ID_PREFIX = "signoff-refusal-"
+OUTCOME_ID_PREFIX = "signoff-outcome-"
 RECORD_AUDIT_ACTIVITY = "signoff.record_audit"
 """The activity whose inputs are the audit events: in history, they are the record
 ``signoff audit verify --against-temporal`` compares the store with."""
+RECORD_OUTCOME_ACTIVITY = "signoff.record_outcome"
 
 
 class ErrorType(StrEnum):
@@ -43,6 +46,8 @@ class ErrorType(StrEnum):
     which validates first): the workflow fails at once rather than retrying forever."""
     WEBHOOK_FAILED = "WebhookFailed"
     """An outcome webhook got no answer or a 408, 429 or 5xx: it is sent again."""
+    OUTCOME_CONFLICT = "OutcomeConflict"
+    """An outcome report's key names another report already recorded: the first stays."""
     WEBHOOK_REFUSED = "WebhookRefused"
     """An outcome webhook's receiver refused it with another 4xx: sending the same
     delivery again cannot succeed."""
@@ -86,6 +91,17 @@ def refusal_workflow_id(decision_id: str, action_id: str) -> str:
     return f"{refusal_prefix(decision_id)}{_safe(action_id)}"
 
 
+def outcome_prefix(decision_id: str) -> str:
+    """Every outcome-report workflow of ``decision_id`` has an id starting so."""
+    return f"{OUTCOME_ID_PREFIX}{_safe(decision_id)}-"
+
+
+def outcome_workflow_id(decision_id: str, digest: str) -> str:
+    """One workflow id per reported outcome (:meth:`OutcomeReport.digest`): twenty
+    callers reporting it at once join one run."""
+    return f"{outcome_prefix(decision_id)}{digest}"
+
+
 def outcome_signal(decision_id: str) -> str:
     """The signal a decision sends to ``request.notify_workflow_id`` with each outcome;
     named per decision so one workflow can wait on several."""
@@ -112,3 +128,17 @@ class DecisionWorkflowInput(BaseModel):
 
 class RefusalAuditInput(BaseModel):
     event: AuditEvent
+
+
+class OutcomeReportInput(BaseModel):
+    """The outcome event to record, made by the client when the report arrived."""
+
+    event: AuditEvent
+
+
+class OutcomeReportResult(BaseModel):
+    """The outcome event as the store holds it: this run's, or, when an earlier run
+    recorded the same report (a retry after that run completed), that run's."""
+
+    event: AuditEvent
+    duplicate: bool = False

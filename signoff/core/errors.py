@@ -62,6 +62,11 @@ class RequestConflict(SignoffError):
         self.fields = fields
 
 
+class OutcomeConflict(SignoffError):
+    """An outcome report's key (with its source) already names another outcome of the
+    decision: the first stays recorded, and this one is refused rather than lost."""
+
+
 class RequestTooLarge(SignoffError):
     """A request bigger than a decision can carry through Temporal (its history, its
     queries and its audit all hold the request), refused before anything starts."""

@@ -155,3 +155,9 @@ DEV_READY_HINT = (
     "In another terminal: `signoff submit {example}`, `signoff pending`, `signoff show ID`,"
     " `signoff approve ID --as alice`. Ctrl-C stops everything."
 )
+
+# What an application reporting a real-world outcome is told.
+OUTCOME_UNDECIDED = (
+    "Decision '{decision_id}' is still {status}: report what happened in the world once it"
+    " is decided."
+)

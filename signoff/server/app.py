@@ -18,6 +18,7 @@ from signoff.server import (
     health,
     keys_api,
     metrics,
+    outcomes_api,
     problems,
     tracing,
 )
@@ -66,6 +67,7 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
     tracing.install(app)
     app.include_router(health.router)
     app.include_router(decisions_api.router)
+    app.include_router(outcomes_api.router)
     app.include_router(audit_api.router)
     app.include_router(catalog_api.router)
     app.include_router(keys_api.router)

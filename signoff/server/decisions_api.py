@@ -154,7 +154,7 @@ async def submit(
     return state
 
 
-async def _readable_state(
+async def readable_state(
     ctx: ServerContext, who: Caller, decision_id: str, *, attempted: str = "read"
 ) -> DecisionState:
     """The decision, if ``who`` may read it; as not found otherwise, the refusal recorded
@@ -207,7 +207,7 @@ async def get_decision(
     who: Annotated[Caller, Depends(reader())],
     ctx: Annotated[ServerContext, Depends(context)],
 ) -> DecisionState:
-    return await _readable_state(ctx, who, decision_id)
+    return await readable_state(ctx, who, decision_id)
 
 
 @router.get(
@@ -229,7 +229,7 @@ async def get_outcome(
         int, Query(ge=0, le=MAX_WAIT_S, description="Seconds to wait for the outcome.")
     ] = 0,
 ) -> Outcome | JSONResponse:
-    state = await _readable_state(ctx, who, decision_id)
+    state = await readable_state(ctx, who, decision_id)
     if state.outcome is not None:
         return state.outcome
     if wait:
@@ -379,7 +379,7 @@ async def act(
                 await audit_denial(ctx, who, decision_id, kind.value, "application")
             raise ApiProblem(403, DENIALS["application"], code="scope")
         # Its own use cases only, the refusal audited as any other.
-        await _readable_state(ctx, who, decision_id, attempted=kind.value)
+        await readable_state(ctx, who, decision_id, attempted=kind.value)
     return await act_as(ctx, who, decision_id, fields, key)
 
 

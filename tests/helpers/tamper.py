@@ -77,6 +77,7 @@ def delete_decision(path: Path, decision_id: str) -> None:
             "audit_checkpoints",
             "decisions",
             "feedback",
+            "reported_outcomes",
             "cards",
             "card_jobs",
             "card_notices",

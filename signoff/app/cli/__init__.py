@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from signoff.app.cli import actions, chat, decisions, dev, serve
+from signoff.app.cli import actions, chat, decisions, dev, outcomes, serve
 from signoff.app.cli.api_keys import api_keys_app
 from signoff.app.cli.audit_commands import audit_app
 from signoff.app.cli.common import Overrides
@@ -56,6 +56,7 @@ def global_options(
 app.command()(decisions.submit)
 app.command()(decisions.show)
 app.command()(decisions.pending)
+app.command()(outcomes.outcome)
 for _name, _command in actions.COMMANDS.items():
     app.command(_name)(_command)
 app.command()(dev.dev)

@@ -12,6 +12,12 @@ from signoff.core.models.audit_event import (
 )
 from signoff.core.models.checkpoint import SignedHead
 from signoff.core.models.directory import Directory, Principal, Role
+from signoff.core.models.outcome_report import (
+    DecisionLabel,
+    LabelSource,
+    OutcomeReport,
+    ReportedOutcome,
+)
 from signoff.core.models.policy import (
     AutoApproveRule,
     AutonomyLevel,
@@ -58,6 +64,7 @@ __all__ = [
     "ChainedEvent",
     "ChannelTarget",
     "DecisionId",
+    "DecisionLabel",
     "DecisionPlan",
     "DecisionRequest",
     "DecisionState",
@@ -69,8 +76,10 @@ __all__ = [
     "GroundTruth",
     "GroundTruthSettings",
     "HistoryEntry",
+    "LabelSource",
     "ModelInfo",
     "Outcome",
+    "OutcomeReport",
     "Override",
     "PlannedStage",
     "PolicyFloor",
@@ -78,6 +87,7 @@ __all__ = [
     "Proposal",
     "Quorum",
     "ReasonRequired",
+    "ReportedOutcome",
     "ReviewPolicy",
     "RiskTier",
     "Role",

@@ -48,6 +48,8 @@ class ApiScope(StrEnum):
     """Get a decision, wait for its outcome, list and search decisions."""
     FEEDBACK = "feedback"
     """Thumbs, corrections and ground truth on decisions."""
+    OUTCOMES = "outcomes"
+    """Report decisions' real-world outcomes, at any time after they were decided."""
 
 
 class ApiKeyGrant(BaseModel):

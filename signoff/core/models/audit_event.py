@@ -33,6 +33,9 @@ class AuditKind(StrEnum):
     OUTCOME_REFUSED = "outcome_refused"
     """The application's webhook refused the outcome for good (a 4xx other than 408 and
     429): recorded, and the decision closes regardless."""
+    OUTCOME_REPORTED = "outcome_reported"
+    """The application reported what happened in the world, at any time after the
+    decision (:class:`signoff.core.models.outcome_report.OutcomeReport`)."""
 
 
 class AuditEvent(BaseModel):

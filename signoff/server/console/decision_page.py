@@ -48,6 +48,8 @@ SHOWN_FIELDS = (
     "text",
     "edited_text",
     "label",
+    "source",
+    "happened_at",
     "thumb",
 )
 """What a timeline row shows of an event's data, when the event has it."""
