@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("policy", sa.String(100), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("autonomy", sa.String(40), nullable=False),
-        sa.Column("min_confidence", sa.Float(), nullable=False),
+        sa.Column("min_confidence", sa.Double(), nullable=False),
         sa.Column("origin", sa.String(40), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("decided_by", sa.String(300), nullable=True),
