@@ -32,6 +32,7 @@ TABLES = {
     "card_notices",
     "cards",
     "chat_conversations",
+    "decision_facts",
     "decisions",
     "feedback",
     "ground_truth",
@@ -59,7 +60,7 @@ async def test_migrating_an_up_to_date_database_changes_nothing(
 
     async with store.engine.connect() as conn:
         version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0007"
+    assert version == "0009"
 
 
 async def test_a_new_sqlite_file_gets_its_folder_and_write_ahead_logging(
