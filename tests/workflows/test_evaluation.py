@@ -175,7 +175,8 @@ async def test_expert_agreement_and_each_reviewers_accuracy(evaluated: CohortRep
         cohen_kappa_score(["c", "i", "c", "c"], ["c", "i", "i", "c"])
     )
     accuracy = {r.reviewer: _counts(r.accuracy) for r in evaluated.reviewers}
-    # alice: approved a right one, edited a wrong one, approved a wrong one; bob rejected a wrong one.
+    # alice approved a right one, edited a wrong one and approved a wrong one;
+    # bob rejected a wrong one.
     assert accuracy == {"alice": (2, 3), "bob": (1, 1)}
 
 
