@@ -57,6 +57,10 @@ def agreement(labels: Sequence[Mapping[str, str]], *, minimum: int = MINIMUM_ITE
     from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
     categories = sorted({lab for item in shared for lab in item.values()})
+    if len(categories) == 1:
+        # Everyone gave the one label: complete agreement, which both kappas leave
+        # undefined (no chance agreement to correct for) and alpha calls 1.
+        return Agreement(items=len(shared), experts=experts, krippendorff_alpha=1.0)
     code = {c: i for i, c in enumerate(categories)}
     pairs: list[PairKappa] = []
     for a, b in combinations(experts, 2):
@@ -79,11 +83,7 @@ def agreement(labels: Sequence[Mapping[str, str]], *, minimum: int = MINIMUM_ITE
     for j, item in enumerate(shared):
         for expert, lab in item.items():
             reliability[experts.index(expert), j] = code[lab]
-    k_alpha = None
-    if len(categories) > 1:
-        k_alpha = _finite(alpha(reliability_data=reliability, level_of_measurement="nominal"))
-    elif shared:
-        k_alpha = 1.0  # one label throughout: complete agreement, which alpha leaves undefined
+    k_alpha = _finite(alpha(reliability_data=reliability, level_of_measurement="nominal"))
     return Agreement(
         items=len(shared),
         experts=experts,
