@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import TypeAdapter, ValidationError
 
 from signoff.app.cli.audit_options import ModelOpt, SinceOpt, UntilOpt, UseCaseOpt, parse_time
 from signoff.app.cli.common import run
-from signoff.app.cli.failures import USAGE, CliError
+from signoff.app.cli.failures import USAGE, CliError, reported
 from signoff.app.cli.render import stdout_console
 from signoff.app.cli.stores import open_store
 from signoff.core.models import Duration
 from signoff.core.settings import Settings
+
+if TYPE_CHECKING:
+    from signoff.core.learning import EvaluationFilters
 
 eval_app = typer.Typer(help="Evaluate the AI's decisions and the people's.", no_args_is_help=True)
 
@@ -35,6 +38,30 @@ def parse_window(value: str) -> timedelta:
             f"--window must be a positive duration such as 1d or 12h, not {value!r}.", USAGE
         )
     return window
+
+
+def _filters(
+    use_case: str | None,
+    model_version: str | None,
+    since: str | None,
+    until: str | None,
+    window: str,
+    min_group: int,
+) -> EvaluationFilters:
+    """The options as filters; a bad one is a :class:`CliError` naming it."""
+    from signoff.core.learning import EvaluationFilters
+
+    filters = EvaluationFilters(
+        use_case=use_case,
+        model_version=model_version,
+        since=parse_time(since, "--since"),
+        until=parse_time(until, "--until"),
+        window=parse_window(window),
+        minimum_group=min_group,
+    )
+    if filters.since and filters.until and filters.since >= filters.until:
+        raise CliError("--since must be before --until.", USAGE)
+    return filters
 
 
 @eval_app.command()
@@ -55,18 +82,8 @@ def report(
     """Evaluate decisions per use case, model, prompt and policy version: routing, what
     people did with the AI's proposals, accuracy, calibration, feedback, expert
     agreement, timing and segment gaps. Prints a summary and writes an HTML report."""
-    from signoff.core.learning import EvaluationFilters
-
-    filters = EvaluationFilters(
-        use_case=use_case,
-        model_version=model_version,
-        since=parse_time(since, "--since"),
-        until=parse_time(until, "--until"),
-        window=parse_window(window),
-        minimum_group=min_group,
-    )
-    if filters.since and filters.until and filters.since >= filters.until:
-        raise CliError("--since must be before --until.", USAGE)
+    with reported():
+        filters = _filters(use_case, model_version, since, until, window, min_group)
 
     async def work(settings: Settings) -> None:
         from signoff.app.eval_report import print_summary, render_html

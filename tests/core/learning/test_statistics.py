@@ -73,7 +73,7 @@ def test_a_rate_of_nothing_is_not_enough_data_and_an_impossible_one_is_refused()
 def test_ece_mce_and_brier_match_a_hand_computation() -> None:
     # Five at 0.9 with three right (gap 0.3), five at 0.3 with one right (gap 0.1).
     confidence = [0.9] * 5 + [0.3] * 5
-    correct = [True, True, True, False, False] + [True, False, False, False, False]
+    correct = [True, True, True, False, False, *[True, False, False, False, False]]
 
     result = calibration(confidence, correct)
 
