@@ -25,6 +25,7 @@ from signoff.adapters.store import (
     audit_events,
     card_outbox,
     checkpoints,
+    decision_facts,
     decisions,
     feedback,
     outcomes,
@@ -43,6 +44,8 @@ from signoff.adapters.store.verify import verify_chains
 from signoff.adapters.store.writer import make_writer
 from signoff.core import tracing
 from signoff.core.channel_protocol import CardRef, Notice
+from signoff.core.learning.evaluate import Evaluator
+from signoff.core.learning.results import Evaluation, EvaluationFilters
 from signoff.core.models import (
     ApiKeyGrant,
     ApiScope,
@@ -147,6 +150,7 @@ class Store:
         # transaction, so the write lock is held for the SQL and the hashing only.
         rows = audit_events.event_rows(events)
         row = None if state is None else decisions.decision_row(state)
+        facts = None if state is None else decision_facts.facts_row(state)
         job = None
         if cards_for is not None and state is not None:
             job = {
@@ -161,7 +165,7 @@ class Store:
             "signoff.store.record",
             attributes={"signoff.decision_ids": sorted(keys), "signoff.events": len(rows)},
         ):
-            return await self._records.write(_Record(rows, row, job), keys)
+            return await self._records.write(_Record(rows, row, job, facts), keys)
 
     async def _record_together(self, records: Sequence[_Record]) -> list[int]:
         """Write ``records`` in one transaction (a group commit), then publish their
@@ -427,6 +431,24 @@ class Store:
             return None
         return await self._write(api_keys.revoke_key, key_id=key_id, now=datetime.now(UTC))
 
+    async def evaluate(
+        self, filters: EvaluationFilters, *, now: datetime | None = None
+    ) -> Evaluation:
+        """The learning loop's evaluation of the decisions ``filters`` select, read a page
+        of ``decision_facts`` at a time with each page's settled truth."""
+        evaluator = Evaluator(filters)
+        async with self._sessions() as session:
+            pages = decision_facts.read_facts(
+                session,
+                use_case=filters.use_case,
+                model_version=filters.model_version,
+                since=filters.since,
+                until=filters.until,
+            )
+            async for page in pages:
+                evaluator.add_all(page)
+        return evaluator.finish(now=now)
+
     async def api_keys(self) -> list[ApiKeyGrant]:
         """Every API key, revoked ones included, newest first."""
         async with self._sessions() as session:
@@ -473,6 +495,7 @@ class _Record:
     rows: list[dict[str, Any]]
     decision: dict[str, Any] | None
     job: dict[str, Any] | None
+    facts: dict[str, Any] | None = None
 
 
 def _record(
@@ -498,6 +521,8 @@ def _record(
     for record in records:
         if record.decision is not None:
             decisions.upsert_decision(conn, row=record.decision)
+        if record.facts is not None:
+            decision_facts.upsert_facts(conn, row=record.facts)
         if record.job is not None:
             card_outbox.enqueue(conn, **record.job, now=now)
     fresh = {row["event_id"] for row in appended.fresh}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Float, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from signoff.adapters.store.types import JsonDoc, JsonText, UtcDateTime
@@ -54,6 +54,44 @@ class DecisionRow(Base):
     # DecisionState.version: a late write of an older state must not replace a newer one.
     version: Mapped[int] = mapped_column(Integer)
     state: Mapped[dict[str, Any]]
+
+
+class DecisionFactsRow(Base):
+    """What evaluation reads of a decision (:mod:`signoff.core.learning.facts`), written
+    with its ``decisions`` row so ``signoff eval`` never parses a state document."""
+
+    __tablename__ = "decision_facts"
+    __table_args__ = (Index("ix_decision_facts_use_case_submitted_at", "use_case", "submitted_at"),)
+
+    decision_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    use_case: Mapped[str] = mapped_column(String(500))
+    model_name: Mapped[str] = mapped_column(String(500))
+    model_version: Mapped[str] = mapped_column(String(500))
+    prompt_version: Mapped[str] = mapped_column(String(500))
+    policy_name: Mapped[str] = mapped_column(String(500))
+    policy_version: Mapped[str] = mapped_column(String(100))
+    risk_tier: Mapped[str] = mapped_column(String(20))
+    segment: Mapped[dict[str, str]] = mapped_column(JsonDoc)
+    confidence: Mapped[float] = mapped_column(Float)
+    route: Mapped[str] = mapped_column(String(10))
+    sampled_for_qa: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(40))
+    human_accepted: Mapped[bool | None]
+    human_status: Mapped[str | None] = mapped_column(String(40))
+    overridden: Mapped[bool]
+    edit_distance: Mapped[float | None] = mapped_column(Float)
+    predicted_label: Mapped[str | None] = mapped_column(String(500))
+    submitted_at: Mapped[datetime] = mapped_column(index=True)
+    first_action_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    escalations: Mapped[int] = mapped_column(Integer)
+    sla_breaches: Mapped[int] = mapped_column(Integer)
+    thumbs_up: Mapped[int] = mapped_column(Integer)
+    thumbs_down: Mapped[int] = mapped_column(Integer)
+    corrections: Mapped[int] = mapped_column(Integer)
+    expert_labels: Mapped[dict[str, str]] = mapped_column(JsonDoc)
+    votes: Mapped[list[list[str]]] = mapped_column(JsonDoc)
 
 
 class AuditEventRow(Base):

@@ -15,11 +15,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, insert, inspect, text
 
 from signoff.adapters.store import Store
+from signoff.adapters.store.decisions import decision_row, upsert_decision
 from signoff.adapters.store.engine import make_sync_engine
 from signoff.adapters.store.migrate import alembic_config, upgrade
 from signoff.adapters.store.tables import AuditEventRow, Base
 from signoff.adapters.store.urls import async_url, sync_url
-from signoff.core.models import ApiScope
+from signoff.core.learning import EvaluationFilters
+from signoff.core.models import ApiScope, Status
+from tests.adapters.conftest import decision
 from tests.conftest import scratch_schema
 
 TABLES = {
@@ -32,6 +35,7 @@ TABLES = {
     "card_notices",
     "cards",
     "chat_conversations",
+    "decision_facts",
     "decisions",
     "feedback",
     "ground_truth",
@@ -61,7 +65,7 @@ async def test_migrating_an_up_to_date_database_changes_nothing(
 
     async with store.engine.connect() as conn:
         version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0009"
+    assert version == "0010"
 
 
 async def test_a_new_sqlite_file_gets_its_folder_and_write_ahead_logging(
@@ -251,3 +255,31 @@ def test_people_write_plain_urls_and_the_store_picks_the_drivers(
 def test_urls_the_store_cannot_serve_are_refused(url: str) -> None:
     with pytest.raises(ValueError):
         sync_url(url)
+
+
+async def test_a_store_made_before_decision_facts_is_backfilled_from_its_states(
+    empty_database: str,
+) -> None:
+    url = empty_database
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "0007")
+    approved = decision(
+        "d-approved", status=Status.APPROVED, voted=("alice",), decided_by=("alice",)
+    )
+    pending = decision("d-pending")
+    engine = make_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            for state in (approved, pending):
+                upsert_decision(conn, row=decision_row(state))
+    finally:
+        engine.dispose()
+
+    await asyncio.to_thread(upgrade, url)
+    async with await Store.open(url) as store:
+        evaluation = await store.evaluate(EvaluationFilters(use_case="refunds"))
+
+    [cohort] = evaluation.cohorts
+    assert evaluation.decisions == 2
+    assert cohort.metrics.people.verdicts == 1
+    assert cohort.metrics.people.approved_unchanged.successes == 1
+    assert cohort.metrics.routing.review_rate.successes == 2

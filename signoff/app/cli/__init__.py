@@ -18,6 +18,7 @@ from signoff.app.cli import actions, chat, decisions, dev, outcomes, serve
 from signoff.app.cli.api_keys import api_keys_app
 from signoff.app.cli.audit_commands import audit_app
 from signoff.app.cli.common import Overrides
+from signoff.app.cli.evaluation import eval_app
 from signoff.app.cli.keys import keys_app
 from signoff.app.cli.usage import OneSentenceUsage
 
@@ -66,6 +67,7 @@ app.command()(chat.slack)
 app.command()(chat.teams)
 app.command()(serve.serve)
 app.add_typer(audit_app, name="audit")
+app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
 app.add_typer(api_keys_app, name="api-keys")
 

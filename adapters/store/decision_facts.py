@@ -1,0 +1,106 @@
+"""``decision_facts``: the narrow projection evaluation reads, and how it is read.
+
+Written in the transaction that writes the decision's row, with the same version guard,
+so the two never disagree. Read a page at a time (keyset on the primary key), each page
+joined to its decisions' truth by the :data:`LABEL_READERS`, so an evaluation's memory
+does not grow with the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signoff.adapters.store.sql import upsert
+from signoff.adapters.store.tables import DecisionFactsRow, GroundTruthRow
+from signoff.core.learning.facts import DecisionFacts, facts_of
+from signoff.core.learning.labels import LabelSource, Truth, settled
+from signoff.core.models import DecisionState
+
+PAGE = 5000
+_COLUMNS = tuple(c.name for c in DecisionFactsRow.__table__.columns)
+_SELECT = [DecisionFactsRow.__table__.c[name] for name in _COLUMNS]
+
+LabelReader = Callable[[AsyncSession, Sequence[str]], Awaitable[dict[str, Truth]]]
+"""A source of truth: the labels it holds for a page of decision ids."""
+
+
+def facts_row(state: DecisionState) -> dict[str, Any]:
+    """The ``decision_facts`` row of ``state``, prepared before the write transaction."""
+    return facts_of(state).model_dump()
+
+
+def upsert_facts(conn: Connection, *, row: dict[str, Any]) -> None:
+    """Store a :func:`facts_row` unless a newer version of the decision's facts is."""
+    stmt = upsert(
+        conn.dialect.name,
+        DecisionFactsRow.__table__,
+        keys=("decision_id",),
+        update=tuple(c for c in _COLUMNS if c != "decision_id"),
+        unless_newer="version",
+    )
+    conn.execute(stmt, row)
+
+
+async def expert_truth(session: AsyncSession, decision_ids: Sequence[str]) -> dict[str, Truth]:
+    """Settled expert ground truth (consensus or adjudicated) from ``ground_truth``."""
+    rows = await session.execute(
+        select(GroundTruthRow.decision_id, GroundTruthRow.label, GroundTruthRow.method).where(
+            GroundTruthRow.decision_id.in_(decision_ids)
+        )
+    )
+    return {
+        r.decision_id: Truth(
+            label=r.label,
+            source=LabelSource.ADJUDICATED if r.method == "adjudicated" else LabelSource.EXPERT,
+        )
+        for r in rows
+    }
+
+
+LABEL_READERS: list[LabelReader] = [expert_truth]
+"""Every source of settled truth. A new one (the application's late outcomes) is one
+more function here; :func:`signoff.core.learning.labels.settled` ranks what they say."""
+
+
+async def read_facts(
+    session: AsyncSession,
+    *,
+    use_case: str | None = None,
+    model_version: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = PAGE,
+    readers: Sequence[LabelReader] = (),
+) -> AsyncIterator[list[tuple[DecisionFacts, Truth | None]]]:
+    """Pages of decisions' facts matching the filters, each with its settled truth."""
+    readers = readers or LABEL_READERS
+    after = ""
+    table = DecisionFactsRow.__table__
+    while True:
+        stmt = select(*_SELECT).where(table.c.decision_id > after)
+        if use_case is not None:
+            stmt = stmt.where(table.c.use_case == use_case)
+        if model_version is not None:
+            stmt = stmt.where(table.c.model_version == model_version)
+        if since is not None:
+            stmt = stmt.where(table.c.submitted_at >= since)
+        if until is not None:
+            stmt = stmt.where(table.c.submitted_at < until)
+        rows = (await session.execute(stmt.order_by(table.c.decision_id).limit(page))).all()
+        if not rows:
+            return
+        ids = [r.decision_id for r in rows]
+        found = [await reader(session, ids) for reader in readers]
+        yield [
+            (
+                DecisionFacts.model_construct(**r._asdict()),
+                settled([f[r.decision_id] for f in found if r.decision_id in f]),
+            )
+            for r in rows
+        ]
+        after = ids[-1]
