@@ -20,6 +20,7 @@ from signoff.core.errors import (
     DecisionFailed,
     DecisionNotFound,
     InvalidPolicyError,
+    RedactionFailed,
     RequestConflict,
     RequestTooLarge,
     SignoffError,
@@ -125,6 +126,7 @@ _KINDS: tuple[tuple[type[Exception], FailureKind], ...] = (
     (ActionPending, FailureKind.PENDING),
     (TemporalConnectionError, FailureKind.UNAVAILABLE),
     (ConfigError, FailureKind.SETUP),
+    (RedactionFailed, FailureKind.SETUP),
     (SignoffError, FailureKind.UNEXPECTED),
 )
 

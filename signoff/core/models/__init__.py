@@ -12,6 +12,7 @@ from signoff.core.models.audit_event import (
 )
 from signoff.core.models.checkpoint import SignedHead
 from signoff.core.models.directory import Directory, Principal, Role
+from signoff.core.models.model_input import MAX_MODEL_INPUT_BYTES, ChatMessage, ModelInput
 from signoff.core.models.policy import (
     AutoApproveRule,
     AutonomyLevel,
@@ -44,6 +45,7 @@ from signoff.core.models.state import (
 
 __all__ = [
     "MAX_DECISION_ID",
+    "MAX_MODEL_INPUT_BYTES",
     "STAGE_KINDS",
     "Action",
     "ActionKind",
@@ -57,6 +59,7 @@ __all__ = [
     "ChainBreak",
     "ChainedEvent",
     "ChannelTarget",
+    "ChatMessage",
     "DecisionId",
     "DecisionPlan",
     "DecisionRequest",
@@ -70,6 +73,7 @@ __all__ = [
     "GroundTruthSettings",
     "HistoryEntry",
     "ModelInfo",
+    "ModelInput",
     "Outcome",
     "Override",
     "PlannedStage",
