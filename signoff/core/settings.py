@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         " DecisionRequest this process submits (the HTTP API's, the CLI's) before Temporal"
         " or the store keeps it, and returns it redacted (signoff.core.redaction)",
     )
+    export_pseudonym_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret `signoff export --pseudonymise` keys reviewers' pseudonyms"
+        " with (HMAC-SHA-256): the same secret gives the same pseudonyms, and without it"
+        " they cannot be traced back; at least 32 random characters",
+    )
     search_salt: str = Field(
         default="signoff",
         description="Mixed into the pseudonymous approver tokens kept in search attributes",
@@ -138,6 +144,7 @@ class Settings(BaseSettings):
         "oidc_audience",
         "console_secret",
         "redact_request",
+        "export_pseudonym_secret",
         mode="before",
     )
     @classmethod
