@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from signoff.core.contract import (
@@ -15,7 +16,9 @@ with workflow.unsafe.imports_passed_through():
         outcome_signal,
         workflow_id_for,
     )
+    from signoff.core.errors import RedactionFailed
     from signoff.core.models import DecisionRequest, Outcome
+    from signoff.core.redaction import Redactor, redacted
 
 
 async def request_signoff(
@@ -24,6 +27,7 @@ async def request_signoff(
     task_queue: str | None = None,
     timeout: timedelta | None = None,
     on_override: Callable[[Outcome], None] | None = None,
+    redact: Redactor | None = None,
 ) -> Outcome:
     """Start a decision as a child of the calling workflow and wait for its outcome.
 
@@ -36,6 +40,16 @@ async def request_signoff(
         task_queue: Signoff's task queue; the caller's own when omitted.
         timeout: Give up waiting after this long (raises ``asyncio.TimeoutError``).
         on_override: Called with each later outcome (overrides after the first).
+        redact: The redaction hook (:mod:`signoff.core.redaction`), run here, inside
+            the calling workflow, before the decision's start puts the request into
+            history. It runs as workflow code, again on every replay: it must be
+            deterministic and do no I/O (pure code over the request, such as patterns
+            and fixed replacements). A hook that fails fails the calling workflow with
+            an ``ApplicationError`` of type ``RedactionFailed``; nothing is started.
+
+    The request as passed here is still in the calling workflow's own history if it
+    came in as an input or an activity's result: redact it before that, or let an
+    activity produce only redacted input.
 
     Experimental: the signal protocol may change before 1.0.
     """
@@ -47,6 +61,11 @@ async def request_signoff(
             on_override(outcome)
 
     workflow.set_signal_handler(outcome_signal(request.id), receive)
+    try:
+        request = redacted(request, redact)
+    except RedactionFailed as err:
+        # Not left to fail the workflow task: that would be retried forever.
+        raise ApplicationError(str(err), type="RedactionFailed", non_retryable=True) from err
     child_request = request.model_copy(update={"notify_workflow_id": workflow.info().workflow_id})
     await workflow.start_child_workflow(
         DECISION_WORKFLOW,

@@ -31,6 +31,7 @@ from signoff.adapters.store import (
     outcomes,
     policy_routing,
     posted_cards,
+    training,
 )
 from signoff.adapters.store.audit_events import EventFilters
 from signoff.adapters.store.card_outbox import DueCards
@@ -40,6 +41,7 @@ from signoff.adapters.store.export import write_models
 from signoff.adapters.store.group_commit import GroupCommit
 from signoff.adapters.store.migrate import upgrade
 from signoff.adapters.store.sql import dialect_of
+from signoff.adapters.store.training import JUDGEMENT_SOURCES, TrainingFilters
 from signoff.adapters.store.verify import verify_chains
 from signoff.adapters.store.writer import make_writer
 from signoff.core import tracing
@@ -58,6 +60,7 @@ from signoff.core.models import (
     VerifyReport,
 )
 from signoff.core.models.routing import RoutingChange, RoutingOrigin, RoutingVersion
+from signoff.core.training.judgements import DecisionRecord
 
 WRITE_ATTEMPTS = 8
 R = TypeVar("R")
@@ -332,6 +335,19 @@ class Store:
             return await write_models(
                 out, _mapped(rows, decisions.summary), fmt=fmt, model=DecisionSummary
             )
+
+    async def stream_training_records(
+        self, *, sources: frozenset[str], **filters: Unpack[TrainingFilters]
+    ) -> AsyncIterator[DecisionRecord]:
+        """Final decisions matching ``filters`` with the judgements of the label
+        ``sources`` (:data:`signoff.adapters.store.training.JUDGEMENT_SOURCES`), oldest
+        first, read a page at a time (:mod:`signoff.adapters.store.training`)."""
+        unknown = sorted(sources - JUDGEMENT_SOURCES.keys())
+        if unknown:
+            raise ValueError(f"unknown label sources: {', '.join(unknown)}")
+        async with self._sessions() as session:
+            async for record in training.stream_records(session, sources=sources, filters=filters):
+                yield record
 
     async def cards(self, decision_id: str) -> list[CardRef]:
         async with self._sessions() as session:

@@ -21,6 +21,7 @@ from signoff.core.errors import (
     DecisionNotFound,
     InvalidPolicyError,
     OutcomeConflict,
+    RedactionFailed,
     RequestConflict,
     RequestTooLarge,
     SignoffError,
@@ -128,6 +129,7 @@ _KINDS: tuple[tuple[type[Exception], FailureKind], ...] = (
     (ActionPending, FailureKind.PENDING),
     (TemporalConnectionError, FailureKind.UNAVAILABLE),
     (ConfigError, FailureKind.SETUP),
+    (RedactionFailed, FailureKind.SETUP),
     (SignoffError, FailureKind.UNEXPECTED),
 )
 

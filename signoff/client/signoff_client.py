@@ -78,6 +78,7 @@ from signoff.core.models import (
     OutcomeReport,
     ReportedOutcome,
 )
+from signoff.core.redaction import Redactor, load_redactor, redacted
 from signoff.core.settings import Settings
 from signoff.core.vouching import Voucher
 
@@ -90,6 +91,9 @@ class SignoffClient:
             ``plugins=[SignoffPlugin(...)]`` or use :meth:`connect`).
         task_queue: The queue Signoff's worker polls.
         search_salt: The salt the worker uses for approver tokens (``pending``).
+        voucher: Vouches for the actors of this client's actions with a surface's key.
+        redact: The redaction hook (:mod:`signoff.core.redaction`): each request passes
+            through it in :meth:`submit` before Temporal's history or the store holds it.
     """
 
     def __init__(
@@ -99,11 +103,13 @@ class SignoffClient:
         task_queue: str = "signoff",
         search_salt: str = "signoff",
         voucher: Voucher | None = None,
+        redact: Redactor | None = None,
     ) -> None:
         self.temporal = client
         self.task_queue = task_queue
         self.search_salt = search_salt
         self.voucher = voucher
+        self.redact = redact
 
     def vouching_as(self, voucher: Voucher | None) -> SignoffClient:
         """This client, vouching for the actors of its actions with ``voucher``'s key
@@ -113,6 +119,17 @@ class SignoffClient:
             task_queue=self.task_queue,
             search_salt=self.search_salt,
             voucher=voucher,
+            redact=self.redact,
+        )
+
+    def redacting_with(self, redact: Redactor | None) -> SignoffClient:
+        """This client, passing each request it submits through ``redact`` first."""
+        return SignoffClient(
+            self.temporal,
+            task_queue=self.task_queue,
+            search_salt=self.search_salt,
+            voucher=self.voucher,
+            redact=redact,
         )
 
     # -- decisions ---------------------------------------------------------------------
@@ -120,14 +137,17 @@ class SignoffClient:
     async def submit(self, request: DecisionRequest) -> DecisionState:
         """Start a decision, or return the one this request already started; returns its
         state once routed. The id is an idempotency key: the same request again is
-        answered with its decision, a different request under it is refused.
+        answered with its decision, a different request under it is refused. With a
+        redaction hook, the decision holds the request as the hook returned it.
 
         Raises:
+            RedactionFailed: the redaction hook failed; nothing started.
             RequestTooLarge: the request is over ``MAX_REQUEST_BYTES``; nothing started.
             RequestConflict: a decision with this id holds a different request.
             InvalidPolicyError: the policy is unknown or names nobody.
             DecisionFailed: the decision failed to start for another reason.
         """
+        request = redacted(request, self.redact)
         if problem := request.size_problem():
             raise RequestTooLarge(problem)
         try:
@@ -626,12 +646,15 @@ def _safe(text: str) -> str:
 
 async def connect_client(settings: Settings | None = None) -> SignoffClient:
     """A :class:`SignoffClient` for the server and task queue in ``settings``, over TLS
-    and with credentials when they say so (see :mod:`signoff.client.connection`)."""
+    and with credentials when they say so (see :mod:`signoff.client.connection`), that
+    redacts with the hook ``settings.redact_request`` names."""
     settings = settings or Settings()
+    redact = load_redactor(settings.redact_request) if settings.redact_request else None
     client = await connect_temporal(settings, data_converter=pydantic_data_converter)
     return SignoffClient(
         client,
         task_queue=settings.task_queue,
         search_salt=settings.search_salt,
         voucher=load_voucher(settings.keys_path, settings.surface),
+        redact=redact,
     )

@@ -72,6 +72,11 @@ class RequestTooLarge(SignoffError):
     queries and its audit all hold the request), refused before anything starts."""
 
 
+class RedactionFailed(SignoffError):
+    """The operator's redaction hook (:mod:`signoff.core.redaction`) raised, or returned
+    something other than the same request redacted; nothing was started."""
+
+
 class TemporalConnectionError(SignoffError):
     """The connection to Temporal cannot be made as configured: a certificate file that
     cannot be read, a profile that does not load, a TLS handshake or credentials the

@@ -59,6 +59,18 @@ class Settings(BaseSettings):
         " non-deterministic calls in workflow code but costs about a third of the worker's"
         " CPU per decision (bench/README.md); the test suite turns it on",
     )
+    redact_request: str | None = Field(
+        default=None,
+        description="The redaction hook, as package.module:function: called with each"
+        " DecisionRequest this process submits (the HTTP API's, the CLI's) before Temporal"
+        " or the store keeps it, and returns it redacted (signoff.core.redaction)",
+    )
+    export_pseudonym_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret `signoff export --pseudonymise` keys reviewers' pseudonyms"
+        " with (HMAC-SHA-256): the same secret gives the same pseudonyms, and without it"
+        " they cannot be traced back; at least 32 random characters",
+    )
     search_salt: str = Field(
         default="signoff",
         description="Mixed into the pseudonymous approver tokens kept in search attributes",
@@ -131,6 +143,8 @@ class Settings(BaseSettings):
         "oidc_issuer",
         "oidc_audience",
         "console_secret",
+        "redact_request",
+        "export_pseudonym_secret",
         mode="before",
     )
     @classmethod

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from signoff.app.cli import actions, chat, decisions, dev, outcomes, serve
+from signoff.app.cli import actions, chat, decisions, dev, export, outcomes, serve
 from signoff.app.cli.api_keys import api_keys_app
 from signoff.app.cli.audit_commands import audit_app
 from signoff.app.cli.common import Overrides
@@ -66,6 +66,7 @@ app.command()(dev.demo)
 app.command()(chat.slack)
 app.command()(chat.teams)
 app.command()(serve.serve)
+app.command()(export.export)
 app.add_typer(audit_app, name="audit")
 app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")

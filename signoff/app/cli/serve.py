@@ -64,6 +64,7 @@ async def running_api(
     when no provider is configured."""
     from signoff.adapters.notary import load_voucher
     from signoff.core.catalog import load_directory
+    from signoff.core.redaction import load_redactor
     from signoff.server.app import create_app
     from signoff.server.context import ServerContext
     from signoff.server.oidc import OidcVerifier
@@ -73,8 +74,11 @@ async def running_api(
     if settings.oidc_issuer is not None:
         assert settings.oidc_audience is not None  # Settings refuses an issuer without one
         people = OidcVerifier(settings.oidc_issuer, settings.oidc_audience)
-    # People who sign in act through this server's own surface key, never another's.
+    # People who sign in act through this server's own surface key, never another's;
+    # applications' submissions pass through the operator's redaction hook.
     client = client.vouching_as(load_voucher(settings.keys_path, SURFACE))
+    if settings.redact_request:
+        client = client.redacting_with(load_redactor(settings.redact_request))
     async with await open_store(settings) as store:
         ctx = ServerContext(
             settings=settings,

@@ -12,6 +12,7 @@ from signoff.core.models.audit_event import (
 )
 from signoff.core.models.checkpoint import SignedHead
 from signoff.core.models.directory import Directory, Principal, Role
+from signoff.core.models.model_input import MAX_MODEL_INPUT_BYTES, ChatMessage, ModelInput
 from signoff.core.models.outcome_report import (
     DecisionLabel,
     LabelSource,
@@ -50,6 +51,7 @@ from signoff.core.models.state import (
 
 __all__ = [
     "MAX_DECISION_ID",
+    "MAX_MODEL_INPUT_BYTES",
     "STAGE_KINDS",
     "Action",
     "ActionKind",
@@ -63,6 +65,7 @@ __all__ = [
     "ChainBreak",
     "ChainedEvent",
     "ChannelTarget",
+    "ChatMessage",
     "DecisionId",
     "DecisionLabel",
     "DecisionPlan",
@@ -78,6 +81,7 @@ __all__ = [
     "HistoryEntry",
     "LabelSource",
     "ModelInfo",
+    "ModelInput",
     "Outcome",
     "OutcomeReport",
     "Override",

@@ -14,6 +14,7 @@ from signoff.core.models._types import (
     RiskTier,
     lone_surrogate,
 )
+from signoff.core.models.model_input import MAX_MODEL_INPUT_BYTES, ModelInput
 from signoff.core.models.policy import ReviewPolicy
 
 MAX_REQUEST_BYTES = 256 * 1024
@@ -85,6 +86,19 @@ class DecisionRequest(BaseModel):
     policy: str | ReviewPolicy
     metadata: JsonObject = Field(default_factory=dict)
     notify_workflow_id: str | None = None
+    model_input: ModelInput | None = Field(
+        default=None,
+        # Left out of every dump while unset: a request without it serialises byte for
+        # byte as before it existed, so submissions signed by older clients, recorded
+        # histories and the audit trail's `submitted` events all read the same.
+        exclude_if=lambda value: value is None,
+        description=(
+            "What the model was given (a prompt's text, or chat messages), kept so that"
+            " `signoff export` can write training and evaluation data; optional, at most"
+            f" {MAX_MODEL_INPUT_BYTES // 1024} KB as JSON, and passed through the operator's"
+            " redaction hook before it is stored."
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod
