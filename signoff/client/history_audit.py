@@ -1,8 +1,9 @@
 """The store against Temporal: every audit event a decision wrote is also the input of a
 ``record_audit`` activity in the decision's workflow history, and every refusal the
-client audited is the input of a refusal-audit workflow. Temporal keeps that record on
-its own, outside the audit store, so a database administrator who rewrites the store
-(and recomputes every hash) still disagrees with it.
+client audited is the input of a refusal-audit workflow, as is every event of an
+operations chain (``ops/DAY``: administrators' changes, refusals of no decision).
+Temporal keeps that record on its own, outside the audit store, so a database
+administrator who rewrites the store (and recomputes every hash) still disagrees with it.
 
 Decisions recorded before the patch ``audit-from-history`` wrote their events from local
 activities, whose inputs history does not keep; they are reported as not comparable,
@@ -26,10 +27,14 @@ from signoff.activities.inputs import AuditRecordInput
 from signoff.adapters.store import Store
 from signoff.core.contract import (
     DECISION_WORKFLOW,
+    OPERATIONS_WORKFLOW_PREFIX,
     RECORD_AUDIT_ACTIVITY,
     REFUSAL_AUDIT_WORKFLOW,
     WORKFLOW_ID_PREFIX,
     RefusalAuditInput,
+    chain_of_operations_workflow,
+    is_operations_chain,
+    operations_prefix,
     refusal_prefix,
     workflow_id_for,
 )
@@ -129,8 +134,12 @@ def _is_local_audit(marker: Any) -> bool:
 
 
 async def refusals_in(client: Client, decision_id: str) -> list[AuditEvent]:
-    """The events of the refusal audits the client started for ``decision_id``."""
-    prefix = refusal_prefix(decision_id)
+    """The events of the refusal audits the client started for ``decision_id`` (for an
+    operations chain, of every event the chain holds: each came so)."""
+    if is_operations_chain(decision_id):
+        prefix = operations_prefix(decision_id)
+    else:
+        prefix = refusal_prefix(decision_id)
     query = f"WorkflowType = '{REFUSAL_AUDIT_WORKFLOW}' AND WorkflowId STARTS_WITH '{prefix}'"
     found: list[AuditEvent] = []
     async for execution in client.list_workflows(query):
@@ -215,11 +224,19 @@ def compare(
 
 
 async def decisions_in_temporal(client: Client, task_queue: str) -> set[str]:
-    """Every decision of ``task_queue`` Temporal holds a history for (any run)."""
+    """Every decision of ``task_queue`` Temporal holds a history for (any run), and
+    every operations chain it holds an event's workflow for: a chain deleted from the
+    store whole is still looked for."""
     found: set[str] = set()
     query = f"WorkflowType = '{DECISION_WORKFLOW}' AND TaskQueue = '{task_queue}'"
     async for execution in client.list_workflows(query):
         found.add(execution.id.removeprefix(WORKFLOW_ID_PREFIX))
+    operations = (
+        f"WorkflowType = '{REFUSAL_AUDIT_WORKFLOW}' AND TaskQueue = '{task_queue}'"
+        f" AND WorkflowId STARTS_WITH '{OPERATIONS_WORKFLOW_PREFIX}'"
+    )
+    async for execution in client.list_workflows(operations):
+        found.add(chain_of_operations_workflow(execution.id))
     return found
 
 
@@ -237,7 +254,9 @@ async def compare_with_temporal(
 
     async def one(d: str) -> None:
         async with gate:
-            recorded = await recorded_by(client, d)
+            # An operations chain has no workflow of its own: every event in it came
+            # through a workflow of its own, as a refusal does.
+            recorded = Recorded() if is_operations_chain(d) else await recorded_by(client, d)
             refusals = await refusals_in(client, d)
         stored = await store.events(d)
         if recorded is None:

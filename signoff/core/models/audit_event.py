@@ -33,6 +33,11 @@ class AuditKind(StrEnum):
     OUTCOME_REFUSED = "outcome_refused"
     """The application's webhook refused the outcome for good (a 4xx other than 408 and
     429): recorded, and the decision closes regardless."""
+    API_KEY_CREATED = "api_key_created"
+    """An administrator made an application's API key (an operations event: its chain is
+    ``ops/DAY``, never a decision's)."""
+    API_KEY_REVOKED = "api_key_revoked"
+    """An administrator revoked an application's API key (an operations event)."""
 
 
 class AuditEvent(BaseModel):

@@ -49,6 +49,10 @@ SHOWN_FIELDS = (
     "edited_text",
     "label",
     "thumb",
+    "action",
+    "key_id",
+    "app",
+    "counted",
 )
 """What a timeline row shows of an event's data, when the event has it."""
 SHOWN_CHARS = 300
