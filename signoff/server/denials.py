@@ -16,11 +16,15 @@ MAX_ATTEMPTED = 200
 
 
 def attempted(request: Request) -> str:
-    """What was asked, as its route names it (``GET /api/v1/audit/events``): the route's
-    template, not the path sent, so a caller cannot write what they like into the
-    trail."""
-    route = request.scope.get("route")
-    path = getattr(route, "path", None) or request.url.path
+    """What was asked, as its route names it (``GET /api/v1/decisions/{decision_id}``):
+    the route's template, so a caller cannot write what they like into the trail. The
+    matched route knows its path without the prefix of the router it was included with
+    (``/audit`` for ``/console/audit``); that prefix is the path's leading segments."""
+    path = request.url.path
+    template = getattr(request.scope.get("route"), "path", None)
+    if template:
+        depth = template.count("/")
+        path = "/".join(path.split("/")[:-depth]) + template if depth else template
     return f"{request.method} {path}"[:MAX_ATTEMPTED]
 
 

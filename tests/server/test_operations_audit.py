@@ -11,6 +11,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -19,6 +20,7 @@ from signoff.core.contract import is_operations_chain
 from tests.helpers import tamper
 from tests.helpers.waiting import eventually
 from tests.server.conftest import Api, Served, problem
+from tests.server.console_helpers import browsing, sign_in
 
 KEYS = "/api/v1/api-keys"
 EVENTS = "/api/v1/audit/events"
@@ -210,3 +212,27 @@ class _original_restored:
 
 async def _equals(found: Any, expected: Any) -> bool:
     return await found == expected
+
+
+async def test_the_console_audits_a_page_refused_and_shows_the_trail_to_an_auditor(
+    shared_api: Served,
+) -> None:
+    since = datetime.now(UTC)
+    async with browsing(shared_api.api) as erin, browsing(shared_api.api) as audrey:
+        await sign_in(erin, "erin@example.com")
+        assert (await erin.get("/console/audit")).status_code == 403
+
+        async def audited() -> list[dict]:
+            found = await operations_events(shared_api, since, actor="erin")
+            return [e for e in found if e["data"]["action"] == "GET /console/audit"]
+
+        [event] = await eventually(audited)
+        assert event["data"]["code"] == "not_auditor"
+
+        await sign_in(audrey, "audrey@example.com")
+        page = await audrey.get("/console/audit", params={"decision_id": event["decision_id"]})
+        assert page.status_code == 200
+        trail = urlencode({"decision_id": event["decision_id"]})
+        assert f'href="/console/audit?{trail}"' in page.text
+        assert "action: GET /console/audit" in page.text
+        assert "/console/decisions/ops" not in page.text  # no decision page to send them to
