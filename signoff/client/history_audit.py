@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,7 +133,17 @@ def _is_local_audit(marker: Any) -> bool:
     return isinstance(described, dict) and described.get("activity_type") == RECORD_AUDIT_ACTIVITY
 
 
-async def refusals_in(client: Client, decision_id: str) -> list[AuditEvent]:
+@dataclass
+class Refusals:
+    """The events the client wrote through workflows of their own, for one chain."""
+
+    written: list[AuditEvent] = field(default_factory=list)
+    """Of completed workflows: the store must hold them."""
+    in_flight: list[AuditEvent] = field(default_factory=list)
+    """Of workflows still writing: the store may hold them yet or not."""
+
+
+async def refusals_in(client: Client, decision_id: str) -> Refusals:
     """The events of the refusal audits the client started for ``decision_id`` (for an
     operations chain, of every event the chain holds: each came so)."""
     if is_operations_chain(decision_id):
@@ -141,17 +151,19 @@ async def refusals_in(client: Client, decision_id: str) -> list[AuditEvent]:
     else:
         prefix = refusal_prefix(decision_id)
     query = f"WorkflowType = '{REFUSAL_AUDIT_WORKFLOW}' AND WorkflowId STARTS_WITH '{prefix}'"
-    found: list[AuditEvent] = []
+    found = Refusals()
     async for execution in client.list_workflows(query):
-        if execution.status != WorkflowExecutionStatus.COMPLETED:
-            continue  # still writing: the store may not hold it yet
         history = await client.get_workflow_handle(
             execution.id, run_id=execution.run_id
         ).fetch_history()
         started = history.events[0].workflow_execution_started_event_attributes
         (audit,) = await client.data_converter.decode(started.input.payloads, [RefusalAuditInput])
-        if audit.event.decision_id == decision_id:
-            found.append(audit.event)
+        if audit.event.decision_id != decision_id:
+            continue
+        if execution.status == WorkflowExecutionStatus.COMPLETED:
+            found.written.append(audit.event)
+        else:
+            found.in_flight.append(audit.event)
     return found
 
 
@@ -170,10 +182,10 @@ def compare(
     decision_id: str,
     stored: Sequence[ChainedEvent],
     recorded: Recorded,
-    refusals: Iterable[AuditEvent],
+    refusals: Refusals,
 ) -> ChainBreak | None:
     """The first way the store's events of ``decision_id`` differ from Temporal's."""
-    refused = {e.event_id: e for e in refusals}
+    refused = {e.event_id: e for e in refusals.written + refusals.in_flight}
     own = [e for e in stored if e.event_id not in refused]
     expected = recorded.written + recorded.in_flight[: max(0, len(own) - len(recorded.written))]
 
@@ -212,7 +224,7 @@ def compare(
             extra, extra.seq, "the event is in the store but in none of the workflow's histories"
         )
     stored_ids = {e.event_id for e in stored}
-    for event in refused.values():
+    for event in refusals.written:
         if event.event_id not in stored_ids:
             return broken(event, 0, "a refusal Temporal recorded is missing from the store")
     for event in stored:
