@@ -1,9 +1,10 @@
 """The store against Temporal: every audit event a decision wrote is also the input of a
 ``record_audit`` activity in the decision's workflow history, and every refusal the
-client audited is the input of a refusal-audit workflow, and every outcome the application
-reported the result of an outcome-report workflow. Temporal keeps that record on
-its own, outside the audit store, so a database administrator who rewrites the store
-(and recomputes every hash) still disagrees with it.
+client audited is the input of a refusal-audit workflow, as is every event of an
+operations chain (``ops/DAY``: administrators' changes, refusals of no decision), and
+every outcome the application reported the result of an outcome-report workflow.
+Temporal keeps that record on its own, outside the audit store, so a database
+administrator who rewrites the store (and recomputes every hash) still disagrees with it.
 
 Decisions recorded before the patch ``audit-from-history`` wrote their events from local
 activities, whose inputs history does not keep; they are reported as not comparable,
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +28,16 @@ from signoff.activities.inputs import AuditRecordInput
 from signoff.adapters.store import Store
 from signoff.core.contract import (
     DECISION_WORKFLOW,
+    OPERATIONS_WORKFLOW_PREFIX,
     OUTCOME_REPORT_WORKFLOW,
     RECORD_AUDIT_ACTIVITY,
     REFUSAL_AUDIT_WORKFLOW,
     WORKFLOW_ID_PREFIX,
     OutcomeReportResult,
     RefusalAuditInput,
+    chain_of_operations_workflow,
+    is_operations_chain,
+    operations_prefix,
     outcome_prefix,
     refusal_prefix,
     workflow_id_for,
@@ -141,10 +146,11 @@ class _Outside:
     workflow: str
     prefix: Callable[[str], str]
     record: Callable[[Client, Any], Awaitable[AuditEvent]]
-    """The event the workflow recorded, from its history."""
+    """The event the workflow recorded, from the history of a completed run."""
 
 
 async def _started_with(client: Client, history: Any) -> AuditEvent:
+    """The event a run was started to write (both kinds' inputs carry it as ``event``)."""
     started = history.events[0].workflow_execution_started_event_attributes
     (audit,) = await client.data_converter.decode(started.input.payloads, [RefusalAuditInput])
     return audit.event
@@ -162,25 +168,43 @@ _OUTSIDE = (
     _Outside(REFUSAL_AUDIT_WORKFLOW, refusal_prefix, _started_with),
     _Outside(OUTCOME_REPORT_WORKFLOW, outcome_prefix, _completed_with),
 )
+_OPERATIONS = (_Outside(REFUSAL_AUDIT_WORKFLOW, operations_prefix, _started_with),)
+"""Every event of an operations chain is written by an audit workflow of its own."""
 
 
-async def outside_events_in(client: Client, decision_id: str) -> list[AuditEvent]:
+@dataclass
+class Outside:
+    """The events written for one chain from outside its workflow, as Temporal has them."""
+
+    written: list[AuditEvent] = field(default_factory=list)
+    """Of completed workflows: the store must hold them."""
+    in_flight: list[AuditEvent] = field(default_factory=list)
+    """Of workflows still writing: the store may hold them yet or not."""
+
+
+async def outside_events_in(client: Client, decision_id: str) -> Outside:
     """The events written for ``decision_id`` from outside its workflow (refusals the
-    client audited, outcomes the application reported), as Temporal recorded them."""
-    found: dict[str, AuditEvent] = {}
-    for kind in _OUTSIDE:
+    client audited, outcomes the application reported; for an operations chain, every
+    event it holds), as Temporal recorded them."""
+    found, written = Outside(), set[str]()
+    kinds = _OPERATIONS if is_operations_chain(decision_id) else _OUTSIDE
+    for kind in kinds:
         prefix = kind.prefix(decision_id)
         query = f"WorkflowType = '{kind.workflow}' AND WorkflowId STARTS_WITH '{prefix}'"
         async for execution in client.list_workflows(query):
-            if execution.status != WorkflowExecutionStatus.COMPLETED:
-                continue  # still writing (or refused): the store may not hold it
             history = await client.get_workflow_handle(
                 execution.id, run_id=execution.run_id
             ).fetch_history()
-            event = await kind.record(client, history)
-            if event.decision_id == decision_id:
-                found[event.event_id] = event
-    return list(found.values())
+            done = execution.status == WorkflowExecutionStatus.COMPLETED
+            event = await (kind.record if done else _started_with)(client, history)
+            if event.decision_id != decision_id:
+                continue
+            if done and event.event_id not in written:
+                written.add(event.event_id)
+                found.written.append(event)
+            elif not done:
+                found.in_flight.append(event)
+    return found
 
 
 _OUTSIDE_MARKS = (("/refusal/", "refusal"), (OUTCOME_MARK, "reported outcome"))
@@ -211,12 +235,12 @@ def compare(
     decision_id: str,
     stored: Sequence[ChainedEvent],
     recorded: Recorded,
-    outside: Iterable[AuditEvent],
+    outside: Outside,
 ) -> ChainBreak | None:
     """The first way the store's events of ``decision_id`` differ from Temporal's;
     ``outside`` holds the events written from outside its workflow
     (:func:`outside_events_in`)."""
-    told = {e.event_id: e for e in outside}
+    told = {e.event_id: e for e in outside.written + outside.in_flight}
     own = [e for e in stored if e.event_id not in told]
     expected = recorded.written + recorded.in_flight[: max(0, len(own) - len(recorded.written))]
 
@@ -255,7 +279,7 @@ def compare(
             extra, extra.seq, "the event is in the store but in none of the workflow's histories"
         )
     stored_ids = {e.event_id for e in stored}
-    for event in told.values():
+    for event in outside.written:
         if event.event_id not in stored_ids:
             noun = _outside_noun(event.event_id)
             return broken(event, 0, f"a {noun} Temporal recorded is missing from the store")
@@ -269,11 +293,19 @@ def compare(
 
 
 async def decisions_in_temporal(client: Client, task_queue: str) -> set[str]:
-    """Every decision of ``task_queue`` Temporal holds a history for (any run)."""
+    """Every decision of ``task_queue`` Temporal holds a history for (any run), and
+    every operations chain it holds an event's workflow for: a chain deleted from the
+    store whole is still looked for."""
     found: set[str] = set()
     query = f"WorkflowType = '{DECISION_WORKFLOW}' AND TaskQueue = '{task_queue}'"
     async for execution in client.list_workflows(query):
         found.add(execution.id.removeprefix(WORKFLOW_ID_PREFIX))
+    operations = (
+        f"WorkflowType = '{REFUSAL_AUDIT_WORKFLOW}' AND TaskQueue = '{task_queue}'"
+        f" AND WorkflowId STARTS_WITH '{OPERATIONS_WORKFLOW_PREFIX}'"
+    )
+    async for execution in client.list_workflows(operations):
+        found.add(chain_of_operations_workflow(execution.id))
     return found
 
 
@@ -291,7 +323,9 @@ async def compare_with_temporal(
 
     async def one(d: str) -> None:
         async with gate:
-            recorded = await recorded_by(client, d)
+            # An operations chain has no workflow of its own: every event in it came
+            # through a workflow of its own, as a refusal does.
+            recorded = Recorded() if is_operations_chain(d) else await recorded_by(client, d)
             outside = await outside_events_in(client, d)
         stored = await store.events(d)
         if recorded is None:

@@ -54,6 +54,9 @@ from signoff.core.contract import (
     ErrorType,
     RefusalAuditInput,
     RefusalCode,
+    operations_chain,
+    operations_workflow_id,
+    refusal_workflow_id,
     workflow_id_for,
 )
 from signoff.core.errors import (
@@ -436,10 +439,42 @@ class SignoffClient:
                 "via": via,
             },
         )
+        await self._record_alone(event, refusal_workflow_id(decision_id, attempt_id))
+
+    async def audit_operation(
+        self,
+        kind: AuditKind,
+        *,
+        actor: str,
+        attempt_id: str,
+        data: dict[str, Any],
+        at: datetime | None = None,
+    ) -> AuditEvent:
+        """Record an event that belongs to no decision (an administrator's change, a
+        refusal of something that is no decision's) in the operations chain of its day
+        (:func:`~signoff.core.contract.operations_chain`); one event per ``attempt_id``,
+        however often it is recorded. Returns the event, its chain in ``decision_id``."""
+        at = at or datetime.now(UTC)
+        chain = operations_chain(at)
+        event = AuditEvent(
+            event_id=f"{chain}/{kind.value}/{_safe(attempt_id)}",
+            decision_id=chain,
+            kind=kind,
+            at=at,
+            actor=actor,
+            data=data,
+        )
+        await self._record_alone(event, operations_workflow_id(chain, attempt_id))
+        return event
+
+    async def _record_alone(self, event: AuditEvent, workflow_id: str) -> None:
+        """Write ``event`` through a short workflow of its own: its input in Temporal's
+        history is the record ``audit verify --against-temporal`` holds the store to, and
+        its id (one per event) makes recording it again start nothing new."""
         await self.temporal.start_workflow(
             REFUSAL_AUDIT_WORKFLOW,
             RefusalAuditInput(event=event),
-            id=f"signoff-refusal-{_safe(decision_id)}-{_safe(attempt_id)}",
+            id=workflow_id,
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )

@@ -8,6 +8,7 @@ workflows and below nothing. Renaming anything here breaks decisions in flight.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -25,6 +26,10 @@ STATE_QUERY = "state"
 WORKFLOW_ID_PREFIX = "signoff-"
 REFUSAL_ID_PREFIX = "signoff-refusal-"
 OUTCOME_ID_PREFIX = "signoff-outcome-"
+OPERATIONS_CHAIN_PREFIX = "ops/"
+"""Operations chains (events that belong to no decision) are named ``ops/YYYY-MM-DD``:
+a ``/``, which no decision id may hold, so none ever names one."""
+OPERATIONS_WORKFLOW_PREFIX = f"signoff-{OPERATIONS_CHAIN_PREFIX}"
 RECORD_AUDIT_ACTIVITY = "signoff.record_audit"
 """The activity whose inputs are the audit events: in history, they are the record
 ``signoff audit verify --against-temporal`` compares the store with."""
@@ -102,6 +107,33 @@ def outcome_workflow_id(decision_id: str, digest: str) -> str:
     return f"{outcome_prefix(decision_id)}{digest}"
 
 
+def operations_chain(at: datetime) -> str:
+    """The operations chain of ``at``'s day (UTC): one chain a day keeps each chain short
+    enough to verify in one read, and lets an auditor ask for a day's events by id."""
+    return f"{OPERATIONS_CHAIN_PREFIX}{at.astimezone(UTC):%Y-%m-%d}"
+
+
+def is_operations_chain(chain_id: str) -> bool:
+    return chain_id.startswith(OPERATIONS_CHAIN_PREFIX)
+
+
+def operations_prefix(chain_id: str) -> str:
+    """Every audit workflow of operations chain ``chain_id`` has an id starting so. All
+    of them start with :data:`OPERATIONS_WORKFLOW_PREFIX`, whose ``/`` no decision's or
+    refusal's workflow id can hold."""
+    return f"signoff-{chain_id}/"
+
+
+def operations_workflow_id(chain_id: str, attempt_id: str) -> str:
+    """One audit workflow per operations event: recording it again starts nothing new."""
+    return f"{operations_prefix(chain_id)}{_safe(attempt_id)}"
+
+
+def chain_of_operations_workflow(workflow_id: str) -> str:
+    """The chain an operations audit workflow writes to (from its id)."""
+    return workflow_id.removeprefix("signoff-").rpartition("/")[0]
+
+
 def outcome_signal(decision_id: str) -> str:
     """The signal a decision sends to ``request.notify_workflow_id`` with each outcome;
     named per decision so one workflow can wait on several."""
@@ -127,6 +159,9 @@ class DecisionWorkflowInput(BaseModel):
 
 
 class RefusalAuditInput(BaseModel):
+    """One audit event a surface records outside any decision's workflow: a refusal on a
+    decision, or an operations event (:func:`operations_chain`)."""
+
     event: AuditEvent
 
 

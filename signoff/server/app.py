@@ -15,6 +15,7 @@ from signoff.server import (
     catalog_api,
     console,
     decisions_api,
+    denials,
     health,
     keys_api,
     metrics,
@@ -42,7 +43,8 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
         if ctx is None:
             raise RuntimeError("create_app() without a context can only describe the API")
         app.state.signoff = ctx
-        yield
+        async with ctx.operations.running():
+            yield
 
     app = FastAPI(
         title=API_TITLE,
@@ -60,6 +62,7 @@ def create_app(ctx: ServerContext | None = None) -> FastAPI:
         app,
         address=settings.temporal_address if settings else "the configured address",
         task_queue=settings.task_queue if settings else "",
+        on_problem_raised=denials.audit_forbidden,
     )
     # Innermost first (Starlette wraps each later one around the ones before): the body
     # limit must sit right under the routes, so its refusal reaches them as raised.

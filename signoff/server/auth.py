@@ -89,7 +89,7 @@ async def caller(
             ) from None
         if grant is None:
             raise _unauthenticated("This API key is unknown or revoked.")
-        return Caller(app=grant)
+        return _known(request, Caller(app=grant))
     if ctx.people is None:
         raise _unauthenticated(
             "People cannot sign in here: no sign-in provider is configured"
@@ -110,7 +110,14 @@ async def caller(
             " ask an administrator to add you.",
             code="unknown_person",
         )
-    return Caller(person=person)
+    return _known(request, Caller(person=person))
+
+
+def _known(request: Request, who: Caller) -> Caller:
+    """``who``, kept on the request so that a refusal later on names them in the
+    operations trail (:mod:`signoff.server.denials`)."""
+    request.state.caller = who
+    return who
 
 
 def application_allowed_to(scope: ApiScope) -> Callable[..., Awaitable[ApiKeyGrant]]:

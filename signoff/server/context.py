@@ -3,10 +3,12 @@ the sign-in provider's verifier, made once when the server starts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastapi import Request
+
+from signoff.server.operations_audit import DENIALS_PER_MINUTE, OperationsAudit
 
 if TYPE_CHECKING:
     from signoff.adapters.store import Store
@@ -29,6 +31,14 @@ class ServerContext:
     dev: bool = False
     """Run by ``signoff dev``: without a provider, the console offers a dev sign-in that
     picks a directory person."""
+    denials_per_minute: int = DENIALS_PER_MINUTE
+    """How many refusals of one caller a minute the operations trail records one by one
+    (:mod:`signoff.server.operations_audit`)."""
+    operations: OperationsAudit = field(init=False)
+
+    def __post_init__(self) -> None:
+        operations = OperationsAudit(self.client, per_minute=self.denials_per_minute)
+        object.__setattr__(self, "operations", operations)
 
 
 def context(request: Request) -> ServerContext:

@@ -375,9 +375,10 @@ async def act(
     kind = ActionKind(fields["kind"])
     if who.app is not None:
         if kind not in APP_FEEDBACK or not who.app.allows(ApiScope.FEEDBACK):
-            if await ctx.client.exists(decision_id):
+            audited = await ctx.client.exists(decision_id)
+            if audited:
                 await audit_denial(ctx, who, decision_id, kind.value, "application")
-            raise ApiProblem(403, DENIALS["application"], code="scope")
+            raise ApiProblem(403, DENIALS["application"], code="scope", audited=audited)
         # Its own use cases only, the refusal audited as any other.
         await readable_state(ctx, who, decision_id, attempted=kind.value)
     return await act_as(ctx, who, decision_id, fields, key)

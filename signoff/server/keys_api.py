@@ -2,6 +2,8 @@
 and revokes applications' API keys over HTTP, as ``signoff api-keys`` does from a shell.
 
 A key's token is in the answer that makes it and nowhere else: the store keeps a hash.
+Each change is an event of the operations trail naming the administrator and the key
+(:mod:`signoff.server.operations_audit`), never its secret.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
-from signoff.core.models import ApiKeyGrant, ApiScope, Principal, Role
+from signoff.core.models import ApiKeyGrant, ApiScope, AuditKind, Principal, Role
 from signoff.server.auth import signed_in_person
 from signoff.server.context import ServerContext, context
 from signoff.server.problems import ApiProblem, Problem
@@ -24,6 +26,7 @@ PROBLEMS: dict[int | str, dict[str, object]] = {
     403: {"model": Problem, "description": "Only an administrator manages API keys."},
     422: {"model": Problem, "description": "The key asked for does not validate."},
 }
+VIA = "web"
 KeyId = Annotated[str, Path(min_length=1, max_length=40)]
 
 
@@ -70,6 +73,9 @@ async def create(
         app=body.app, use_cases=body.use_cases, scopes=body.scopes
     )
     log.warning("%s made API key %s for %s", person.id, grant.key_id, principal)
+    await ctx.operations.change(
+        AuditKind.API_KEY_CREATED, actor=person.id, via=VIA, data=grant.model_dump(mode="json")
+    )
     return CreatedKey(grant=grant, token=token)
 
 
@@ -95,4 +101,7 @@ async def revoke(
     if grant is None:
         raise ApiProblem(404, f"No API key '{key_id}'.", code="not_found")
     log.warning("%s revoked API key %s of %s", person.id, grant.key_id, grant.principal)
+    await ctx.operations.change(
+        AuditKind.API_KEY_REVOKED, actor=person.id, via=VIA, data=grant.model_dump(mode="json")
+    )
     return grant

@@ -8,6 +8,7 @@ sentence in ``detail``; the HTTP status carries the kind, and a refusal its stab
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -37,13 +38,22 @@ class ApiProblem(Exception):
     """A failure this server phrased itself (authentication, scope, a bad header)."""
 
     def __init__(
-        self, status: int, detail: str, *, code: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        detail: str,
+        *,
+        code: str,
+        headers: dict[str, str] | None = None,
+        audited: bool = False,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.code = code
         self.headers = headers or {}
+        self.audited = audited
+        """The refusal is in a decision's audit trail already (a 403 otherwise goes into
+        the operations trail: :mod:`signoff.server.denials`)."""
 
 
 STATUS_OF: dict[FailureKind, int] = {
@@ -134,11 +144,20 @@ def failure_response(failure: Failure) -> JSONResponse:
     )
 
 
-def install(app: FastAPI, *, address: str, task_queue: str) -> None:
-    """Answer every error raised in ``app`` with a problem document."""
+def install(
+    app: FastAPI,
+    *,
+    address: str,
+    task_queue: str,
+    on_problem_raised: Callable[[Request, ApiProblem], Awaitable[None]] | None = None,
+) -> None:
+    """Answer every error raised in ``app`` with a problem document; ``on_problem_raised``
+    sees each :class:`ApiProblem` first (to audit a refusal)."""
 
-    async def on_problem(_: Request, exc: Exception) -> JSONResponse:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiProblem)
+        if on_problem_raised is not None:
+            await on_problem_raised(request, exc)
         return problem_response(exc.status, exc.detail, code=exc.code, headers=exc.headers)
 
     async def on_invalid(_: Request, exc: Exception) -> JSONResponse:

@@ -1,24 +1,33 @@
 """``signoff api-keys``: the keys applications call ``signoff serve`` with.
 
 A key is shown once, when it is made: the store keeps only a hash of its secret, so a
-lost token is replaced (create another, revoke the old one), never recovered.
+lost token is replaced (create another, revoke the old one), never recovered. Making or
+revoking one is an event of the operations trail (``ops/DAY``), written through
+Temporal as the server writes its own, naming the operator (``operator:`` and the
+shell's user) and the key, never its secret; so Temporal must answer before anything
+changes.
 """
 
 from __future__ import annotations
 
+import getpass
+import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Column, Table
 from rich.text import Text
 
-from signoff.app.cli.common import known_people, run
+from signoff.app.cli.common import known_people, run, signoff_client
 from signoff.app.cli.failures import CliError
 from signoff.app.cli.render import stdout_console
 from signoff.app.cli.stores import open_store
-from signoff.core.models import ApiKeyGrant, ApiScope
+from signoff.core.models import ApiKeyGrant, ApiScope, AuditKind
 from signoff.core.settings import Settings
+
+if TYPE_CHECKING:
+    from signoff.client.signoff_client import SignoffClient
 
 api_keys_app = typer.Typer(
     help="Create, list and revoke the API keys applications use with `signoff serve`.",
@@ -26,6 +35,7 @@ api_keys_app = typer.Typer(
 )
 
 DEFAULT_SCOPES = [ApiScope.SUBMIT, ApiScope.READ]
+VIA = "cli"
 
 
 @api_keys_app.command()
@@ -62,8 +72,11 @@ def create(
         # The application submits as this principal: without it in the directory, every
         # decision it submitted would be refused for an unknown requester.
         known_people(settings, f"app:{app}")
+        client = await signoff_client(settings)
         async with await open_store(settings) as store:
-            return await store.create_api_key(app=app, use_cases=use_case, scopes=scopes)
+            grant, token = await store.create_api_key(app=app, use_cases=use_case, scopes=scopes)
+        await audited(client, AuditKind.API_KEY_CREATED, grant)
+        return grant, token
 
     grant, token = run(ctx, work)
     console = stdout_console()
@@ -129,17 +142,36 @@ def revoke(
     """Revoke a key: from now on its token authenticates nothing."""
 
     async def work(settings: Settings) -> ApiKeyGrant:
+        client = await signoff_client(settings)
         async with await open_store(settings) as store:
             grant = await store.revoke_api_key(key_id)
         if grant is None:
             shown = key_id if key_id.isprintable() else repr(key_id)
             raise CliError(f"No API key '{shown}' — `signoff api-keys list` shows them.")
+        await audited(client, AuditKind.API_KEY_REVOKED, grant)
         return grant
 
     grant = run(ctx, work)
     since = f" (since {_when(grant.revoked_at)})" if grant.revoked_at else ""
     stdout_console().print(
         Text(f"API key {grant.key_id} of {grant.principal} is revoked{since}."), soft_wrap=True
+    )
+
+
+def operator() -> str:
+    """Who runs the command, as the shell knows them: what the CLI can vouch for."""
+    try:
+        return f"operator:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
+        return "operator:unknown"
+
+
+async def audited(client: SignoffClient, kind: AuditKind, grant: ApiKeyGrant) -> None:
+    await client.audit_operation(
+        kind,
+        actor=operator(),
+        attempt_id=f"{VIA}-{uuid.uuid4().hex}",
+        data=grant.model_dump(mode="json") | {"via": VIA},
     )
 
 

@@ -28,7 +28,14 @@ class Format(StrEnum):
     CSV = "csv"
 
 
-DecisionOpt = Annotated[str | None, typer.Option("--decision", help="One decision's events.")]
+DecisionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--decision",
+        help="One decision's events, or an operations chain's (ops/YYYY-MM-DD: administrators'"
+        " changes and refusals of no decision).",
+    ),
+]
 ActorOpt = Annotated[
     str | None, typer.Option(help="Events by this person (decisions: involving them).")
 ]

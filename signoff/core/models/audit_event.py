@@ -36,6 +36,11 @@ class AuditKind(StrEnum):
     OUTCOME_REPORTED = "outcome_reported"
     """The application reported what happened in the world, at any time after the
     decision (:class:`signoff.core.models.outcome_report.OutcomeReport`)."""
+    API_KEY_CREATED = "api_key_created"
+    """An administrator made an application's API key (an operations event: its chain is
+    ``ops/DAY``, never a decision's)."""
+    API_KEY_REVOKED = "api_key_revoked"
+    """An administrator revoked an application's API key (an operations event)."""
 
 
 class AuditEvent(BaseModel):

@@ -17,6 +17,7 @@ from starlette.datastructures import QueryParams
 
 from signoff.adapters.notary import Anchor
 from signoff.adapters.store.export import rendered
+from signoff.core.contract import operations_chain
 from signoff.core.models import AuditKind, ChainedEvent, Principal, Role, VerifyReport
 from signoff.server.audit_api import MEDIA
 from signoff.server.console.decision_page import event_details
@@ -90,13 +91,15 @@ def moment(text: str) -> datetime | None:
     return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
-def _auditor(request: Request, ctx: ServerContext) -> tuple[Principal, Session] | Response:
+async def _auditor(request: Request, ctx: ServerContext) -> tuple[Principal, Session] | Response:
     who = signed_in(request, ctx)
     if who is None:
         return sign_in_redirect(request)
     person, session = who
     if Role.AUDITOR not in person.roles:
-        return forbidden_page(request, person, session, NOT_AN_AUDITOR)
+        return await forbidden_page(
+            request, ctx, person, session, NOT_AN_AUDITOR, code="not_auditor"
+        )
     return who
 
 
@@ -126,7 +129,7 @@ async def broken_chains(ctx: ServerContext, report: VerifyReport) -> list[Broken
 
 @router.get("/audit", name="console_audit")
 async def audit(request: Request, ctx: Ctx) -> Response:
-    who = _auditor(request, ctx)
+    who = await _auditor(request, ctx)
     if isinstance(who, Response):
         return who
     person, session = who
@@ -160,6 +163,7 @@ async def audit(request: Request, ctx: Ctx) -> Response:
         broken=broken,
         export_query={fmt: search.query(format=fmt) for fmt in MEDIA},
         verify_query=search.query(verify="1"),
+        operations_today=operations_chain(datetime.now(UTC)),
     )
 
 
@@ -167,7 +171,7 @@ async def audit(request: Request, ctx: Ctx) -> Response:
 async def export(request: Request, ctx: Ctx) -> Response:
     """``/api/v1/audit/export`` for a signed-in auditor's session: every matching event,
     streamed as JSON Lines or CSV."""
-    who = _auditor(request, ctx)
+    who = await _auditor(request, ctx)
     if isinstance(who, Response):
         return who
     person, session = who

@@ -51,6 +51,10 @@ SHOWN_FIELDS = (
     "source",
     "happened_at",
     "thumb",
+    "action",
+    "key_id",
+    "app",
+    "counted",
 )
 """What a timeline row shows of an event's data, when the event has it."""
 SHOWN_CHARS = 300

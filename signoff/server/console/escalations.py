@@ -111,7 +111,9 @@ async def escalations_page(request: Request, ctx: Ctx) -> Response:
         return failure_page(request, ctx, exc, person, session)
     mine = [s for s in states.values() if person.id in s.plan.overriders]
     if Role.MANAGER not in person.roles and not mine:
-        return forbidden_page(request, person, session, NOT_A_MANAGER)
+        return await forbidden_page(
+            request, ctx, person, session, NOT_A_MANAGER, code="not_manager"
+        )
     found = escalations(mine, person, datetime.now(UTC))
     query = request.query_params
     chosen = {name: query.get(name, "") for name in ("stage", "age", "use_case")}

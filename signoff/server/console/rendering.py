@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from signoff.client.failure_sentences import FailureKind, describe
 from signoff.core import messages
 from signoff.core.card_view import CardView, actions_for, card_view
+from signoff.core.contract import is_operations_chain
 from signoff.core.models import ActionKind, DecisionState, Directory, Principal, Status
 from signoff.core.policy.readers import involved, may_read
 from signoff.core.text import utc_text
@@ -25,6 +26,7 @@ from signoff.server.auth import Caller
 from signoff.server.console.session import Session
 from signoff.server.context import ServerContext
 from signoff.server.decisions_api import audit_denial
+from signoff.server.denials import VIA, attempted
 from signoff.server.problems import STATUS_OF
 
 __all__ = [
@@ -66,6 +68,15 @@ AI_DECIDED = "AI decided"
 NOT_FOUND = "No such decision, or not one that involves you."
 
 
+def chain_url(chain_id: str, seq: int | None = None) -> str:
+    """Where a chain's events are read: a decision's page, or for an operations chain
+    (which no decision page shows) the audit page searched on it."""
+    if is_operations_chain(chain_id):
+        return f"/console/audit?{urlencode({'decision_id': chain_id})}"
+    anchor = f"#event-{seq}" if seq is not None else ""
+    return f"/console/decisions/{quote(chain_id, safe='')}{anchor}"
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("signoff.server.console", "templates"),
@@ -82,6 +93,7 @@ def _environment() -> Environment:
     env.globals["edit_label"] = messages.EDIT_LABEL
     env.globals["preview_edit"] = PREVIEW_EDIT
     env.globals["delegate_label"] = messages.DELEGATE_LABEL
+    env.filters["chain_url"] = chain_url
     return env
 
 
@@ -207,10 +219,20 @@ def not_found_page(
     )
 
 
-def forbidden_page(
-    request: Request, person: Principal, session: Session, sentence: str
+async def forbidden_page(
+    request: Request,
+    ctx: ServerContext,
+    person: Principal,
+    session: Session,
+    sentence: str,
+    *,
+    code: str,
 ) -> HTMLResponse:
-    """A page only some people may open, to someone else."""
+    """A page only some people may open, to someone else; the refusal recorded in the
+    operations trail, as the API records its own."""
+    await ctx.operations.denial(
+        person.id, attempted=attempted(request), code=code, message=sentence, via=VIA
+    )
     return page(
         request,
         "forbidden.html",

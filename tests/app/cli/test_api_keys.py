@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from temporalio.testing import WorkflowEnvironment
 
 from signoff.adapters.store import Store
-from signoff.core.models import ApiScope
+from signoff.app.cli.api_keys import operator
+from signoff.core.models import ApiScope, AuditKind
 from tests.app.cli.conftest import Cli, runner_for
+from tests.conftest import Harness
+from tests.helpers.waiting import eventually
 
 TOKEN = re.compile(r"^sok_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$", re.MULTILINE)
 
@@ -37,8 +41,24 @@ def directory(tmp_path: Path) -> Path:
     return path
 
 
-def env(own_url: str, tmp_path: Path, directory: Path, columns: int = 200) -> dict[str, str]:
+@pytest.fixture
+def temporal(dev_env: WorkflowEnvironment, live: Harness) -> dict[str, str]:
+    """The dev server and a worker's queue: every change of a key is audited through them
+    (into the worker's store, the session's)."""
     return {
+        "SIGNOFF_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "SIGNOFF_TASK_QUEUE": live.task_queue,
+    }
+
+
+def env(
+    own_url: str,
+    tmp_path: Path,
+    directory: Path,
+    temporal: dict[str, str],
+    columns: int = 200,
+) -> dict[str, str]:
+    return temporal | {
         "SIGNOFF_DATABASE_URL": own_url,
         "SIGNOFF_DATA_DIR": str(tmp_path),
         "SIGNOFF_DIRECTORY_FILE": str(directory),
@@ -47,8 +67,8 @@ def env(own_url: str, tmp_path: Path, directory: Path, columns: int = 200) -> di
 
 
 @pytest.fixture
-def cli(own_url: str, tmp_path: Path, directory: Path) -> Cli:
-    return runner_for(env(own_url, tmp_path, directory))
+def cli(own_url: str, tmp_path: Path, directory: Path, temporal: dict[str, str]) -> Cli:
+    return runner_for(env(own_url, tmp_path, directory, temporal))
 
 
 def one_line(text: str) -> str:
@@ -170,9 +190,9 @@ async def test_bad_input_is_one_sentence_and_makes_no_key(
 
 
 async def test_the_list_keeps_key_ids_whole_on_a_narrow_terminal(
-    own_url: str, tmp_path: Path, directory: Path
+    own_url: str, tmp_path: Path, directory: Path, temporal: dict[str, str]
 ) -> None:
-    narrow = runner_for(env(own_url, tmp_path, directory, columns=80))
+    narrow = runner_for(env(own_url, tmp_path, directory, temporal, columns=80))
     created = await narrow(
         "api-keys", "create", "--app", "a-rather-long-application-name", "--use-case", "refunds"
     )
@@ -182,3 +202,39 @@ async def test_the_list_keeps_key_ids_whole_on_a_narrow_terminal(
 
     assert token[4:16] in listed.stdout
     assert all(len(line) <= 80 for line in listed.stdout.splitlines())
+
+
+async def test_an_operators_key_changes_are_in_the_operations_trail_without_the_secret(
+    cli: Cli, store: Store
+) -> None:
+    created = await cli("api-keys", "create", "--app", "labeller", "--use-case", "*")
+    (token,) = TOKEN.findall(created.stdout)
+    key_id = token[4:16]
+    assert (await cli("api-keys", "revoke", key_id)).exit_code == 0
+
+    async def both() -> list | None:
+        kinds = [AuditKind.API_KEY_CREATED, AuditKind.API_KEY_REVOKED]
+        found = await store.query_events(actor=operator(), kinds=kinds, limit=None)
+        mine = [e for e in found if e.data["key_id"] == key_id]
+        return mine if len(mine) == 2 else None
+
+    events = await eventually(both)
+    assert [e.kind for e in events] == [AuditKind.API_KEY_CREATED, AuditKind.API_KEY_REVOKED]
+    assert {e.data["via"] for e in events} == {"cli"} and events[0].data["app"] == "labeller"
+    assert token[17:] not in str([e.model_dump() for e in events])
+    chains = {e.decision_id for e in events}
+    assert all(c.startswith("ops/") for c in chains)
+    assert (await store.verify(decision_ids=chains)).breaks == []
+
+
+async def test_without_temporal_to_audit_it_no_key_is_made_or_revoked(
+    own_url: str, tmp_path: Path, directory: Path
+) -> None:
+    offline = runner_for(
+        env(own_url, tmp_path, directory, {"SIGNOFF_TEMPORAL_ADDRESS": "127.0.0.1:9"})
+    )
+    refused = await offline("api-keys", "create", "--app", "labeller", "--use-case", "*")
+
+    assert refused.exit_code != 0 and "127.0.0.1:9" in one_line(refused.stderr)
+    async with await Store.open(own_url) as store:
+        assert await store.api_keys() == []
