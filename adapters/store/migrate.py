@@ -6,6 +6,7 @@ calls :func:`upgrade` in a worker thread.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -16,6 +17,11 @@ from sqlalchemy.engine import URL
 from signoff.adapters.store.engine import WRITE, make_sync_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_ALEMBIC = threading.Lock()
+"""Alembic's commands install their context as module-level proxies (``alembic.op``,
+``alembic.context``) and remove them after: two upgrades at once in one process (a
+worker's and the API's in ``signoff dev``, say, each in its own thread) pull each
+other's out from under them (``KeyError: 'script'``). One at a time, then."""
 
 
 def alembic_config(url: str | URL | None = None) -> Config:
@@ -41,7 +47,7 @@ def upgrade(url: str | URL, revision: str = "head") -> None:
     """
     engine = make_sync_engine(url)
     try:
-        with engine.execution_options(**WRITE).begin() as connection:
+        with _ALEMBIC, engine.execution_options(**WRITE).begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(hashtext('signoff.migrate'))")
