@@ -143,6 +143,19 @@ async def test_metrics_do_not_grow_a_series_for_each_made_up_method(api: Api) ->
     assert 'method="other",route="/api/v1/decisions"' in metrics
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="FastAPI 0.165 puts the route as its own router declared it in the scope, so the"
+    " console's pages are counted without their /console prefix (its inbox as '/').",
+)
+async def test_console_requests_are_counted_by_their_whole_route_template(api: Api) -> None:
+    await api.http.get("/console/")
+    await api.http.get("/console/decisions/refunds-bot:x")
+    metrics = (await api.http.get("/metrics")).text
+    assert 'route="/console/"' in metrics
+    assert 'route="/console/decisions/{decision_id}"' in metrics
+
+
 async def test_readyz_names_what_is_down_but_not_the_store_s_password(live: Harness) -> None:
     with closed_port() as port:
         down = await Store.open(
