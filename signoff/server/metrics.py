@@ -31,6 +31,9 @@ __all__ = ["PATH", "install"]
 
 PATH = "/metrics"
 UNMATCHED = "unmatched"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""The methods that are labels as sent; any other token a client makes up is ``other``,
+or anyone could write words of their choosing into the metrics, a new series each."""
 # Up to the longest wait an outcome may ask for (60 s).
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -89,7 +92,7 @@ class _Measured:
             # The router notes the route it matched in the scope as it dispatches.
             route = getattr(scope.get("route"), "path", None) or UNMATCHED
             if route != PATH:
-                method = scope["method"]
+                method = scope["method"] if scope["method"] in METHODS else "other"
                 self.series.requests.labels(route, method, str(status)).inc()
                 self.series.latency.labels(route, method).observe(time.perf_counter() - started)
 

@@ -121,6 +121,7 @@ FORBIDDEN_REFUSALS = frozenset(
         "not_asked",
         "not_overrider",
         "not_expert",
+        "not_involved",
         "separation_of_duties",
         "unknown_person",
         "not_vouched",

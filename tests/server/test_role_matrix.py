@@ -33,6 +33,7 @@ ENDPOINTS: dict[str, Call] = {
         {"kind": "override", "verdict": "reject", "reason": "Policy says no."},
     ),
     "thumb": ("POST", "/api/v1/decisions/{id}/actions", {"kind": "thumb", "thumb": "up"}),
+    "comment": ("POST", "/api/v1/decisions/{id}/actions", {"kind": "comment", "reason": "Hm."}),
     "manage API keys": ("GET", "/api/v1/api-keys", None),
 }
 # Expected status per endpoint, in the order of WHO.
@@ -47,6 +48,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "approve":                   (200, 404, 403, 403, 403, 404, 404, 403),
     "override":                  (403, 404, 200, 200, 403, 404, 404, 403),
     "thumb":                     (409, 404, 409, 409, 409, 404, 404, 403),
+    "comment":                   (200, 404, 200, 200, 403, 404, 404, 403),
     "manage API keys":           (403, 403, 403, 403, 403, 403, 200, 403),
 }  # fmt: skip
 CELLS = [

@@ -103,9 +103,20 @@ def signed_in(request: Request, ctx: ServerContext) -> tuple[Principal, Session]
     return (person, session) if person is not None else None
 
 
+def from_another_site(request: Request) -> bool:
+    """Whether the browser says the request comes from a page of another site
+    (``Sec-Fetch-Site``, which pages cannot set and proxies leave alone, unlike ``Host``
+    beside ``Origin``). The CSRF token is the defence; this is a second one, for a
+    token that leaked."""
+    return request.headers.get("sec-fetch-site", "same-origin") in ("cross-site", "same-site")
+
+
 async def read_form(request: Request) -> dict[str, str]:
     """A form's fields (``application/x-www-form-urlencoded``, as the console's forms
-    send), the first of each name; an oversized body reads as empty."""
+    send), the first of each name; an oversized body, or one another site's page sent,
+    reads as empty (so its CSRF token never matches)."""
+    if from_another_site(request):
+        return {}
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         return {}
