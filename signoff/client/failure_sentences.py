@@ -63,6 +63,7 @@ _NOUNS = {
     "DecisionRequest": "request",
     "Action": "action",
     "ApiKeyGrant": "API key",
+    "OAuthClientGrant": "OAuth client",
     "Settings": "setting",
     "TemporalConnection": "setting",
 }

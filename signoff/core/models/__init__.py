@@ -2,7 +2,7 @@
 
 from signoff.core.models._types import MAX_DECISION_ID, DecisionId, Duration, RiskTier
 from signoff.core.models.actions import STAGE_KINDS, Action, ActionKind, ActionResult, Vouch
-from signoff.core.models.api_key import ApiKeyGrant, ApiScope
+from signoff.core.models.api_key import ApiKeyGrant, ApiScope, ApplicationGrant, OAuthClientGrant
 from signoff.core.models.audit_event import (
     AuditEvent,
     AuditKind,
@@ -50,6 +50,7 @@ __all__ = [
     "ActionResult",
     "ApiKeyGrant",
     "ApiScope",
+    "ApplicationGrant",
     "AuditEvent",
     "AuditKind",
     "AutoApproveRule",
@@ -70,6 +71,7 @@ __all__ = [
     "GroundTruthSettings",
     "HistoryEntry",
     "ModelInfo",
+    "OAuthClientGrant",
     "Outcome",
     "Override",
     "PlannedStage",
