@@ -66,6 +66,7 @@ _NOUNS = {
     "Action": "action",
     "ApiKeyGrant": "API key",
     "OutcomeReport": "outcome",
+    "OAuthClientGrant": "OAuth client",
     "Settings": "setting",
     "TemporalConnection": "setting",
 }

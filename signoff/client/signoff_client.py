@@ -153,33 +153,76 @@ class SignoffClient:
         request = redacted(request, self.redact)
         if problem := request.size_problem():
             raise RequestTooLarge(problem)
-        try:
-            state = await self._start_and_wait_routed(request)
-        except (WorkflowAlreadyStartedError, WorkflowUpdateFailedError, RPCError) as err:
-            if not _already_started(err):
-                raise await self._why_not_started(request.id, err) from err
-            # A decision with this id has ended: answer with it, never start anew.
-            state = await self.state(request.id)
-        if state.request != request:
-            raise RequestConflict(request.id, request.differences(state.request))
-        return state
+        reuse = WorkflowIDReusePolicy.REJECT_DUPLICATE
+        for _ in range(START_ATTEMPTS):
+            try:
+                state = await self._start_and_wait_routed(request, reuse)
+            except (WorkflowAlreadyStartedError, _RunRefused, RPCError) as err:
+                run_id = err.run_id if isinstance(err, WorkflowAlreadyStartedError) else None
+                if _already_started(err):
+                    if await self._never_began(request.id, run_id):
+                        reuse = WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
+                        continue
+                    # A decision with this id has ended: answer with it, never start anew.
+                    state = await self.state(request.id)
+                else:
+                    if isinstance(err, _RunRefused):
+                        err, run_id = err.cause, err.run_id
+                    refused = await self._why_not_started(request.id, err, run_id)
+                    if isinstance(refused, InvalidPolicyError) and not await self._holds(
+                        request, run_id
+                    ):
+                        # Another submission under this id, refused for its own policy,
+                        # had the run this one's update reached; that run never began.
+                        reuse = WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
+                        continue
+                    raise refused from err
+            if state.request != request:
+                raise RequestConflict(request.id, request.differences(state.request))
+            return state
+        raise SignoffError(
+            f"Decision '{request.id}' did not start: other submissions under its id, refused"
+            " for their policies, kept taking its place; send it again."
+        )
 
-    async def _why_not_started(self, decision_id: str, err: Exception) -> Exception:
+    async def _never_began(self, decision_id: str, run_id: str | None) -> bool:
+        """Whether the run under this id was refused at its start for its policy. Such a
+        run failed before it routed, audited or asked anyone anything, so it binds
+        nothing: a request refused for bad input leaves its id free for the corrected
+        one."""
+        failed = await self._failure_of(decision_id, run_id)
+        return failed is not None and failed.failure_type == ErrorType.INVALID_POLICY
+
+    async def _holds(self, request: DecisionRequest, run_id: str | None) -> bool:
+        """Whether the run was started with ``request`` (and not another submission's)."""
+        handle = self.temporal.get_workflow_handle(workflow_id_for(request.id), run_id=run_id)
+        async for event in handle.fetch_history_events():
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            [started] = await self.temporal.data_converter.decode(payloads, [DecisionWorkflowInput])
+            return bool(started.request == request)
+        return False
+
+    async def _why_not_started(
+        self, decision_id: str, err: Exception, run_id: str | None
+    ) -> Exception:
         cause = getattr(err, "cause", None)
         if isinstance(cause, ApplicationError) and cause.type == ErrorType.INVALID_POLICY:
             return InvalidPolicyError(cause.message)
         # The workflow may have failed before the update could answer: its failure says
         # why. Anything else (a payload the server refused, say) is the error itself.
-        failed = await self._failure_of(decision_id)
+        failed = await self._failure_of(decision_id, run_id)
         if failed is None:
             return err
         if failed.failure_type == ErrorType.INVALID_POLICY:
             return InvalidPolicyError(failed.reason)
         return failed
 
-    async def _failure_of(self, decision_id: str) -> DecisionFailed | None:
-        """Why the decision's workflow ended without a decision, if it did."""
-        handle = self._handle(decision_id)
+    async def _failure_of(
+        self, decision_id: str, run_id: str | None = None
+    ) -> DecisionFailed | None:
+        """Why the decision's workflow (its run ``run_id``, else its latest) ended without
+        a decision, if it did."""
+        handle = self.temporal.get_workflow_handle(workflow_id_for(decision_id), run_id=run_id)
         try:
             description = await handle.describe()
         except RPCError:
@@ -199,9 +242,15 @@ class SignoffClient:
             pass
         return DecisionFailed(decision_id, reason, failure_type)
 
-    async def _start_and_wait_routed(self, request: DecisionRequest) -> DecisionState:
+    async def _start_and_wait_routed(
+        self, request: DecisionRequest, reuse: WorkflowIDReusePolicy
+    ) -> DecisionState:
         """Start and ask for the routed state in one call (one round trip, one workflow
-        task); servers without update-with-start get the two calls instead."""
+        task); servers without update-with-start get the two calls instead.
+
+        Raises:
+            _RunRefused: the run (started or found) refused the update.
+        """
         submission = self.voucher.vouch_submission(request) if self.voucher else None
         workflow_input = DecisionWorkflowInput(request=request, submission=submission)
         options: dict[str, Any] = {
@@ -209,26 +258,30 @@ class SignoffClient:
             "task_queue": self.task_queue,
             "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
             # An id names one decision for good, ended or failed: a new run under it
-            # would write a second audit chain over the first.
-            "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            # would write a second audit chain over the first. Only ``submit`` loosens
+            # this, for a run it found refused at its start (see ``_never_began``).
+            "id_reuse_policy": reuse,
             "static_summary": temporal_ui.summary(request),
             "static_details": temporal_ui.static_details(request),
         }
+        operation = WithStartWorkflowOperation(DECISION_WORKFLOW, workflow_input, **options)
         try:
             return await self.temporal.execute_update_with_start_workflow(
-                STARTED_UPDATE,
-                start_workflow_operation=WithStartWorkflowOperation(
-                    DECISION_WORKFLOW, workflow_input, **options
-                ),
-                result_type=DecisionState,
+                STARTED_UPDATE, start_workflow_operation=operation, result_type=DecisionState
             )
+        except WorkflowUpdateFailedError as err:
+            # The start went through (the update reached a run), so the handle is known.
+            raise _RunRefused(err, (await operation.workflow_handle()).result_run_id) from err
         except RPCError as err:
             if _crowded(err) and await self.exists(request.id):
                 return await self._wait_routed(request.id)
             if err.status != RPCStatusCode.UNIMPLEMENTED:
                 raise
         handle = await self.temporal.start_workflow(DECISION_WORKFLOW, workflow_input, **options)
-        return await handle.execute_update(STARTED_UPDATE, result_type=DecisionState)
+        try:
+            return await handle.execute_update(STARTED_UPDATE, result_type=DecisionState)
+        except WorkflowUpdateFailedError as err:
+            raise _RunRefused(err, handle.result_run_id) from err
 
     async def _wait_routed(self, decision_id: str) -> DecisionState:
         """The routed state of a decision that exists, asked while Temporal turns the
@@ -610,9 +663,21 @@ class SignoffClient:
         return self.temporal.get_workflow_handle(workflow_id_for(decision_id))
 
 
+class _RunRefused(Exception):
+    """The ``started`` update failed (``cause``) on the run ``run_id``, which may be
+    another submission's under the same id."""
+
+    def __init__(self, cause: WorkflowUpdateFailedError, run_id: str | None) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.run_id = run_id
+
+
 MAX_PAGE_SIZE = 1000
 """The most rows one visibility call returns (Temporal's own default ceiling)."""
 STATE_ATTEMPTS = 40
+START_ATTEMPTS = 20
+"""Starts tried while other submissions under one id keep failing for their policies."""
 CROWDED_WAIT_S = 30.0
 """Queries tried while a decision starts (about 40 s in all) before it is reported as not
 answering."""

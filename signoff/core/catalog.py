@@ -23,6 +23,7 @@ from signoff.core.models import (
     DecisionPlan,
     DecisionRequest,
     Directory,
+    OAuthClientGrant,
     PlannedStage,
     PolicyFloor,
     ReviewPolicy,
@@ -46,6 +47,7 @@ __all__ = [
     "UnknownPolicyError",
     "check_policies_against",
     "load_directory",
+    "load_oauth_clients",
     "load_policies",
 ]
 
@@ -116,6 +118,19 @@ def load_directory(path: Path) -> Directory:
         ConfigError: the file is missing, not YAML, or a person is invalid or repeated.
     """
     return Directory(people=_load_entries(path, "people", Principal, "id", "principal id"))
+
+
+def load_oauth_clients(path: Path) -> dict[str, OAuthClientGrant]:
+    """Read a ``clients:`` file into the registered OAuth clients by client id (none
+    without the file: applications then use API keys alone).
+
+    Raises:
+        ConfigError: the file is not YAML, or an entry is invalid or repeated.
+    """
+    if not path.exists():
+        return {}
+    clients = _load_entries(path, "clients", OAuthClientGrant, "client_id", "OAuth client id")
+    return {client.client_id: client for client in clients}
 
 
 class _SurfaceEntry(BaseModel):

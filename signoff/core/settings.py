@@ -130,6 +130,13 @@ class Settings(BaseSettings):
         description="What that claim's value is in the directory: a person's email (any"
         " case), their id, or their `oidc` identity",
     )
+    oauth_clients_file: Path | None = Field(
+        default=None,
+        description="The OAuth clients of the sign-in provider registered as applications"
+        " (a `clients:` list of client_id, app, use_cases, scopes): a token such a client"
+        " gets with the client-credentials grant acts as app:NAME, as an API key does;"
+        " data_dir/oauth-clients.yaml when unset, none registered without the file",
+    )
     console_secret: SecretStr | None = Field(
         default=None,
         description="Signs the console's session cookies (`/console`); at least 32"
@@ -174,6 +181,10 @@ class Settings(BaseSettings):
     @property
     def surfaces_path(self) -> Path:
         return self.surfaces_file or self.data_dir / "surfaces.yaml"
+
+    @property
+    def oauth_clients_path(self) -> Path:
+        return self.oauth_clients_file or self.data_dir / "oauth-clients.yaml"
 
     @property
     def keys_path(self) -> Path:

@@ -1,6 +1,7 @@
-"""Who is calling: an application by its API key, or a person by a sign-in token from
-the operator's OpenID Connect provider. Both come as ``Authorization: Bearer …``; an API
-key is told apart by its ``sok_`` prefix.
+"""Who is calling: an application by its API key or by its OAuth client's own token, or
+a person by a sign-in token, both tokens from the operator's OpenID Connect provider.
+All come as ``Authorization: Bearer …``; an API key is told apart by its ``sok_``
+prefix, an application's token from a person's by :mod:`signoff.server.oauth_apps`.
 
 Only a hash of each API key is stored (:meth:`signoff.adapters.store.Store.api_key`); a
 key names its application, the use cases it may touch and what it may do there. A
@@ -19,8 +20,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from signoff.core.models import ApiKeyGrant, ApiScope, Principal
+from signoff.core.models import ApiScope, ApplicationGrant, Principal
 from signoff.server.context import ServerContext, context
+from signoff.server.oauth_apps import application_for
 from signoff.server.oidc import InvalidToken, ProviderUnavailable, person_for
 from signoff.server.problems import RETRY_AFTER_S, ApiProblem
 
@@ -29,8 +31,9 @@ bearer = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",
     description=(
-        "An application's API key (`sok_…`, from `signoff api-keys create`), or a"
-        " person's token from the sign-in provider."
+        "An application's API key (`sok_…`, from `signoff api-keys create`), a token"
+        " a registered OAuth client got from the sign-in provider (client credentials),"
+        " or a person's token from that provider."
     ),
 )
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="signoff"'}
@@ -41,7 +44,7 @@ STORE_TIMEOUT_S = 5.0
 class Caller:
     """An application (``app``) or a person (``person``); exactly one is set."""
 
-    app: ApiKeyGrant | None = None
+    app: ApplicationGrant | None = None
     person: Principal | None = None
 
     @property
@@ -102,6 +105,9 @@ async def caller(
     except ProviderUnavailable as down:
         raise ApiProblem(503, str(down), code="unavailable", headers={"Retry-After": "5"}) from None
     settings = ctx.settings
+    app = application_for(claims, ctx.oauth_clients, people_claim=settings.oidc_claim)
+    if app is not None:
+        return Caller(app=app)
     person = person_for(claims, ctx.directory, claim=settings.oidc_claim, match=settings.oidc_match)
     if person is None:
         raise ApiProblem(
@@ -120,13 +126,15 @@ def _known(request: Request, who: Caller) -> Caller:
     return who
 
 
-def application_allowed_to(scope: ApiScope) -> Callable[..., Awaitable[ApiKeyGrant]]:
-    """A dependency: the calling application, refused unless its key may ``scope``."""
+def application_allowed_to(scope: ApiScope) -> Callable[..., Awaitable[ApplicationGrant]]:
+    """A dependency: the calling application, refused unless its grant may ``scope``."""
 
-    async def check(who: Annotated[Caller, Depends(caller)]) -> ApiKeyGrant:
+    async def check(who: Annotated[Caller, Depends(caller)]) -> ApplicationGrant:
         if who.app is None:
             raise ApiProblem(
-                403, f"Only an application's API key may {scope.value} here.", code="scope"
+                403,
+                f"Only an application (its API key or OAuth client) may {scope.value} here.",
+                code="scope",
             )
         _require_scope(who.app, scope)
         return who.app
@@ -138,13 +146,13 @@ async def signed_in_person(who: Annotated[Caller, Depends(caller)]) -> Principal
     """A dependency: the signed-in person, refusing applications."""
     if who.person is None:
         raise ApiProblem(
-            403, "Only a signed-in person may do this, not an application's API key.", code="scope"
+            403, "Only a signed-in person may do this, not an application.", code="scope"
         )
     return who.person
 
 
 def reader(scope: ApiScope = ApiScope.READ) -> Callable[..., Awaitable[Caller]]:
-    """A dependency: a person, or an application whose key may ``scope``."""
+    """A dependency: a person, or an application whose grant may ``scope``."""
 
     async def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
         if who.app is not None:
@@ -154,21 +162,20 @@ def reader(scope: ApiScope = ApiScope.READ) -> Callable[..., Awaitable[Caller]]:
     return check
 
 
-def _require_scope(grant: ApiKeyGrant, scope: ApiScope) -> None:
+def _require_scope(grant: ApplicationGrant, scope: ApiScope) -> None:
     if not grant.allows(scope):
         raise ApiProblem(
             403,
-            f"The API key of '{grant.app}' may not {scope.value}; create one with"
-            f" `--scope {scope.value}`.",
+            f"{grant.credential} may not {scope.value}; {grant.to_allow(scope)}.",
             code="scope",
         )
 
 
-def require_use_case(grant: ApiKeyGrant, use_case: str) -> None:
-    """Refuse a request naming a use case outside the key's."""
+def require_use_case(grant: ApplicationGrant, use_case: str) -> None:
+    """Refuse a request naming a use case outside the grant's."""
     if not grant.allows_use_case(use_case):
         raise ApiProblem(
             403,
-            f"The API key of '{grant.app}' is not for use case '{use_case}'.",
+            f"{grant.credential} is not for use case '{use_case}'.",
             code="use_case",
         )

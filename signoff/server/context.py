@@ -1,8 +1,10 @@
-"""What every request handler needs: the settings, a client, the store, the directory and
-the sign-in provider's verifier, made once when the server starts."""
+"""What every request handler needs: the settings, a client, the store, the directory,
+the sign-in provider's verifier and the OAuth clients registered as applications, made
+once when the server starts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,7 +15,7 @@ from signoff.server.operations_audit import DENIALS_PER_MINUTE, OperationsAudit
 if TYPE_CHECKING:
     from signoff.adapters.store import Store
     from signoff.client.signoff_client import SignoffClient
-    from signoff.core.models import Directory
+    from signoff.core.models import Directory, OAuthClientGrant
     from signoff.core.settings import Settings
     from signoff.server.oidc import OidcVerifier
 
@@ -28,6 +30,9 @@ class ServerContext:
     directory: Directory
     people: OidcVerifier | None = None
     """None: no provider is configured, so only applications (API keys) get in."""
+    oauth_clients: Mapping[str, OAuthClientGrant] = field(default_factory=dict)
+    """The provider's OAuth clients registered as applications, by client id: their own
+    tokens act as the application (``signoff.server.oauth_apps``)."""
     dev: bool = False
     """Run by ``signoff dev``: without a provider, the console offers a dev sign-in that
     picks a directory person."""

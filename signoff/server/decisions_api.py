@@ -21,8 +21,8 @@ from signoff.core.models import (
     Action,
     ActionKind,
     ActionResult,
-    ApiKeyGrant,
     ApiScope,
+    ApplicationGrant,
     DecisionRequest,
     DecisionState,
     Outcome,
@@ -95,8 +95,8 @@ MAX_WAIT_S = 60
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text}
     for status, text in (
-        (401, "No API key, or an unknown or revoked one."),
-        (403, "The key may not do this, or not for this use case."),
+        (401, "No API key or token, or one that proves nothing."),
+        (403, "The application may not do this, or not for this use case."),
         (422, "The request does not validate; `detail` says where."),
         (503, "Temporal, a worker or the store cannot be reached now; retry."),
     )
@@ -110,7 +110,7 @@ class OutcomePending(BaseModel):
     status: Status
 
 
-def decision_id_for(grant: ApiKeyGrant, key: str) -> str:
+def decision_id_for(grant: ApplicationGrant, key: str) -> str:
     """The decision an application's idempotency key names: the application's name, which
     holds no ':', then the key, so two applications' keys never name one decision."""
     return f"{grant.app}:{key}"
@@ -130,7 +130,7 @@ def decision_id_for(grant: ApiKeyGrant, key: str) -> str:
 async def submit(
     body: Submission,  # type: ignore[valid-type]
     key: IdempotencyKey,
-    grant: Annotated[ApiKeyGrant, Depends(application_allowed_to(ApiScope.SUBMIT))],
+    grant: Annotated[ApplicationGrant, Depends(application_allowed_to(ApiScope.SUBMIT))],
     ctx: Annotated[ServerContext, Depends(context)],
     response: Response,
 ) -> DecisionState:
@@ -173,10 +173,10 @@ APP_FEEDBACK = frozenset({ActionKind.THUMB, ActionKind.CORRECTION})
 """What an application's key with the ``feedback`` scope may send on its use cases'
 decisions, as its own principal (``app:NAME``); everything else is a person's to do."""
 DENIALS = {
-    "use_case": "The API key is not for this decision's use case.",
+    "use_case": "The application is not for this decision's use case.",
     "not_involved": "The decision does not involve this person.",
     "comment_not_involved": "Only the people a decision involves may comment on it.",
-    "application": "An application's API key may send only feedback (thumb, correction),"
+    "application": "An application may send only feedback (thumb, correction),"
     " with the feedback scope; every other action is a signed-in person's.",
 }
 
@@ -336,7 +336,7 @@ async def list_decisions(
         raise
 
 
-def _use_case_of(grant: ApiKeyGrant, use_case: str | None) -> str | None:
+def _use_case_of(grant: ApplicationGrant, use_case: str | None) -> str | None:
     """The use case a key's search is confined to: the one asked for, which the key must
     allow, or the key's only one; None for a key allowing every use case."""
     if use_case is not None:
@@ -347,7 +347,7 @@ def _use_case_of(grant: ApiKeyGrant, use_case: str | None) -> str | None:
     if len(grant.use_cases) > 1:
         raise ApiProblem(
             422,
-            f"Name a use_case: this API key is for {', '.join(grant.use_cases)}.",
+            f"Name a use_case: application '{grant.app}' is for {', '.join(grant.use_cases)}.",
             code="invalid",
         )
     return grant.use_cases[0]
@@ -422,7 +422,7 @@ async def _may_comment(ctx: ServerContext, who: Caller, decision_id: str) -> Non
     involves, who may read it: so a person it does not already involve may not comment
     (else commenting on a guessed id would open the decision to them, and an auditor,
     who changes nothing, would add to the record)."""
-    state = await _readable_state(ctx, who, decision_id, attempted=ActionKind.COMMENT.value)
+    state = await readable_state(ctx, who, decision_id, attempted=ActionKind.COMMENT.value)
     assert who.person is not None
     if who.person.id not in involved(state):
         await audit_denial(ctx, who, decision_id, ActionKind.COMMENT.value, "comment_not_involved")

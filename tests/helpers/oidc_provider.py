@@ -1,7 +1,10 @@
 """A small OpenID Connect provider on 127.0.0.1, for specs that sign people in: discovery,
 a JWK set of RSA keys that can be rotated, tokens signed on demand, and the
 authorization-code flow with PKCE (S256) a browser goes through, with ``login_hint``
-naming the person in place of a login form.
+naming the person in place of a login form, and the client-credentials grant an
+application's OAuth client uses (RFC 6749 §4.4; ``client_secret_basic`` or
+``client_secret_post``), whose access tokens are shaped as RFC 9068 says: ``sub`` and
+``client_id`` name the client, and no claim names a person.
 
 ``login_hint`` holding an ``@`` is the person's e-mail (their ``sub`` is derived from
 it, stable and opaque, as providers' are); otherwise it is their ``sub`` and they have no
@@ -18,7 +21,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 import jwt
 from aiohttp import web
@@ -72,6 +75,9 @@ class OidcProvider:
         self.client_id = client_id
         self.jwks_fetches = 0  # requests for /jwks
         self.token_requests = 0  # POSTs to /token, answered or refused
+        self.clock_offset_s = 0.0
+        """How far the provider's clock is off: client-credentials tokens are dated by it."""
+        self._clients: dict[str, str] = {}  # OAuth client id -> its secret
         self._keys = [_new_key()]
         self._grants: dict[str, _Grant] = {}
         self._runner: web.AppRunner | None = None
@@ -115,6 +121,11 @@ class OidcProvider:
         key = next(k for k in self._keys if k.kid == kid) if kid else self._keys[-1]
         return jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid})
 
+    def register_client(self, client_id: str) -> str:
+        """Let ``client_id`` use the client-credentials grant; returns its secret."""
+        self._clients[client_id] = secrets.token_urlsafe(24)
+        return self._clients[client_id]
+
     def rotate(self, keep_old: bool = True) -> str:
         """Sign with a new key from now on, publishing it; ``keep_old=False`` also takes
         the previous keys out of the JWK set. Returns the new key's id."""
@@ -156,7 +167,11 @@ class OidcProvider:
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "code_challenge_methods_supported": ["S256"],
-                "grant_types_supported": ["authorization_code"],
+                "grant_types_supported": ["authorization_code", "client_credentials"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                ],
             }
         )
 
@@ -189,11 +204,14 @@ class OidcProvider:
         raise web.HTTPFound(f"{query['redirect_uri']}?{back}")
 
     async def _token(self, request: web.Request) -> web.Response:
-        """Trades a code, once, for tokens, when the verifier matches its challenge."""
+        """Trades a code, once, for tokens, when the verifier matches its challenge; or
+        gives a client that proves its secret a token of its own."""
         self.token_requests += 1
         form = await request.post()
+        if form.get("grant_type") == "client_credentials":
+            return self._client_credentials(request, form)
         if form.get("grant_type") != "authorization_code":
-            return _error("unsupported_grant_type", "only authorization_code")
+            return _error("unsupported_grant_type", "only authorization_code, client_credentials")
         grant = self._grants.pop(str(form.get("code", "")), None)  # a code is good once
         if grant is None:
             return _error("invalid_grant", "unknown or used code")
@@ -219,11 +237,44 @@ class OidcProvider:
             headers={"Cache-Control": "no-store"},
         )
 
+    def _client_credentials(self, request: web.Request, form: Any) -> web.Response:
+        """An access token for the client itself, for ``audience`` if it asks (as Auth0
+        takes it), else for the provider's own client id."""
+        basic = request.headers.get("Authorization", "")
+        posted = form.get("client_id"), form.get("client_secret")
+        if basic and any(posted):
+            return _error("invalid_request", "use one client authentication method")
+        if basic.startswith("Basic "):
+            try:
+                pair = base64.b64decode(basic.removeprefix("Basic "), validate=True).decode()
+                client_id, secret = (unquote_plus(part) for part in pair.split(":", 1))
+            except ValueError:
+                return _error("invalid_client", "malformed Basic credentials", 401)
+        else:
+            client_id, secret = (str(part or "") for part in posted)
+        known = self._clients.get(client_id)
+        if known is None or not secrets.compare_digest(known, secret):
+            return _error("invalid_client", "unknown client or wrong secret", 401)
+        now = time.time() + self.clock_offset_s
+        token = self.token(
+            sub=client_id,
+            audience=str(form.get("audience") or self.client_id),
+            issued_at=now,
+            extra={"client_id": client_id, "jti": uuid.uuid4().hex},
+        )
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 300, "access_token": token},
+            headers={"Cache-Control": "no-store"},
+        )
+
 
 def _new_key() -> _SigningKey:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return _SigningKey(kid=f"k-{uuid.uuid4().hex[:8]}", private=private)
 
 
-def _error(code: str, description: str) -> web.Response:
-    return web.json_response({"error": code, "error_description": description}, status=400)
+def _error(code: str, description: str, status: int = 400) -> web.Response:
+    headers = {"WWW-Authenticate": 'Basic realm="token"'} if status == 401 else None
+    return web.json_response(
+        {"error": code, "error_description": description}, status=status, headers=headers
+    )

@@ -4,7 +4,7 @@ refunds use case and the server on a real port."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from signoff.adapters.store import Store
 from signoff.core.catalog import load_directory
-from signoff.core.models import ApiScope
+from signoff.core.models import ApiScope, OAuthClientGrant
 from signoff.core.settings import Settings
 from signoff.server.context import ServerContext
 from signoff.server.oidc import OidcVerifier
@@ -77,10 +77,16 @@ async def people_provider() -> AsyncIterator[OidcProvider]:
 
 
 @asynccontextmanager
-async def serving_api(harness: Harness, store: Store, provider: OidcProvider) -> AsyncIterator[Api]:
+async def serving_api(
+    harness: Harness,
+    store: Store,
+    provider: OidcProvider,
+    *,
+    oauth_clients: Mapping[str, OAuthClientGrant] | None = None,
+) -> AsyncIterator[Api]:
     """The API and the console as `signoff serve` builds them, with the refunds
     application's key: its people sign in with ``provider`` and act vouched for by the
-    `web` surface."""
+    `web` surface; ``oauth_clients`` of ``provider`` act as applications."""
     _, token = await store.create_api_key(
         app=APP, use_cases=["refunds"], scopes=[ApiScope.SUBMIT, ApiScope.READ]
     )
@@ -97,6 +103,7 @@ async def serving_api(harness: Harness, store: Store, provider: OidcProvider) ->
         store=store,
         directory=load_directory(settings.directory_file),
         people=OidcVerifier(provider.issuer, provider.client_id),
+        oauth_clients=oauth_clients or {},
     )
     async with running_api(ctx) as http:
         yield Api(http, token)
@@ -115,9 +122,13 @@ class Served:
     provider: OidcProvider
 
 
-@pytest.fixture(scope="module")
-async def shared_api(
-    dev_env: WorkflowEnvironment, settings: Settings, store_url: str
+@asynccontextmanager
+async def shared_serving(
+    dev_env: WorkflowEnvironment,
+    settings: Settings,
+    store_url: str,
+    *,
+    oauth_clients: Mapping[str, OAuthClientGrant] | None = None,
 ) -> AsyncIterator[Served]:
     """One worker, store, provider and server for a whole module of specs that each make
     their own decisions (a worker per spec would cost a second each)."""
@@ -126,9 +137,17 @@ async def shared_api(
         harness.worker(),
         await Store.open(store_url) as store,
         OidcProvider() as provider,
-        serving_api(harness, store, provider) as served,
+        serving_api(harness, store, provider, oauth_clients=oauth_clients) as served,
     ):
         yield Served(served, store, provider)
+
+
+@pytest.fixture(scope="module")
+async def shared_api(
+    dev_env: WorkflowEnvironment, settings: Settings, store_url: str
+) -> AsyncIterator[Served]:
+    async with shared_serving(dev_env, settings, store_url) as served:
+        yield served
 
 
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -745,15 +745,86 @@ async def test_a_refused_inline_policy_is_named_by_its_fields_not_by_validator_n
     assert not await started(live, f"{APP}:{idem}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the worker resolves the policy, so a decision is started (and fails) "
-    "before the name is found unknown, and REJECT_DUPLICATE keeps the key taken for good",
-)
+# -- a submission refused for bad input leaves its key free ------------------------------
+
+
+async def submitted_requests(store: Store, decision_id: str) -> list[dict[str, Any]]:
+    """The requests the decision's audit trail says were submitted (once it has any)."""
+    for _ in range(50):
+        if events := await store.events(decision_id):
+            return [e.data["request"] for e in events if e.kind.value == "submitted"]
+        await asyncio.sleep(0.1)
+    return []
+
+
 async def test_a_submit_refused_for_an_unknown_policy_leaves_its_key_free(
-    api: Api, live: Harness
+    api: Api, store: Store
 ) -> None:
     idem = key()
-    problem(await api.submit(submission(policy="no-such-policy"), idem), 422)
+    refused = problem(await api.submit(submission(policy="no-such-policy"), idem), 422)
+    assert "no-such-policy" in refused["detail"], refused
     corrected = await api.submit(submission(), idem)
     assert corrected.status_code == 201, corrected.text
+    decision_id = f"{APP}:{idem}"
+    assert corrected.json()["request"]["policy"] == "first-lead"
+    read = await api.get(f"{DECISIONS}/{decision_id}")
+    assert read.json()["request"]["policy"] == "first-lead", read.text
+    assert [r["policy"] for r in await submitted_requests(store, decision_id)] == ["first-lead"]
+
+
+async def test_the_same_mistyped_submission_again_is_refused_the_same_way_not_a_conflict(
+    api: Api,
+) -> None:
+    idem = key()
+    first = problem(await api.submit(submission(policy="frist-lead"), idem), 422)
+    again = problem(await api.submit(submission(policy="frist-lead"), idem), 422)
+    assert again["detail"] == first["detail"]
+    other_typo = problem(await api.submit(submission(policy="first-laed"), idem), 422)
+    assert "first-laed" in other_typo["detail"], other_typo
+
+
+async def test_an_accepted_submission_still_binds_its_key_against_a_mistyped_one(
+    api: Api, store: Store
+) -> None:
+    idem = key()
+    accepted = await api.submit(submission(), idem)
+    assert accepted.status_code == 201, accepted.text
+    conflict = problem(await api.submit(submission(policy="no-such-policy"), idem), 409)
+    assert conflict["code"] == "conflict" and "policy" in conflict["detail"], conflict
+    again = await api.submit(submission(), idem)
+    assert again.status_code == 201, again.text
+    assert again.json()["decision_id"] == accepted.json()["decision_id"]
+    decision_id = f"{APP}:{idem}"
+    assert len(await submitted_requests(store, decision_id)) == 1
+
+
+async def test_a_crowd_of_good_and_mistyped_submissions_under_a_refused_key_makes_one_decision(
+    api: Api, live: Harness, store: Store
+) -> None:
+    """After a mistyped submission, 24 at once under its key: two different good bodies
+    and the mistyped one again. Exactly one good body becomes the decision; every answer
+    is that decision, a 409 for a body that differs from it, or (mistyped only) a 422."""
+    idem = key()
+    problem(await api.submit(submission(policy="no-such-policy"), idem), 422)
+    bodies = [
+        submission(policy="no-such-policy")
+        if i % 3 == 0
+        else submission(confidence=0.5 if i % 3 == 1 else 0.25)
+        for i in range(24)
+    ]
+    answers = await asyncio.gather(*(api.submit(body, idem) for body in bodies))
+    decision_id = f"{APP}:{idem}"
+    state = await live.signoff.state(decision_id)
+    winner = state.request.model_dump(mode="json")
+    assert winner["policy"] == "first-lead" and winner["confidence"] in (0.5, 0.25)
+    for body, answer in zip(bodies, answers, strict=True):
+        if body["policy"] != "first-lead":
+            assert answer.status_code in (409, 422), answer.text
+            problem(answer, answer.status_code)
+        elif body["confidence"] == winner["confidence"]:
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["decision_id"] == decision_id
+        else:
+            assert problem(answer, 409)["code"] == "conflict"
+    submitted = await submitted_requests(store, decision_id)
+    assert [r["confidence"] for r in submitted] == [winner["confidence"]]

@@ -40,10 +40,12 @@ def serve(
         from signoff.app.console_secret import check_console_secret
         from signoff.app.logs import configure_logging
         from signoff.core.catalog import ConfigError
+        from signoff.server.oauth_apps import registered_clients
 
         configure_logging()
         try:
             check_console_secret(settings)
+            registered_clients(settings)  # again when serving; here before connecting
         except ConfigError as err:
             raise CliError(str(err), USAGE) from None
         stop = stop_on_signals()
@@ -67,6 +69,7 @@ async def running_api(
     from signoff.core.redaction import load_redactor
     from signoff.server.app import create_app
     from signoff.server.context import ServerContext
+    from signoff.server.oauth_apps import registered_clients
     from signoff.server.oidc import OidcVerifier
     from signoff.server.serving import serving
 
@@ -79,6 +82,7 @@ async def running_api(
     client = client.vouching_as(load_voucher(settings.keys_path, SURFACE))
     if settings.redact_request:
         client = client.redacting_with(load_redactor(settings.redact_request))
+    oauth_clients = registered_clients(settings)
     async with await open_store(settings) as store:
         ctx = ServerContext(
             settings=settings,
@@ -86,6 +90,7 @@ async def running_api(
             store=store,
             directory=load_directory(settings.directory_file),
             people=people,
+            oauth_clients=oauth_clients,
             dev=dev,
         )
         app = create_app(ctx)

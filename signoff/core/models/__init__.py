@@ -2,7 +2,7 @@
 
 from signoff.core.models._types import MAX_DECISION_ID, DecisionId, Duration, RiskTier
 from signoff.core.models.actions import STAGE_KINDS, Action, ActionKind, ActionResult, Vouch
-from signoff.core.models.api_key import ApiKeyGrant, ApiScope
+from signoff.core.models.api_key import ApiKeyGrant, ApiScope, ApplicationGrant, OAuthClientGrant
 from signoff.core.models.audit_event import (
     AuditEvent,
     AuditKind,
@@ -58,6 +58,7 @@ __all__ = [
     "ActionResult",
     "ApiKeyGrant",
     "ApiScope",
+    "ApplicationGrant",
     "AuditEvent",
     "AuditKind",
     "AutoApproveRule",
@@ -82,6 +83,7 @@ __all__ = [
     "LabelSource",
     "ModelInfo",
     "ModelInput",
+    "OAuthClientGrant",
     "Outcome",
     "OutcomeReport",
     "Override",

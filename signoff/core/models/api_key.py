@@ -1,9 +1,11 @@
-"""What an application's API key lets it do through ``signoff serve``.
+"""What an application may do through ``signoff serve``.
 
-An application authenticates with a token it was shown once; the store keeps only a hash
-of the token's secret, and hands back an :class:`ApiKeyGrant` for a token that is
-genuine and not revoked. The grant says which use cases and which kinds of call the
-application may make, and under which name it is recorded as requester or actor.
+An application authenticates with an API key it was shown once (the store keeps only a
+hash of the token's secret, and hands back an :class:`ApiKeyGrant` for a token that is
+genuine and not revoked), or with a token its OAuth client got from the operator's
+provider (an :class:`OAuthClientGrant` the operator registered). Either grant says which
+use cases and which kinds of call the application may make, and under which name it is
+recorded as requester or actor.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from signoff.core.models._types import NonEmptyStr
 
@@ -52,7 +54,50 @@ class ApiScope(StrEnum):
     """Report decisions' real-world outcomes, at any time after they were decided."""
 
 
-class ApiKeyGrant(BaseModel):
+class ApplicationGrant(BaseModel):
+    """What an application may do, however it proves who it is: an API key
+    (:class:`ApiKeyGrant`) or a token of the operator's OAuth provider
+    (:class:`OAuthClientGrant`).
+
+    Args:
+        app: The application's name; it acts as :attr:`principal`.
+        use_cases: The use cases it may touch; ``"*"`` means every one.
+        scopes: The kinds of call it may make (:class:`ApiScope`).
+    """
+
+    app: AppName
+    use_cases: Annotated[list[NonEmptyStr], Field(min_length=1), AfterValidator(_unique)]
+    scopes: Annotated[list[ApiScope], Field(min_length=1), AfterValidator(_unique)]
+
+    @property
+    def revoked(self) -> bool:
+        return False
+
+    @property
+    def principal(self) -> str:
+        """Who the application is in what it does: the requester of what it submits,
+        the actor of its feedback."""
+        return f"app:{self.app}"
+
+    @property
+    def credential(self) -> str:
+        """What the application proved itself with, as a refusal names it."""
+        return f"The credential of '{self.app}'"
+
+    def to_allow(self, scope: ApiScope) -> str:
+        """How an operator lets it ``scope``, as a refusal says."""
+        return f"grant it `{scope.value}`"
+
+    def allows_use_case(self, use_case: str) -> bool:
+        if self.revoked:
+            return False
+        return ANY_USE_CASE in self.use_cases or use_case in self.use_cases
+
+    def allows(self, scope: ApiScope) -> bool:
+        return not self.revoked and scope in self.scopes
+
+
+class ApiKeyGrant(ApplicationGrant):
     """An application's API key as the store keeps it: everything but the secret.
 
     Args:
@@ -66,9 +111,6 @@ class ApiKeyGrant(BaseModel):
     """
 
     key_id: str
-    app: AppName
-    use_cases: Annotated[list[NonEmptyStr], Field(min_length=1), AfterValidator(_unique)]
-    scopes: Annotated[list[ApiScope], Field(min_length=1), AfterValidator(_unique)]
     created_at: datetime
     revoked_at: datetime | None = None
 
@@ -77,15 +119,30 @@ class ApiKeyGrant(BaseModel):
         return self.revoked_at is not None
 
     @property
-    def principal(self) -> str:
-        """Who the application is in what it does: the requester of what it submits,
-        the actor of its feedback."""
-        return f"app:{self.app}"
+    def credential(self) -> str:
+        return f"The API key of '{self.app}'"
 
-    def allows_use_case(self, use_case: str) -> bool:
-        if self.revoked:
-            return False
-        return ANY_USE_CASE in self.use_cases or use_case in self.use_cases
+    def to_allow(self, scope: ApiScope) -> str:
+        return f"create one with `--scope {scope.value}`"
 
-    def allows(self, scope: ApiScope) -> bool:
-        return not self.revoked and scope in self.scopes
+
+class OAuthClientGrant(ApplicationGrant):
+    """An OAuth client of the operator's provider, registered as a Signoff application:
+    a token the provider issued to it with the client-credentials grant acts as
+    ``app:NAME``, as the application's API key would.
+
+    Args:
+        client_id: The client's id at the provider, as its tokens name it (``client_id``,
+            ``azp``, ``appid`` or ``cid``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: Annotated[str, Field(min_length=1, max_length=255)]
+
+    @property
+    def credential(self) -> str:
+        return f"The OAuth client '{self.client_id}' of '{self.app}'"
+
+    def to_allow(self, scope: ApiScope) -> str:
+        return f"add `{scope.value}` to its scopes in the OAuth clients file"
