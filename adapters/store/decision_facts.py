@@ -16,10 +16,14 @@ from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.adapters.store.sql import upsert
-from signoff.adapters.store.tables import DecisionFactsRow, GroundTruthRow
+from signoff.adapters.store.tables import (
+    DecisionFactsRow,
+    GroundTruthRow,
+    ReportedOutcomeRow,
+)
 from signoff.core.learning.facts import DecisionFacts, facts_of
-from signoff.core.learning.labels import LabelSource, Truth, settled
-from signoff.core.models import DecisionState
+from signoff.core.learning.labels import Truth, settled
+from signoff.core.models import DecisionState, LabelSource
 
 PAGE = 5000
 _COLUMNS = tuple(c.name for c in DecisionFactsRow.__table__.columns)
@@ -62,9 +66,27 @@ async def expert_truth(session: AsyncSession, decision_ids: Sequence[str]) -> di
     }
 
 
-LABEL_READERS: list[LabelReader] = [expert_truth]
-"""Every source of settled truth. A new one (the application's late outcomes) is one
-more function here; :func:`signoff.core.learning.labels.settled` ranks what they say."""
+async def application_truth(session: AsyncSession, decision_ids: Sequence[str]) -> dict[str, Truth]:
+    """What the application last reported happened in the world (``reported_outcomes``):
+    of several reports, the one that happened latest (then the one recorded latest)."""
+    rows = await session.execute(
+        select(ReportedOutcomeRow.decision_id, ReportedOutcomeRow.label)
+        .where(ReportedOutcomeRow.decision_id.in_(decision_ids))
+        .order_by(
+            ReportedOutcomeRow.decision_id,
+            ReportedOutcomeRow.at,
+            ReportedOutcomeRow.recorded_at,
+        )
+    )
+    # The last of each decision wins.
+    return {
+        r.decision_id: Truth(label=r.label, source=LabelSource.APPLICATION_OUTCOME) for r in rows
+    }
+
+
+LABEL_READERS: list[LabelReader] = [expert_truth, application_truth]
+"""Every source of settled truth; :func:`signoff.core.learning.labels.settled` ranks what
+they say (an adjudicator, then experts' consensus, then the application's outcome)."""
 
 
 async def read_facts(

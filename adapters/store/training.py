@@ -19,8 +19,14 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.adapters.store.feedback import CORRECTION, THUMB
-from signoff.adapters.store.tables import AuditEventRow, DecisionRow, FeedbackRow, GroundTruthRow
-from signoff.core.models import AuditKind, DecisionState, Status
+from signoff.adapters.store.tables import (
+    AuditEventRow,
+    DecisionRow,
+    FeedbackRow,
+    GroundTruthRow,
+    ReportedOutcomeRow,
+)
+from signoff.core.models import AuditKind, DecisionState, LabelSource, Status
 from signoff.core.training.judgements import (
     PEOPLE_DECIDED,
     DecisionRecord,
@@ -94,7 +100,7 @@ async def thumb_judgements(session: AsyncSession, states: Sequence[DecisionState
     for decision_id, actor, value, event_hash in await _feedback(session, states, THUMB):
         judged.setdefault(decision_id, []).append(
             Judgement(
-                source="thumbs",
+                source=LabelSource.THUMBS,
                 kind=Kind.VERDICT,
                 event_hash=event_hash,
                 reviewers=(actor,) if actor else (),
@@ -111,7 +117,7 @@ async def correction_judgements(session: AsyncSession, states: Sequence[Decision
     for decision_id, actor, value, event_hash in await _feedback(session, states, CORRECTION):
         judged.setdefault(decision_id, []).append(
             Judgement(
-                source="correction",
+                source=LabelSource.CORRECTION,
                 kind=Kind.BETTER,
                 event_hash=event_hash,
                 reviewers=(actor,) if actor else (),
@@ -138,7 +144,9 @@ async def truth_judgements(session: AsyncSession, states: Sequence[DecisionState
     return {
         truth.decision_id: [
             Judgement(
-                source="adjudicated" if truth.method == "adjudicated" else "expert",
+                source=(
+                    LabelSource.ADJUDICATED if truth.method == "adjudicated" else LabelSource.EXPERT
+                ),
                 kind=Kind.TRUTH,
                 event_hash=hashes[truth.decision_id],
                 reviewers=tuple(truth.experts),
@@ -150,12 +158,36 @@ async def truth_judgements(session: AsyncSession, states: Sequence[DecisionState
     }
 
 
-JUDGEMENT_SOURCES: dict[str, JudgementSource] = {
-    "decision": decision_judgements,
-    "thumbs": thumb_judgements,
-    "correction": correction_judgements,
-    "expert": truth_judgements,
-    "adjudicated": truth_judgements,
+async def application_judgements(session: AsyncSession, states: Sequence[DecisionState]) -> Judged:
+    """What the application reported happened in the world, each report backed by its
+    ``outcome_reported`` event: every report kept, in the order they happened."""
+    rows = await session.execute(
+        select(ReportedOutcomeRow.decision_id, ReportedOutcomeRow.label, AuditEventRow.hash)
+        .join(AuditEventRow, AuditEventRow.event_id == ReportedOutcomeRow.event_id)
+        .where(ReportedOutcomeRow.decision_id.in_([s.decision_id for s in states]))
+        .order_by(ReportedOutcomeRow.decision_id, ReportedOutcomeRow.at)
+    )
+    judged: Judged = {}
+    for decision_id, label, event_hash in rows:
+        judged.setdefault(decision_id, []).append(
+            Judgement(
+                source=LabelSource.APPLICATION_OUTCOME,
+                kind=Kind.TRUTH,
+                event_hash=event_hash,
+                reviewers=(),
+                truth=label,
+            )
+        )
+    return judged
+
+
+JUDGEMENT_SOURCES: dict[LabelSource, JudgementSource] = {
+    LabelSource.HUMAN_DECISION: decision_judgements,
+    LabelSource.THUMBS: thumb_judgements,
+    LabelSource.CORRECTION: correction_judgements,
+    LabelSource.EXPERT: truth_judgements,
+    LabelSource.ADJUDICATED: truth_judgements,
+    LabelSource.APPLICATION_OUTCOME: application_judgements,
 }
 """Every label source by name, with the function that reads its judgements (one
 function may give several names: it is called once per page)."""

@@ -31,12 +31,14 @@ HOLDS: dict[Format, str] = {
 }
 
 SOURCES: dict[str, str] = {
-    "decision": "the reviewers' outcome (approved, approved with edits, rejected, changes"
+    "human_decision": "the reviewers' outcome (approved, approved with edits, rejected, changes"
     " requested, overridden), backed by the event that finalized or last overrode it",
     "thumbs": "each person's thumb up or down after the outcome, on the output that went out",
     "correction": "corrections people wrote after the outcome",
     "expert": "ground truth the experts agreed on",
     "adjudicated": "ground truth an adjudicator settled when experts disagreed",
+    "application_outcome": "what the application reported happened in the world, at any"
+    " time after the decision, backed by the event that recorded the report",
 }
 
 

@@ -43,7 +43,7 @@ async def test_pages_read_every_final_decision_once_in_submission_order(store: S
         records = [
             r
             async for r in stream_records(
-                session, sources=frozenset({"decision"}), filters={}, page=2
+                session, sources=frozenset({"human_decision"}), filters={}, page=2
             )
         ]
 
@@ -71,7 +71,7 @@ async def test_filters_bound_use_case_model_version_and_submission_time(store: S
     await _final(store, "newer-model", 30, model_version="2026-01")
 
     async def ids(**filters: object) -> list[str]:
-        records = store.stream_training_records(sources=frozenset({"decision"}), **filters)  # type: ignore[arg-type]
+        records = store.stream_training_records(sources=frozenset({"human_decision"}), **filters)  # type: ignore[arg-type]
         return [r.state.decision_id async for r in records]
 
     assert await ids(use_case="loans") == ["elsewhere"]

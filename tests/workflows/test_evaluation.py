@@ -207,3 +207,37 @@ async def test_segments_compare_every_rate_and_flag_a_gap_under_four_fifths(
     review = gaps[("region", "routing.review_rate")]
     assert review.min_max_ratio == pytest.approx(0.5) and review.flagged
     assert len(evaluated.windows) == 1 and evaluated.windows[0].metrics.decisions == 7
+
+
+async def test_an_application_outcome_is_settled_truth_where_experts_gave_none(
+    live: Harness, store: Store
+) -> None:
+    """Reported after the decision, the application's outcome counts as ground truth and
+    the metric names it; where experts settled a label too, theirs wins."""
+    use_case = f"eval-{uuid.uuid4().hex[:8]}"
+
+    async def decided(name: str, verdict: str, actor: str) -> str:
+        request = make_request("eval-loop", id=f"{use_case}-{name}", use_case=use_case)
+        await live.signoff.submit(request)
+        await live.signoff.perform(request.id, verdict, actor, reason="Checked")
+        return request.id
+
+    kept = await decided("kept", "approve", "alice")
+    charged_back = await decided("charged-back", "approve", "alice")
+    disputed = await decided("disputed", "approve", "bob")
+    world = datetime.now(UTC)
+    await live.signoff.record_outcome(kept, "correct", "ledger", world)
+    await live.signoff.record_outcome(charged_back, "incorrect", "chargebacks", world)
+    await live.signoff.record_outcome(disputed, "correct", "ledger", world)
+    for expert in ("xena", "yuri"):
+        await live.signoff.perform(disputed, "ground_truth", expert, label="incorrect")
+    for decision_id in (kept, charged_back, disputed):
+        await _stored(live, store, decision_id)
+
+    evaluation = await store.evaluate(
+        EvaluationFilters(use_case=use_case, window=timedelta(days=1), minimum_group=1)
+    )
+    [cohort] = evaluation.cohorts
+    accuracy = cohort.metrics.quality.accuracy
+    assert _counts(accuracy) == (1, 3)
+    assert accuracy.label_source == "application_outcome, expert"

@@ -42,8 +42,8 @@ def export(
         list[str] | None,
         typer.Option(
             "--label-source",
-            help="Rows only from this label source (decision, thumbs, correction, expert,"
-            " adjudicated); repeatable. [default: every source]",
+            help="Rows only from this label source (human_decision, thumbs, correction,"
+            " expert, adjudicated, application_outcome); repeatable. [default: every source]",
         ),
     ] = None,
     pseudonymise: Annotated[

@@ -10,24 +10,11 @@ unreadable: counted, never guessed.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel
 
+from signoff.core.models.label_source import LabelSource
 
-class LabelSource(StrEnum):
-    """The sources of truth, most trusted first: a metric names the ones it used."""
-
-    ADJUDICATED = "adjudicated"
-    EXPERT = "expert"
-    """Experts' consensus (the policy's ``agreeing_experts``)."""
-    APPLICATION = "application"
-    """The real-world outcome the application reports later (the ``outcomes`` table)."""
-    THUMBS = "thumbs"
-    HUMAN_DECISION = "human_decision"
-
-
-SETTLED = (LabelSource.ADJUDICATED, LabelSource.EXPERT, LabelSource.APPLICATION)
+SETTLED = (LabelSource.ADJUDICATED, LabelSource.EXPERT, LabelSource.APPLICATION_OUTCOME)
 """The sources that count as settled truth: independent of the reviewer being measured."""
 
 RIGHT = frozenset(

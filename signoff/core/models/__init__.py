@@ -12,13 +12,9 @@ from signoff.core.models.audit_event import (
 )
 from signoff.core.models.checkpoint import SignedHead
 from signoff.core.models.directory import Directory, Principal, Role
+from signoff.core.models.label_source import LabelSource
 from signoff.core.models.model_input import MAX_MODEL_INPUT_BYTES, ChatMessage, ModelInput
-from signoff.core.models.outcome_report import (
-    DecisionLabel,
-    LabelSource,
-    OutcomeReport,
-    ReportedOutcome,
-)
+from signoff.core.models.outcome_report import DecisionLabel, OutcomeReport, ReportedOutcome
 from signoff.core.models.policy import (
     AutoApproveRule,
     AutonomyLevel,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from signoff.core.models.audit_event import AuditEvent, AuditKind
+from signoff.core.models.label_source import LabelSource
 
 MAX_LABEL = 500
 MAX_SOURCE = 200
@@ -41,21 +41,6 @@ ReportKey = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_KEY, pattern=r"^[A-Za-z0-9._:\-]+$"),
 ]
-
-
-class LabelSource(StrEnum):
-    """Where a label of a decision comes from; evaluation never mixes them unsaid."""
-
-    EXPERT = "expert"
-    """Experts agreed (the policy's ``agreeing_experts``)."""
-    ADJUDICATED = "adjudicated"
-    """Experts disagreed and an adjudicator settled it."""
-    APPLICATION_OUTCOME = "application_outcome"
-    """The application reported what happened in the world (:class:`OutcomeReport`)."""
-    THUMBS = "thumbs"
-    """A person's thumb up or down on the decision."""
-    HUMAN_DECISION = "human_decision"
-    """What the reviewers decided (approved, rejected, ...), overrides included."""
 
 
 class OutcomeReport(BaseModel):

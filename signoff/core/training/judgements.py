@@ -1,7 +1,7 @@
 """What people (and, later, the world) said about one decision's output, each backed by
 the audit event that records it: the raw material every export format is cut from.
 
-A label source is a name ("decision", "thumbs", ...) and one function in the store
+A label source (:class:`signoff.core.models.LabelSource`) is one function in the store
 (:data:`signoff.adapters.store.training.JUDGEMENT_SOURCES`) that reads a page of
 decisions' judgements; the formats (:mod:`signoff.core.training.rows`) only ever see
 :class:`Judgement` values, so a new source (application outcomes) needs nothing else.
@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from signoff.core.models import DecisionState, Status
+from signoff.core.models import DecisionState, LabelSource, Status
 
 
 class Kind(StrEnum):
@@ -29,9 +29,7 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Judgement:
-    source: str
-    """The label source: ``decision``, ``thumbs``, ``correction``, ``expert``,
-    ``adjudicated`` (and whatever a new source registers)."""
+    source: LabelSource
     kind: Kind
     event_hash: str
     """The hash of the audit event that records this judgement (its chain link)."""
@@ -88,7 +86,9 @@ def outcome_judgements(state: DecisionState, event_hash: str) -> list[Judgement]
     reviewers = tuple(outcome.standing_on)
 
     def judged(kind: Kind, output: str | None, good: bool | None = None) -> Judgement:
-        return Judgement("decision", kind, event_hash, reviewers, output=output, good=good)
+        return Judgement(
+            LabelSource.HUMAN_DECISION, kind, event_hash, reviewers, output=output, good=good
+        )
 
     found = [judged(Kind.VERDICT, original, outcome.approved and final == original)]
     if outcome.approved:

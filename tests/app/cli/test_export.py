@@ -159,7 +159,7 @@ async def test_sft_rows_are_the_outputs_reviewers_let_go_out(
             {
                 "prompt": f"{n}: {p}",
                 "completion": ORIGINAL,
-                "lineage": _lineage(driven, n, "decision", fin(n), [who]),
+                "lineage": _lineage(driven, n, "human_decision", fin(n), [who]),
             }
             for n, p, who in (
                 ("A", "the parcel arrived crushed.", "alice"),
@@ -172,7 +172,7 @@ async def test_sft_rows_are_the_outputs_reviewers_let_go_out(
         {
             "prompt": _chat(),
             "completion": _assistant(EDITED),
-            "lineage": _lineage(driven, "B", "decision", fin("B"), ["alice"]),
+            "lineage": _lineage(driven, "B", "human_decision", fin("B"), ["alice"]),
         }
     ]
     assert "1 decisions without a model input skipped" in said
@@ -203,7 +203,7 @@ async def test_dpo_rows_prefer_edits_and_corrections_over_the_ais_output(
             "chosen": _assistant(EDITED),
             "rejected": _assistant(ORIGINAL),
             "lineage": _lineage(
-                driven, "B", "decision", driven.hash_of("B", "finalized"), ["alice"]
+                driven, "B", "human_decision", driven.hash_of("B", "finalized"), ["alice"]
             ),
         }
     ]
@@ -232,15 +232,15 @@ async def test_kto_rows_label_outputs_from_decisions_and_thumbs(
     )
     assert _loaded(tmp_path / "kto.jsonl") == _sorted(
         [
-            row("A", a, True, "decision", fin("A"), "alice"),
+            row("A", a, True, "human_decision", fin("A"), "alice"),
             row("A", a, True, "thumbs", thumb("alice"), "alice"),
             row("A", a, False, "thumbs", thumb("bob"), "bob"),
-            row("C", c, False, "decision", fin("C"), "alice"),
-            row("D", d, True, "decision", fin("D"), "alice"),
-            row("F", "F: another model's case.", True, "decision", fin("F"), "bob"),
+            row("C", c, False, "human_decision", fin("C"), "alice"),
+            row("D", d, True, "human_decision", fin("D"), "alice"),
+            row("F", "F: another model's case.", True, "human_decision", fin("F"), "bob"),
         ]
     )
-    b = _lineage(driven, "B", "decision", fin("B"), ["alice"])
+    b = _lineage(driven, "B", "human_decision", fin("B"), ["alice"])
     assert _loaded(tmp_path / "kto.conversational.jsonl") == _sorted(
         [
             {"prompt": _chat(), "completion": _assistant(ORIGINAL), "label": False, "lineage": b},
@@ -308,13 +308,13 @@ async def test_pseudonyms_are_stable_within_an_export_and_unlinkable_without_the
 
     one, two = reviewers("one"), reviewers("two")
     a = driven.ids["A"]
-    alice = one[(a, "decisionTrue")][0]
+    alice = one[(a, "human_decisionTrue")][0]
     assert one[(a, "thumbsTrue")] == [alice]  # the same person, the same pseudonym
     assert one[(a, "thumbsFalse")] != [alice]  # bob is someone else
     expected = hmac.new(SECRET.encode(), b"alice", hashlib.sha256).hexdigest()[:20]
     assert alice == f"reviewer-{expected}"
     assert "alice" not in alice and hashlib.sha256(b"alice").hexdigest()[:20] not in alice
-    assert two[(a, "decisionTrue")] != [alice]  # another secret links nothing
+    assert two[(a, "human_decisionTrue")] != [alice]  # another secret links nothing
     for name in ("one", "two"):
         text = "".join(p.read_text() for p in (tmp_path / name).glob("*.jsonl"))
         assert '"alice"' not in text and '"bob"' not in text
