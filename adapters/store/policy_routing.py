@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signoff.adapters.store.tables import PolicyRoutingRow
 from signoff.core.models.routing import RoutingChange, RoutingOrigin, RoutingVersion
 
-__all__ = ["add_version", "current", "history", "latest"]
+__all__ = ["add_version", "current", "history"]
 
 
 def _version(row: Row[tuple[PolicyRoutingRow]] | PolicyRoutingRow) -> RoutingVersion:
@@ -28,16 +28,6 @@ def _version(row: Row[tuple[PolicyRoutingRow]] | PolicyRoutingRow) -> RoutingVer
         decided_by=row.decided_by,
         at=row.at,
     )
-
-
-def latest(conn: Connection, policy: str) -> RoutingVersion | None:
-    row = conn.scalar(
-        select(PolicyRoutingRow)
-        .where(PolicyRoutingRow.policy == policy)
-        .order_by(PolicyRoutingRow.version.desc())
-        .limit(1)
-    )
-    return None if row is None else _version(row)
 
 
 async def current(session: AsyncSession, policy: str) -> RoutingVersion | None:

@@ -8,6 +8,9 @@ proposal's ``key``, a trip's ``alarm``): starting it again finds the one running
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel
 from temporalio.client import WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -24,20 +27,9 @@ async def propose_change(
 ) -> WorkflowHandle[object, PolicyChangeResult]:
     """Put ``proposal`` to the policy's owners; its result says whether it was
     approved and which routing version it put in force."""
-    try:
-        return await signoff.temporal.start_workflow(
-            POLICY_CHANGE_WORKFLOW,
-            proposal,
-            id=proposal.workflow_id,
-            task_queue=signoff.task_queue,
-            result_type=PolicyChangeResult,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-    except WorkflowAlreadyStartedError:  # proposed before, and already settled
-        return signoff.temporal.get_workflow_handle(
-            proposal.workflow_id, result_type=PolicyChangeResult
-        )
+    return await _once(
+        signoff, POLICY_CHANGE_WORKFLOW, proposal, proposal.workflow_id, PolicyChangeResult
+    )
 
 
 async def trip_breaker(
@@ -45,16 +37,29 @@ async def trip_breaker(
 ) -> WorkflowHandle[object, PolicyChangeResult | None]:
     """Demote ``trip.policy`` to suggest now and ask its owners whether to restore it;
     the result is the restore proposal's (None: it was at suggest or below already)."""
-    result_type = PolicyChangeResult | None
+    return await _once(
+        signoff,
+        CIRCUIT_BREAKER_WORKFLOW,
+        trip,
+        trip.workflow_id,
+        PolicyChangeResult | None,  # type: ignore[arg-type]
+    )
+
+
+async def _once(
+    signoff: SignoffClient, workflow: str, arg: BaseModel, workflow_id: str, result_type: Any
+) -> WorkflowHandle[object, Any]:
+    """Start ``workflow`` under ``workflow_id`` unless it ran: the one running, or the
+    one that already settled, answers."""
     try:
         return await signoff.temporal.start_workflow(
-            CIRCUIT_BREAKER_WORKFLOW,
-            trip,
-            id=trip.workflow_id,
+            workflow,
+            arg,
+            id=workflow_id,
             task_queue=signoff.task_queue,
-            result_type=result_type,  # type: ignore[arg-type]
+            result_type=result_type,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
-    except WorkflowAlreadyStartedError:  # tripped by this alarm before, and settled
-        return signoff.temporal.get_workflow_handle(trip.workflow_id, result_type=result_type)  # type: ignore[arg-type]
+    except WorkflowAlreadyStartedError:  # started before, and already settled
+        return signoff.temporal.get_workflow_handle(workflow_id, result_type=result_type)

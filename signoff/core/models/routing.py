@@ -13,10 +13,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from signoff.core.models.policy import AutonomyLevel, ReviewPolicy
+
+PolicyName = Annotated[str, Field(min_length=1, max_length=100)]
+Key = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]+$")]
+"""What names a proposal or an alarm: it goes into workflow ids, so a plain word."""
+Reason = Annotated[str, Field(min_length=1, max_length=10_000)]
+Principal = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class RoutingOrigin(StrEnum):
@@ -92,13 +99,13 @@ class PolicyChangeProposal(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    policy: str = Field(min_length=1, max_length=100)
+    policy: PolicyName
     change: RoutingChange
-    reason: str = Field(min_length=1, max_length=10_000)
-    requester: str = Field(min_length=1, max_length=200)
+    reason: Reason
+    requester: Principal
     expected: int = Field(ge=0)
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
-    key: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]+$")
+    key: Key
     """Names the proposal: the same key proposes once."""
 
     @property
@@ -126,12 +133,12 @@ class BreakerTrip(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    policy: str = Field(min_length=1, max_length=100)
+    policy: PolicyName
     origin: RoutingOrigin = RoutingOrigin.CIRCUIT_BREAKER
-    reason: str = Field(min_length=1, max_length=10_000)
-    alarm: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]+$")
+    reason: Reason
+    alarm: Key
     """Names what tripped it (a monitor's alarm id): the same alarm trips once."""
-    requester: str = Field(min_length=1, max_length=200)
+    requester: Principal
     """Who the restore proposal is from (a directory principal)."""
 
     @property
