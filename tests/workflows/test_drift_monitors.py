@@ -54,6 +54,10 @@ def settings_for(use_case: str, **overrides: object) -> MonitorSettings:
 
 
 async def monitored_run(live: Harness, use_case: str) -> MonitorRun:
+    """A run of the schedule now. Temporal keeps a run's time to the second, and a run
+    counts the decisions decided before its time (later ones, in the next run): a
+    second's wait puts every decision made so far into this run."""
+    await asyncio.sleep(1.0)
     handle = await run_now(live.signoff, use_case)
     return await handle.result()
 
