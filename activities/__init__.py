@@ -1,6 +1,7 @@
 """The side effects decision workflows ask for."""
 
 from signoff.activities.deliver_outcome import DeliveryActivities
+from signoff.activities.drift_monitor import MonitorActivities, MonitorComputeInput
 from signoff.activities.inputs import (
     AuditRecordInput,
     CardPublishInput,
@@ -23,6 +24,8 @@ __all__ = [
     "CardPublishInput",
     "DeliveryActivities",
     "LadderActivities",
+    "MonitorActivities",
+    "MonitorComputeInput",
     "OutcomeActivities",
     "OutcomeDeliverInput",
     "PeopleInput",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from signoff.workflows.decision import DecisionWorkflow
+    from signoff.workflows.monitor import MonitorWorkflow
     from signoff.workflows.outcome_report import OutcomeReportWorkflow
     from signoff.workflows.policy_change import CircuitBreakerWorkflow, PolicyChangeWorkflow
     from signoff.workflows.refusal_audit import RefusalAuditWorkflow
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "CircuitBreakerWorkflow": "signoff.workflows.policy_change",
     "DecisionWorkflow": "signoff.workflows.decision",
+    "MonitorWorkflow": "signoff.workflows.monitor",
     "OutcomeReportWorkflow": "signoff.workflows.outcome_report",
     "PolicyChangeWorkflow": "signoff.workflows.policy_change",
     "RefusalAuditWorkflow": "signoff.workflows.refusal_audit",
@@ -27,6 +29,7 @@ _HOMES = {
 __all__ = [
     "CircuitBreakerWorkflow",
     "DecisionWorkflow",
+    "MonitorWorkflow",
     "OutcomeReportWorkflow",
     "PolicyChangeWorkflow",
     "RefusalAuditWorkflow",

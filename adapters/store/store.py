@@ -27,7 +27,9 @@ from signoff.adapters.store import (
     checkpoints,
     decision_facts,
     decisions,
+    drift_windows,
     feedback,
+    monitor_runs,
     outcomes,
     policy_routing,
     posted_cards,
@@ -59,6 +61,7 @@ from signoff.core.models import (
     SignedHead,
     VerifyReport,
 )
+from signoff.core.models.drift_monitor import MonitorRun
 from signoff.core.models.routing import RoutingChange, RoutingOrigin, RoutingVersion
 from signoff.core.training.judgements import DecisionRecord
 
@@ -502,6 +505,43 @@ class Store:
             expected=expected,
             now=datetime.now(UTC),
         )
+
+    async def drift_window(
+        self, use_case: str, *, since: datetime, until: datetime
+    ) -> drift_windows.WindowData:
+        """What the drift monitors compare of ``use_case``'s decisions submitted in
+        [since, until) (:mod:`signoff.adapters.store.drift_windows`)."""
+        async with self._sessions() as session, self._sessions() as truth:
+            return await drift_windows.read_window(
+                session, truth, use_case=use_case, since=since, until=until
+            )
+
+    async def stream_verdicts(
+        self, use_case: str, *, after: datetime | None, until: datetime
+    ) -> AsyncIterator[tuple[datetime, list[bool]]]:
+        """Pages of departures from the AI in the order decided, for the CUSUM."""
+        async with self._sessions() as session:
+            async for page in drift_windows.verdicts_between(
+                session, use_case=use_case, after=after, until=until
+            ):
+                yield page
+
+    async def monitor_run_before(self, use_case: str, as_of: datetime) -> MonitorRun | None:
+        async with self._sessions() as session:
+            return await monitor_runs.before(session, use_case=use_case, as_of=as_of)
+
+    async def add_monitor_run(self, run: MonitorRun) -> MonitorRun:
+        """Keep ``run`` unless one of its use case and time is kept; returns the kept one."""
+        return await self._write(monitor_runs.add_first, run=run)
+
+    async def monitor_runs(
+        self, use_case: str | None = None, *, alarms_only: bool = False, limit: int = 100
+    ) -> list[MonitorRun]:
+        """Monitor runs newest first (alarmed ones only, if asked)."""
+        async with self._sessions() as session:
+            return await monitor_runs.listed(
+                session, use_case=use_case, alarms_only=alarms_only, limit=limit
+            )
 
 
 @dataclass(frozen=True)

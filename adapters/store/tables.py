@@ -289,3 +289,16 @@ class PolicyRoutingRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(300))
     at: Mapped[datetime]
+
+
+class MonitorRunRow(Base):
+    """One drift monitor run (:class:`signoff.core.models.drift_monitor.MonitorRun`),
+    kept per use case and time: the first written is kept, so a retried run reads the
+    readings it acted on; the latest before a run carries its CUSUM."""
+
+    __tablename__ = "monitor_runs"
+
+    use_case: Mapped[str] = mapped_column(String(200), primary_key=True)
+    as_of: Mapped[datetime] = mapped_column(primary_key=True)
+    alarmed: Mapped[bool] = mapped_column(index=True)
+    run: Mapped[dict[str, Any]]

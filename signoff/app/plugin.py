@@ -21,6 +21,7 @@ from signoff.activities import (
     CardActivities,
     DeliveryActivities,
     LadderActivities,
+    MonitorActivities,
     OutcomeActivities,
     PlanningActivities,
 )
@@ -38,6 +39,7 @@ from signoff.core.settings import Settings
 from signoff.workflows import (
     CircuitBreakerWorkflow,
     DecisionWorkflow,
+    MonitorWorkflow,
     OutcomeReportWorkflow,
     PolicyChangeWorkflow,
     RefusalAuditWorkflow,
@@ -117,6 +119,7 @@ class SignoffPlugin(SimplePlugin):
                 RefusalAuditWorkflow,
                 PolicyChangeWorkflow,
                 CircuitBreakerWorkflow,
+                MonitorWorkflow,
             ],
             workflow_runner=with_crypto_passed_through,
             run_context=self._run_context,
@@ -151,6 +154,7 @@ class SignoffPlugin(SimplePlugin):
             routing=self._store.routing,
         )
         ladder = LadderActivities(catalog, self._store)
+        monitors = MonitorActivities(catalog, self._store)
         return [
             *(existing or []),
             audit.record_audit,
@@ -163,6 +167,7 @@ class SignoffPlugin(SimplePlugin):
             ladder.change_routing,
             ladder.check_change,
             ladder.demote,
+            monitors.run_monitors,
         ]
 
     def configure_worker(self, config: WorkerConfig) -> WorkerConfig:

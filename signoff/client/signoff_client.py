@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
@@ -55,6 +54,7 @@ from signoff.core.contract import (
     RefusalAuditInput,
     RefusalCode,
     operations_chain,
+    operations_event_id,
     operations_workflow_id,
     refusal_workflow_id,
     workflow_id_for,
@@ -510,7 +510,7 @@ class SignoffClient:
         at = at or datetime.now(UTC)
         chain = operations_chain(at)
         event = AuditEvent(
-            event_id=f"{chain}/{kind.value}/{_safe(attempt_id)}",
+            event_id=operations_event_id(chain, kind.value, attempt_id),
             decision_id=chain,
             kind=kind,
             at=at,
@@ -738,10 +738,6 @@ def refusal_event_id(decision_id: str, action_id: str) -> str:
     if len(readable) <= 300:
         return readable
     return f"{decision_id}/refusal/sha256:{hashlib.sha256(action_id.encode()).hexdigest()}"
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._\-]", "_", text)[:100]
 
 
 async def connect_client(settings: Settings | None = None) -> SignoffClient:

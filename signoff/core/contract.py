@@ -20,6 +20,7 @@ REFUSAL_AUDIT_WORKFLOW = "signoff.RefusalAudit"
 POLICY_CHANGE_WORKFLOW = "signoff.PolicyChange"
 CIRCUIT_BREAKER_WORKFLOW = "signoff.CircuitBreaker"
 OUTCOME_REPORT_WORKFLOW = "signoff.OutcomeReport"
+MONITOR_WORKFLOW = "signoff.Monitor"
 STARTED_UPDATE = "started"
 """Answers with the decision's state once its policy is resolved and routed."""
 STATE_QUERY = "state"
@@ -127,6 +128,11 @@ def operations_prefix(chain_id: str) -> str:
 def operations_workflow_id(chain_id: str, attempt_id: str) -> str:
     """One audit workflow per operations event: recording it again starts nothing new."""
     return f"{operations_prefix(chain_id)}{_safe(attempt_id)}"
+
+
+def operations_event_id(chain_id: str, kind: str, attempt_id: str) -> str:
+    """The id of an operations event: one per kind and attempt in its chain."""
+    return f"{chain_id}/{kind}/{_safe(attempt_id)}"
 
 
 def chain_of_operations_workflow(workflow_id: str) -> str:

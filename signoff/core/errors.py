@@ -67,6 +67,21 @@ class OutcomeConflict(SignoffError):
     decision: the first stays recorded, and this one is refused rather than lost."""
 
 
+class MonitorNotFound(SignoffError):
+    """No drift monitor is scheduled for the use case."""
+
+    def __init__(self, use_case: str) -> None:
+        super().__init__(
+            f"No drift monitor for use case '{use_case}' — `signoff monitors list` shows them."
+        )
+        self.use_case = use_case
+
+
+class MonitorConflict(SignoffError):
+    """A use case has one monitor: enabling it again with other settings is refused
+    rather than silently ignored or silently applied."""
+
+
 class RequestTooLarge(SignoffError):
     """A request bigger than a decision can carry through Temporal (its history, its
     queries and its audit all hold the request), refused before anything starts."""

@@ -27,15 +27,15 @@ if TYPE_CHECKING:
 eval_app = typer.Typer(help="Evaluate the AI's decisions and the people's.", no_args_is_help=True)
 
 
-def parse_window(value: str) -> timedelta:
-    """``--window`` as a positive duration (``1d``, ``12h``, ``7d``)."""
+def parse_window(value: str, option: str = "--window") -> timedelta:
+    """``option``'s value as a positive duration (``1d``, ``12h``, ``7d``)."""
     try:
         window = TypeAdapter(Duration).validate_python(value)
     except ValidationError:
         window = timedelta(0)
     if window <= timedelta(0):
         raise CliError(
-            f"--window must be a positive duration such as 1d or 12h, not {value!r}.", USAGE
+            f"{option} must be a positive duration such as 1d or 12h, not {value!r}.", USAGE
         )
     return window
 

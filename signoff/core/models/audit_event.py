@@ -41,6 +41,9 @@ class AuditKind(StrEnum):
     ``ops/DAY``, never a decision's)."""
     API_KEY_REVOKED = "api_key_revoked"
     """An administrator revoked an application's API key (an operations event)."""
+    DRIFT_ALARM = "drift_alarm"
+    """A use case's drift monitor alarmed (an operations event, written by the monitor's
+    run: :mod:`signoff.workflows.monitor`)."""
 
 
 class AuditEvent(BaseModel):

@@ -10,6 +10,8 @@ from signoff.core.learning.drift import (
     bernoulli_cusum,
     calibration_gap,
     confidence_shifts,
+    cusum_from,
+    mix_shift,
     psi,
     rate_rise,
 )
@@ -79,3 +81,26 @@ def test_a_model_that_promises_more_than_it_delivers_alarms() -> None:
     assert not calibration_gap(confidence, honest).alarm
     gap = calibration_gap(confidence, boastful)
     assert gap.alarm and gap.value == pytest.approx(0.1, abs=0.03)
+
+
+def test_a_cusum_fed_run_by_run_crosses_where_one_fed_at_once_does() -> None:
+    """The monitor carries the sum between runs: split anywhere, the crossing is the same."""
+    rng = np.random.default_rng(6)
+    events = (np.concatenate([rng.uniform(size=500) < 0.05, rng.uniform(size=500) < 0.2])).tolist()
+    whole = bernoulli_cusum(events, p0=0.05, p1=0.1, limit=6.0)
+    assert whole is not None and whole >= 500
+    total, offset, crossed = 0.0, 0, None
+    for cut in (37, 200, 499, 640, 1000):
+        step = cusum_from(total, events[offset:cut], p0=0.05, p1=0.1, limit=6.0)
+        if step.crossed is not None and crossed is None:
+            crossed = offset + step.crossed
+        total, offset = step.total, cut
+    assert crossed == whole
+
+
+def test_a_moved_mix_of_labels_alarms_and_a_steady_one_does_not() -> None:
+    reference = {"fraud": 100, "legit": 900}
+    assert not mix_shift("label_mix", reference, {"fraud": 11, "legit": 89}).alarm
+    moved = mix_shift("label_mix", reference, {"fraud": 30, "legit": 70, "unsure": 5})
+    assert moved.alarm and moved.p_value is not None and moved.p_value < 1e-6
+    assert not mix_shift("label_mix", reference, {}).alarm, "nothing to compare"
