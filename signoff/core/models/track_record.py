@@ -7,6 +7,8 @@ state alone.
 
 from __future__ import annotations
 
+import math
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from signoff.core.models.label_source import LabelSource
@@ -33,6 +35,7 @@ BIN = 0.1
 
 
 def confidence_bin(confidence: float) -> tuple[float, float, float]:
-    """(centre, low, high): 0.72 is "about 70%", the bin [0.65, 0.75)."""
-    centre = round(round(confidence / BIN) * BIN, 2)
-    return centre, round(centre - BIN / 2, 3), round(centre + BIN / 2, 3)
+    """(centre, low, high): 0.72 is "about 70%", the bin [0.65, 0.75); a bound belongs
+    to the bin above it (0.75 is "about 80%"), whatever floats make of it."""
+    index = math.floor(confidence / BIN + 0.5 + 1e-9)
+    return round(index * BIN, 2), round((index - 0.5) * BIN, 3), round((index + 0.5) * BIN, 3)
