@@ -304,3 +304,44 @@ async def test_an_operator_proposal_is_put_to_the_owners(cli: Cli, live: Harness
 
 
 POLICY_TRIP = "ladder-operator"
+
+
+@pytest.mark.parametrize(("minimum", "shown"), [(20, True), (21, False)])
+async def test_cards_show_the_models_track_record_beside_its_confidence_once_enough_labels_exist(
+    dev_env: WorkflowEnvironment,
+    settings: Settings,
+    population: Population,
+    minimum: int,
+    shown: bool,
+) -> None:
+    """The population's twenty reviewed decisions at 0.75 (about 80%) were right ten
+    times: a new decision at 0.78 by the same model shows it, unless the minimum is 21."""
+    from signoff.adapters.channels.console import render_card
+    from signoff.bots.slack.blocks import approval_blocks
+    from signoff.bots.teams.adaptive_card import approval_card
+    from signoff.core.card_view import card_view
+
+    harness = Harness(dev_env.client, settings.model_copy(update={"track_record_minimum": minimum}))
+    async with harness.worker():
+        state = await harness.signoff.submit(
+            make_request(
+                "first-lead",
+                use_case=population.use_case,
+                model=population.model,
+                confidence=0.78,
+            )
+        )
+
+    words = "When this model said about 80%, it was right 50% of the time (n = 20)"
+    view = card_view(state)
+    slack = str(approval_blocks(view))
+    teams = str(approval_card(view))
+    console = "\n".join(render_card(state))
+    if shown:
+        record = state.plan.track_record
+        assert record is not None and (record.said, record.right, record.n) == (0.8, 10, 20)
+        assert view.track_record == words
+        assert words in slack and words in teams and words in console
+    else:
+        assert state.plan.track_record is None and view.track_record is None
+        assert "When this model said" not in slack + teams + console
