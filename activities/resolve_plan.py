@@ -14,14 +14,20 @@ from signoff.core.catalog import Catalog, ConfigError
 from signoff.core.contract import DECISION_WORKFLOW, ErrorType
 from signoff.core.models import DecisionPlan
 from signoff.core.models.routing import RoutingVersion
+from signoff.core.models.track_record import TrackRecord
 
 RoutingReader = Callable[[str], Awaitable[RoutingVersion | None]]
+TrackRecordReader = Callable[[str, str, float], Awaitable[TrackRecord | None]]
+"""The track record of a use case's model version at about a confidence (the store's)."""
 
 
 class PlanningActivities:
     """Args:
     routing: Reads the routing version in force for a policy (the store's); none, the
-        policy file alone routes."""
+        policy file alone routes.
+    track_record: Reads the model's track record the card shows beside its
+        confidence (:meth:`signoff.adapters.store.Store.track_record`); none, cards
+        show none."""
 
     def __init__(
         self,
@@ -30,11 +36,13 @@ class PlanningActivities:
         search_salt: str,
         outcome_webhook: bool,
         routing: RoutingReader | None = None,
+        track_record: TrackRecordReader | None = None,
     ) -> None:
         self._catalog = catalog
         self._salt = search_salt
         self._outcome_webhook = outcome_webhook
         self._routing = routing
+        self._track_record = track_record
 
     @activity.defn(name="signoff.resolve_plan")
     async def resolve_plan(self, input: PlanResolveInput) -> DecisionPlan:
@@ -51,11 +59,18 @@ class PlanningActivities:
             raise ApplicationError(
                 str(err), type=ErrorType.INVALID_POLICY, non_retryable=True
             ) from err
+        request = input.request
+        record = None
+        if self._track_record is not None:
+            record = await self._track_record(
+                request.use_case, request.model.version, request.confidence
+            )
         return plan.model_copy(
             update={
                 "search_salt": self._salt,
                 "outcome_webhook": self._outcome_webhook,
                 "behaviours": input.behaviours,
+                "track_record": record,
             }
         )
 

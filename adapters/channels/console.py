@@ -48,6 +48,8 @@ def render_card(state: DecisionState, *, proposal_chars: int = 200) -> list[str]
         f"  confidence {view.confidence:.2f} · risk {view.risk_tier}"
         f" · model {view.model_name} {view.model_version}",
     ]
+    if view.track_record is not None:
+        lines.append(f"  {view.track_record}")
     if view.stage is not None and not view.status.is_final:
         stage = view.stage
         lines.append(

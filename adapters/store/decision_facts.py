@@ -94,12 +94,15 @@ async def read_facts(
     *,
     use_case: str | None = None,
     model_version: str | None = None,
+    policy_name: str | None = None,
+    confidence: tuple[float, float] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     page: int = PAGE,
     readers: Sequence[LabelReader] = (),
 ) -> AsyncIterator[list[tuple[DecisionFacts, Truth | None]]]:
-    """Pages of decisions' facts matching the filters, each with its settled truth."""
+    """Pages of decisions' facts matching the filters, each with its settled truth;
+    ``confidence`` is a range [low, high)."""
     readers = readers or LABEL_READERS
     after = ""
     table = DecisionFactsRow.__table__
@@ -109,6 +112,11 @@ async def read_facts(
             stmt = stmt.where(table.c.use_case == use_case)
         if model_version is not None:
             stmt = stmt.where(table.c.model_version == model_version)
+        if policy_name is not None:
+            stmt = stmt.where(table.c.policy_name == policy_name)
+        if confidence is not None:
+            low, high = confidence
+            stmt = stmt.where(table.c.confidence >= low, table.c.confidence < high)
         if since is not None:
             stmt = stmt.where(table.c.submitted_at >= since)
         if until is not None:

@@ -13,7 +13,17 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Concatenate, Literal, ParamSpec, Self, TextIO, TypeVar, Unpack
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Literal,
+    ParamSpec,
+    Self,
+    TextIO,
+    TypeVar,
+    Unpack,
+)
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -63,6 +73,12 @@ from signoff.core.models import (
 )
 from signoff.core.models.drift_monitor import MonitorRun
 from signoff.core.models.routing import RoutingChange, RoutingOrigin, RoutingVersion
+from signoff.core.models.track_record import TrackRecord
+
+if TYPE_CHECKING:
+    from signoff.core.learning.ladder_labels import LadderSample
+    from signoff.core.learning.routing_replay import Replay
+    from signoff.core.models import ReviewPolicy
 from signoff.core.training.judgements import DecisionRecord
 
 WRITE_ATTEMPTS = 8
@@ -467,6 +483,52 @@ class Store:
             async for page in pages:
                 evaluator.add_all(page)
         return evaluator.finish(now=now)
+
+    async def ladder_samples(
+        self, policy: str, *, since: datetime | None = None, qa_sample_rate: float | None = None
+    ) -> list[LadderSample]:
+        """The labelled decisions ``policy`` routed since ``since`` that the ladder's
+        threshold and gates may use (:mod:`signoff.core.learning.ladder_labels`)."""
+        from signoff.core.learning.ladder_labels import ladder_sample  # loads numpy
+
+        samples = []
+        async with self._sessions() as session:
+            async for page in decision_facts.read_facts(session, policy_name=policy, since=since):
+                for facts, truth in page:
+                    sample = ladder_sample(facts, truth, qa_sample_rate=qa_sample_rate)
+                    if sample is not None:
+                        samples.append(sample)
+        return samples
+
+    async def replay_routing(
+        self, candidate: ReviewPolicy, *, since: datetime | None = None
+    ) -> Replay:
+        """What ``candidate`` would have done to the decisions its policy routed since
+        ``since`` (:mod:`signoff.core.learning.routing_replay`)."""
+        from signoff.core.learning.routing_replay import replay_routing  # loads numpy
+
+        async with self._sessions() as session:
+            pages = decision_facts.read_facts(session, policy_name=candidate.name, since=since)
+            rows = [row async for page in pages for row in page]
+        return replay_routing(rows, candidate, qa_sample_rate=candidate.qa_sample_rate)
+
+    async def track_record(
+        self, use_case: str, model_version: str, confidence: float, *, minimum: int
+    ) -> TrackRecord | None:
+        """How often ``use_case``'s ``model_version`` was right at about ``confidence``
+        (:mod:`signoff.core.learning.track_record`); None below ``minimum`` labels."""
+        from signoff.core.learning.ladder_labels import ladder_sample  # loads numpy
+        from signoff.core.learning.track_record import track_record
+        from signoff.core.models.track_record import confidence_bin
+
+        said, low, high = confidence_bin(confidence)
+        samples = []
+        async with self._sessions() as session:
+            async for page in decision_facts.read_facts(
+                session, use_case=use_case, model_version=model_version, confidence=(low, high)
+            ):
+                samples += [s for f, t in page if (s := ladder_sample(f, t)) is not None]
+        return track_record(samples, said=said, minimum=minimum)
 
     async def api_keys(self) -> list[ApiKeyGrant]:
         """Every API key, revoked ones included, newest first."""

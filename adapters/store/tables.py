@@ -61,7 +61,11 @@ class DecisionFactsRow(Base):
     with its ``decisions`` row so ``signoff eval`` never parses a state document."""
 
     __tablename__ = "decision_facts"
-    __table_args__ = (Index("ix_decision_facts_use_case_submitted_at", "use_case", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_decision_facts_use_case_submitted_at", "use_case", "submitted_at"),
+        Index("ix_decision_facts_policy_submitted_at", "policy_name", "submitted_at"),
+        Index("ix_decision_facts_track_record", "use_case", "model_version", "confidence"),
+    )
 
     decision_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
@@ -92,6 +96,8 @@ class DecisionFactsRow(Base):
     corrections: Mapped[int] = mapped_column(Integer)
     expert_labels: Mapped[dict[str, str]] = mapped_column(JsonDoc)
     votes: Mapped[list[list[str]]] = mapped_column(JsonDoc)
+    qa_sample_rate: Mapped[float | None] = mapped_column(Float)
+    flags: Mapped[list[str] | None] = mapped_column(JsonDoc)
 
 
 class AuditEventRow(Base):

@@ -99,6 +99,8 @@ def _facts(view: CardView) -> list[str]:
         f"*Model*\n{_esc(model)}",
         f"*Prompt*\n{_esc(view.prompt_version or '-')}",
     ]
+    if view.track_record is not None:
+        facts.append(f"*Track record*\n{_esc(view.track_record)}")
     if view.stage is not None:
         stage = view.stage
         facts.append(f"*Stage*\n{stage.index + 1}/{stage.total} {_esc(stage.name)}")

@@ -132,6 +132,8 @@ def _facts(view: CardView) -> list[Element]:
         (words.FACT_MODEL, f"{view.model_name} {view.model_version}"),
         (words.FACT_PROMPT, view.prompt_version or "-"),
     ]
+    if view.track_record is not None:
+        facts.insert(1, (words.FACT_TRACK_RECORD, view.track_record))
     if view.stage is not None:
         stage = view.stage
         number = words.STAGE.format(number=stage.index + 1, total=stage.total, name=stage.name)

@@ -22,6 +22,7 @@ NOBODY = "nobody"
 VOTE_ICONS = {"approve": "✅", "reject": "❌"}
 
 FACT_CONFIDENCE = "Confidence"
+FACT_TRACK_RECORD = "Track record"
 FACT_RISK = "Risk"
 FACT_MODEL = "Model"
 FACT_PROMPT = "Prompt"

@@ -25,6 +25,7 @@ from signoff.activities import (
     OutcomeActivities,
     PlanningActivities,
 )
+from signoff.activities.track_records import TrackRecords
 from signoff.adapters.channels import build_channels, close_channels
 from signoff.adapters.notary import Notary
 from signoff.adapters.store import Store
@@ -152,6 +153,9 @@ class SignoffPlugin(SimplePlugin):
             search_salt=settings.search_salt,
             outcome_webhook=bool(settings.outcome_webhook_url),
             routing=self._store.routing,
+            track_record=TrackRecords(
+                self._store.track_record, minimum=settings.track_record_minimum
+            ),
         )
         ladder = LadderActivities(catalog, self._store)
         monitors = MonitorActivities(catalog, self._store)

@@ -111,6 +111,8 @@ class CardView(BaseModel):
     payload_summary: str | None = None
     confidence: float
     confidence_words: str
+    track_record: str | None = None
+    """How often the model was right at about this confidence (None: too few labels)."""
     risk_tier: str
     rationale: str | None = None
     sources: list[SourceView]
@@ -161,6 +163,7 @@ def card_view(state: DecisionState, *, proposal_chars: int = 600) -> CardView:
         payload_summary=_payload_summary(request.proposal.payload, proposal_chars),
         confidence=request.confidence,
         confidence_words=confidence_words(request.confidence),
+        track_record=_track_record(state),
         risk_tier=request.risk_tier.value,
         rationale=request.rationale,
         sources=[
@@ -285,6 +288,13 @@ def _outcome(state: DecisionState) -> OutcomeView | None:
         final_text=outcome.final_text if outcome.approved else None,
         overridden=bool(outcome.overrides),
     )
+
+
+def _track_record(state: DecisionState) -> str | None:
+    record = state.plan.track_record
+    if record is None:
+        return None
+    return messages.TRACK_RECORD.format(said=record.said, rate=record.rate, n=record.n)
 
 
 def _payload_summary(payload: dict[str, Any] | None, limit: int) -> str | None:

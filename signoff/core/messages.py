@@ -73,6 +73,11 @@ CONFIDENCE_BANDS: tuple[tuple[float, str], ...] = (
     (0.0, "very low"),
 )
 
+TRACK_RECORD = (
+    "When this model said about {said:.0%}, it was right {rate:.0%} of the time (n = {n})"
+)
+"""The model's track record beside its confidence, once enough labels exist."""
+
 
 def more(n: int) -> str:
     """What a card says in place of items it had no room for."""

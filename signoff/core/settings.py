@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         " with (HMAC-SHA-256): the same secret gives the same pseudonyms, and without it"
         " they cannot be traced back; at least 32 random characters",
     )
+    track_record_minimum: int = Field(
+        default=50,
+        ge=1,
+        description="How many labelled decisions of a model version at about a confidence"
+        " a card needs before it shows the model's track record there; below it, none",
+    )
     search_salt: str = Field(
         default="signoff",
         description="Mixed into the pseudonymous approver tokens kept in search attributes",

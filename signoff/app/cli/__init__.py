@@ -21,6 +21,7 @@ from signoff.app.cli.common import Overrides
 from signoff.app.cli.evaluation import eval_app
 from signoff.app.cli.keys import keys_app
 from signoff.app.cli.monitors import monitors_app
+from signoff.app.cli.policy import policy_app
 from signoff.app.cli.usage import OneSentenceUsage
 
 __all__ = ["app", "main"]
@@ -71,6 +72,7 @@ app.command()(export.export)
 app.add_typer(audit_app, name="audit")
 app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
+app.add_typer(policy_app, name="policy")
 app.add_typer(api_keys_app, name="api-keys")
 app.add_typer(monitors_app, name="monitors")
 

@@ -64,6 +64,12 @@ class DecisionFacts(BaseModel):
     expert_labels: dict[str, str] = Field(default_factory=dict)
     votes: list[tuple[str, Verdict]] = Field(default_factory=list)
     """Each reviewer's last verdict on the AI's proposal (an edit counts as ``edit``)."""
+    qa_sample_rate: float | None = None
+    """The QA sample rate of the policy that routed it: an automatic approval's chance
+    of being labelled, which Learn-then-Test needs (None: recorded before it was kept)."""
+    flags: list[str] = Field(default_factory=list)
+    """The guardrail flags it was submitted with, so a candidate policy's routing can be
+    replayed over it (``signoff policy simulate``)."""
 
 
 def _is_person(actor: str | None) -> bool:
@@ -152,4 +158,6 @@ def facts_of(state: DecisionState) -> DecisionFacts:
         corrections=len(state.feedback.corrections),
         expert_labels=dict(state.feedback.expert_labels),
         votes=_votes(state),
+        qa_sample_rate=state.plan.policy.qa_sample_rate,
+        flags=sorted(request.flags),
     )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from signoff.core.models.policy import Quorum, ReviewPolicy
 from signoff.core.models.request import DecisionRequest
+from signoff.core.models.track_record import TrackRecord
 
 
 class Status(StrEnum):
@@ -79,6 +80,9 @@ class DecisionPlan(BaseModel):
     the decision runs with, chosen by the workflow that asked for this plan; history holds
     it in the plan's local-activity marker, so a new decision records no patch marker.
     None for decisions planned before it was named here."""
+    track_record: TrackRecord | None = None
+    """How often the model was right at about this confidence, once enough labels
+    exist; None below the minimum, and for decisions planned before it was shown."""
 
 
 class Vote(BaseModel):

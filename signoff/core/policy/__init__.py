@@ -10,13 +10,14 @@ from signoff.core.policy.permissions import (
     verdict_of,
 )
 from signoff.core.policy.quorum import required_approvals, stage_verdict
-from signoff.core.policy.routing import Route, qa_sampled, route
+from signoff.core.policy.routing import Route, needs_people, qa_sampled, route
 
 __all__ = [
     "Refusal",
     "Route",
     "check",
     "is_repeat_vote",
+    "needs_people",
     "needs_reason",
     "people_outside_plan",
     "qa_sampled",
