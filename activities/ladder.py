@@ -99,14 +99,9 @@ class LadderActivities:
 
     def _within_floor(self, name: str, whole: RoutingChange) -> None:
         assert whole.autonomy is not None
-        for tier, ceiling in self._catalog.floor.max_autonomy.items():
-            if whole.autonomy.rank > ceiling.rank:
-                raise ApplicationError(
-                    f"the floor allows at most {ceiling.value} for {tier.value}-risk"
-                    f" decisions; {name!r} cannot be moved to {whole.autonomy.value}",
-                    type=ErrorType.INVALID_POLICY,
-                    non_retryable=True,
-                )
+        problem = self._catalog.floor.ceiling_violation(name, whole.autonomy)
+        if problem is not None:
+            raise ApplicationError(problem, type=ErrorType.INVALID_POLICY, non_retryable=True)
 
 
 def _number(version: RoutingVersion | None) -> int:

@@ -227,10 +227,15 @@ def propose_command(
 
     async def work(settings: Settings) -> None:
         from signoff.app.ladder import in_force
+        from signoff.core.catalog import load_floor
         from signoff.core.models.routing import PolicyChangeProposal, RoutingChange
 
         policy = catalog_policy(settings, name)
         known_people(settings, requester)
+        if rung is not None:
+            problem = load_floor(settings.policies_file).ceiling_violation(name, rung)
+            if problem is not None:
+                raise CliError(f"Not proposed: {problem}.", USAGE)
         async with await open_store(settings) as store:
             _, expected = await in_force(store, policy)
         what = "-".join(

@@ -187,6 +187,17 @@ class PolicyFloor(BaseModel):
             )
         return None
 
+    def ceiling_violation(self, name: str, autonomy: AutonomyLevel) -> str | None:
+        """Why moving policy ``name`` to ``autonomy`` (for every risk tier, as the
+        autonomy ladder does) goes above the floor, or None."""
+        for tier, ceiling in self.max_autonomy.items():
+            if autonomy.rank > ceiling.rank:
+                return (
+                    f"the floor allows at most {ceiling.value} for {tier.value}-risk"
+                    f" decisions; {name!r} cannot be moved to {autonomy.value}"
+                )
+        return None
+
     def standing_violation(self, policy: ReviewPolicy) -> str | None:
         """Why ``policy`` goes below the floor whatever the decision (checked when the
         catalog loads), or None."""

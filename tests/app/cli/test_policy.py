@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
@@ -33,7 +34,7 @@ from signoff.core.catalog import load_policies
 from signoff.core.models import ModelInfo, RiskTier
 from signoff.core.models.drift_monitor import CusumState, MonitorRun, Shift
 from signoff.core.settings import Settings
-from tests.app.cli.conftest import Cli
+from tests.app.cli.conftest import Cli, env_for, runner_for
 from tests.conftest import FIXTURES, Harness, make_request
 from tests.helpers.waiting import eventually
 
@@ -238,6 +239,29 @@ async def test_simulate_counts_what_a_candidate_would_have_approved(
     north = _cells(result.stdout, "region=north")
     assert north[:4] == ["30", "30", "0", "0/30 = 0.0% [0.0%, 11.4%]"]
     assert _cells(result.stdout, "region=south")[3].startswith("10/30 = 33.3%")
+
+
+async def test_a_proposal_above_the_operators_floor_is_refused_before_anyone_is_asked(
+    dev_env: WorkflowEnvironment, live: Harness, opened: Store, tmp_path: Path
+) -> None:
+    catalog = yaml.safe_load((FIXTURES / "policies.yaml").read_text())
+    catalog["floor"] = {"max_autonomy": {"critical": "auto_low_risk"}}
+    floored = tmp_path / "policies.yaml"
+    floored.write_text(yaml.safe_dump(catalog))
+    cli = runner_for(env_for(dev_env, live) | {"SIGNOFF_POLICIES_FILE": str(floored)})
+    before = await opened.routing_history()
+
+    answer = await cli(
+        "policy", "propose", "ladder-operator", "--autonomy", "autonomous",
+        "--reason", "It has been right for months.", "--as", "rita",
+    )  # fmt: skip
+
+    assert answer.exit_code == 2
+    assert answer.output.strip() == (
+        "Not proposed: the floor allows at most auto_low_risk for critical-risk decisions;"
+        " 'ladder-operator' cannot be moved to autonomous."
+    )
+    assert await opened.routing_history() == before
 
 
 async def test_bad_input_is_one_sentence_and_changes_nothing(cli: Cli, opened: Store) -> None:
