@@ -16,6 +16,7 @@ from signoff.core.catalog import load_directory
 from signoff.server.context import ServerContext
 from tests.conftest import Harness
 from tests.helpers.api_server import running_api
+from tests.helpers.spans import Recorded
 from tests.server.conftest import CONSOLE_SECRET, Api, Served, key, problem, submission
 from tests.server.console_helpers import browsing, form_fields, inbox_showing, sign_in
 from tests.server.test_api_adversarial import closed_port
@@ -143,17 +144,30 @@ async def test_metrics_do_not_grow_a_series_for_each_made_up_method(api: Api) ->
     assert 'method="other",route="/api/v1/decisions"' in metrics
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FastAPI 0.165 puts the route as its own router declared it in the scope, so the"
-    " console's pages are counted without their /console prefix (its inbox as '/').",
-)
-async def test_console_requests_are_counted_by_their_whole_route_template(api: Api) -> None:
+async def test_every_request_is_counted_and_traced_by_its_whole_route_template(
+    api: Api, spans: Recorded
+) -> None:
+    """Console pages keep their ``/console`` prefix (FastAPI leaves the route as its own
+    router declared it in the scope: the inbox as ``/``), and no id of a path becomes a
+    label or a span's name."""
     await api.http.get("/console/")
     await api.http.get("/console/decisions/refunds-bot:x")
+    await api.get("/api/v1/decisions/refunds-bot:y")
+    await api.http.get("/nowhere/refunds-bot:z")
     metrics = (await api.http.get("/metrics")).text
-    assert 'route="/console/"' in metrics
-    assert 'route="/console/decisions/{decision_id}"' in metrics
+    for template in ("/console/", "/console/decisions/{decision_id}"):
+        assert f'route="{template}"' in metrics
+    assert 'route="/api/v1/decisions/{decision_id}"' in metrics
+    assert 'route="unmatched"' in metrics
+    assert 'route="/"' not in metrics and 'route="/decisions/{decision_id}"' not in metrics
+    assert "refunds-bot:" not in metrics
+    names = {span.name for span in spans.spans if span.name.startswith("HTTP ")}
+    assert {
+        "HTTP GET /console/",
+        "HTTP GET /console/decisions/{decision_id}",
+        "HTTP GET /api/v1/decisions/{decision_id}",
+    } <= names
+    assert not [name for name in names if "refunds-bot:" in name]
 
 
 async def test_readyz_names_what_is_down_but_not_the_store_s_password(live: Harness) -> None:
