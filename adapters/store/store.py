@@ -25,6 +25,7 @@ from signoff.adapters.store import (
     audit_events,
     card_outbox,
     checkpoints,
+    console_sessions,
     decision_facts,
     decisions,
     feedback,
@@ -446,6 +447,21 @@ class Store:
         if not isinstance(key_id, str) or not api_keys.KEY_ID.fullmatch(key_id):
             return None
         return await self._write(api_keys.revoke_key, key_id=key_id, now=datetime.now(UTC))
+
+    async def end_console_session(self, session_id: str, *, expires_at: datetime) -> None:
+        """Sign a console session out for good, on every server sharing this store, until
+        ``expires_at`` (when its cookie expires anyway)."""
+        await self._write(
+            console_sessions.end_session,
+            session_id=session_id,
+            expires_at=expires_at,
+            now=datetime.now(UTC),
+        )
+
+    async def console_session_ended(self, session_id: str) -> bool:
+        """Whether the console session was signed out."""
+        async with self._sessions() as session:
+            return await console_sessions.session_ended(session, session_id=session_id)
 
     async def evaluate(
         self, filters: EvaluationFilters, *, now: datetime | None = None

@@ -289,3 +289,13 @@ class PolicyRoutingRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(300))
     at: Mapped[datetime]
+
+
+class ConsoleSessionEndedRow(Base):
+    """A console session signed out before its cookie expired; kept until then, so a
+    copy of the cookie is refused by every server sharing the store."""
+
+    __tablename__ = "console_sessions_ended"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
