@@ -28,6 +28,7 @@ from signoff.core.search_attributes import ALL_KEYS
 from signoff.core.settings import Settings
 from tests.helpers.http_recorder import HttpRecorder
 from tests.helpers.recording_channel import RecordingChannel
+from tests.helpers.spans import spans  # noqa: F401 (a fixture every spec may ask for)
 from tests.helpers.tls import Certificates, TlsProxy, make_certificates
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from signoff.core.policy import (
         Refusal,
         check,
+        check_arrival,
         is_repeat_vote,
         people_outside_plan,
         route,
@@ -315,7 +316,7 @@ class DecisionWorkflow:
             raise ApplicationError(messages.HANDING_OVER, RefusalCode.RETRY, type=REFUSED)
         if self._closing:
             raise ApplicationError(messages.FEEDBACK_CLOSED, RefusalCode.CLOSED, type=REFUSED)
-        refusal = check(self._life.state, action)
+        refusal = check(self._life.state, action) or check_arrival(self._life.state, action)
         if refusal is not None:
             raise ApplicationError(refusal.message, refusal.code, type=REFUSED)
 

@@ -33,6 +33,8 @@ __all__ = [
     "PREFIX",
     "add_key",
     "authenticate",
+    "grant_of",
+    "key_taken",
     "list_grants",
     "new_key_id",
     "new_secret",
@@ -77,10 +79,8 @@ def parse_token(value: object) -> tuple[str, str] | None:
 
 
 def add_key(conn: Connection, *, grant: ApiKeyGrant, secret_hash: str) -> ApiKeyGrant:
-    """Store ``grant`` under a key id no other key has: its own, or, in the unlikely
-    event that is taken (48 random bits), a fresh one. Returns the grant as stored."""
-    while conn.scalar(select(ApiKeyRow.key_id).where(ApiKeyRow.key_id == grant.key_id)):
-        grant = grant.model_copy(update={"key_id": new_key_id()})
+    """Store ``grant`` under its own key id (its change is audited under that id before
+    it is made, so it is never drawn again here: a taken id fails the insert)."""
     row = {
         "key_id": grant.key_id,
         "app": grant.app,
@@ -92,6 +92,15 @@ def add_key(conn: Connection, *, grant: ApiKeyGrant, secret_hash: str) -> ApiKey
     }
     conn.execute(insert(ApiKeyRow), row)
     return grant
+
+
+async def key_taken(session: AsyncSession, *, key_id: str) -> bool:
+    return await session.get(ApiKeyRow, key_id) is not None
+
+
+async def grant_of(session: AsyncSession, *, key_id: str) -> ApiKeyGrant | None:
+    row = await session.get(ApiKeyRow, key_id)
+    return None if row is None else _grant(row)
 
 
 def revoke_key(conn: Connection, *, key_id: str, now: datetime) -> ApiKeyGrant | None:

@@ -35,6 +35,7 @@ from signoff.adapters.store import (
     audit_events,
     card_outbox,
     checkpoints,
+    console_sessions,
     decision_facts,
     decisions,
     drift_windows,
@@ -428,13 +429,20 @@ class Store:
     async def create_api_key(
         self, *, app: str, use_cases: Sequence[str], scopes: Sequence[ApiScope]
     ) -> tuple[ApiKeyGrant, str]:
-        """Make an API key for ``app`` and return it with its token, which is shown
-        now and never again: only a hash of the token's secret is kept
-        (:mod:`signoff.adapters.store.api_keys` says why a plain SHA-256 suffices).
+        """Make an API key for ``app`` at once and return it with its token (unaudited:
+        for fixtures and tools that audit elsewhere; ``signoff.client.api_key_changes``
+        audits a change before making it)."""
+        grant, secret = await self.draw_api_key(app=app, use_cases=use_cases, scopes=scopes)
+        return await self.add_api_key(grant, secret)
+
+    async def draw_api_key(
+        self, *, app: str, use_cases: Sequence[str], scopes: Sequence[ApiScope]
+    ) -> tuple[ApiKeyGrant, str]:
+        """A new key for ``app`` under an id no key has, and its secret, not stored yet
+        (:meth:`add_api_key` stores it), so its change can be audited first.
 
         Raises:
-            pydantic.ValidationError: an invalid app name, no use case or no scope;
-                nothing is stored.
+            pydantic.ValidationError: an invalid app name, no use case or no scope.
         """
         grant = ApiKeyGrant(
             key_id=api_keys.new_key_id(),
@@ -443,11 +451,24 @@ class Store:
             scopes=list(scopes),
             created_at=datetime.now(UTC),
         )
-        secret = api_keys.new_secret()
-        grant = await self._write(
-            api_keys.add_key, grant=grant, secret_hash=api_keys.secret_hash(secret)
-        )
+        async with self._sessions() as session:
+            while await api_keys.key_taken(session, key_id=grant.key_id):  # 48 random bits
+                grant = grant.model_copy(update={"key_id": api_keys.new_key_id()})
+        return grant, api_keys.new_secret()
+
+    async def add_api_key(self, grant: ApiKeyGrant, secret: str) -> tuple[ApiKeyGrant, str]:
+        """Store a key :meth:`draw_api_key` drew, and return it with its token, which is
+        shown now and never again: only a hash of the token's secret is kept
+        (:mod:`signoff.adapters.store.api_keys` says why a plain SHA-256 suffices)."""
+        await self._write(api_keys.add_key, grant=grant, secret_hash=api_keys.secret_hash(secret))
         return grant, api_keys.token(grant.key_id, secret)
+
+    async def api_key_grant(self, key_id: str) -> ApiKeyGrant | None:
+        """The key with this id, revoked or not; None when there is none."""
+        if not isinstance(key_id, str) or not api_keys.KEY_ID.fullmatch(key_id):
+            return None
+        async with self._sessions() as session:
+            return await api_keys.grant_of(session, key_id=key_id)
 
     async def api_key(self, token: str) -> ApiKeyGrant | None:
         """The grant a token authenticates; None for anything that is not the token of
@@ -459,12 +480,30 @@ class Store:
         async with self._sessions() as session:
             return await api_keys.authenticate(session, key_id=key_id, secret=secret)
 
-    async def revoke_api_key(self, key_id: str) -> ApiKeyGrant | None:
-        """Revoke a key at once (revoked before: it keeps when that was); None when no
-        key has that id."""
+    async def revoke_api_key(
+        self, key_id: str, *, at: datetime | None = None
+    ) -> ApiKeyGrant | None:
+        """Revoke a key at once, as of ``at`` (revoked before: it keeps when that was);
+        None when no key has that id."""
         if not isinstance(key_id, str) or not api_keys.KEY_ID.fullmatch(key_id):
             return None
-        return await self._write(api_keys.revoke_key, key_id=key_id, now=datetime.now(UTC))
+        now = at or datetime.now(UTC)
+        return await self._write(api_keys.revoke_key, key_id=key_id, now=now)
+
+    async def end_console_session(self, session_id: str, *, expires_at: datetime) -> None:
+        """Sign a console session out for good, on every server sharing this store, until
+        ``expires_at`` (when its cookie expires anyway)."""
+        await self._write(
+            console_sessions.end_session,
+            session_id=session_id,
+            expires_at=expires_at,
+            now=datetime.now(UTC),
+        )
+
+    async def console_session_ended(self, session_id: str) -> bool:
+        """Whether the console session was signed out."""
+        async with self._sessions() as session:
+            return await console_sessions.session_ended(session, session_id=session_id)
 
     async def evaluate(
         self, filters: EvaluationFilters, *, now: datetime | None = None

@@ -308,3 +308,13 @@ class MonitorRunRow(Base):
     as_of: Mapped[datetime] = mapped_column(primary_key=True)
     alarmed: Mapped[bool] = mapped_column(index=True)
     run: Mapped[dict[str, Any]]
+
+
+class ConsoleSessionEndedRow(Base):
+    """A console session signed out before its cookie expired; kept until then, so a
+    copy of the cookie is refused by every server sharing the store."""
+
+    __tablename__ = "console_sessions_ended"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from signoff.core import messages
 from signoff.core.models import Action, ActionKind, DecisionState, Status
-from signoff.core.policy import check, is_repeat_vote, needs_reason
+from signoff.core.policy import check, check_arrival, is_repeat_vote, needs_reason
 from signoff.core.text import fit
 
 __all__ = [
@@ -225,7 +225,9 @@ def actions_for(state: DecisionState, viewer: str) -> list[ActionKind]:
             **_PROBE_FIELDS.get(kind, {}),
         )
         # A repeated vote is accepted as a no-op, but offering it again would mislead.
-        if not is_repeat_vote(state, probe) and check(state, probe) is None:
+        if is_repeat_vote(state, probe):
+            continue
+        if check(state, probe) is None and check_arrival(state, probe) is None:
             allowed.append(kind)
     return allowed
 

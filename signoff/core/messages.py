@@ -90,6 +90,7 @@ def more(n: int) -> str:
 STILL_STARTING = "The decision is still starting; try again in a moment."
 HANDING_OVER = "The decision is moving to a fresh history; try again."
 FEEDBACK_CLOSED = "The feedback window has closed."
+COMMENT_NOT_INVOLVED = "Only the people a decision involves may comment on it."
 DECISION_BUSY = "The decision is busy; try again."
 ACTION_FAILED = "Signoff could not record your action just now; please try again."
 BEING_RECORDED = "Signoff is still recording your action; the card will show it once it is done."

@@ -30,7 +30,7 @@ from signoff.core.models import (
     Role,
 )
 from signoff.core.models.state import Status
-from signoff.core.policy.readers import involved, may_read
+from signoff.core.policy.readers import may_read
 from signoff.core.tracing import about
 from signoff.server.auth import (
     Caller,
@@ -175,7 +175,6 @@ decisions, as its own principal (``app:NAME``); everything else is a person's to
 DENIALS = {
     "use_case": "The application is not for this decision's use case.",
     "not_involved": "The decision does not involve this person.",
-    "comment_not_involved": "Only the people a decision involves may comment on it.",
     "application": "An application may send only feedback (thumb, correction),"
     " with the feedback scope; every other action is a signed-in person's.",
 }
@@ -404,8 +403,6 @@ async def act_as(
             code="unavailable",
         )
     action = Action.model_validate(fields | {"action_id": action_id, "actor": who.name, "via": VIA})
-    if who.person is not None and action.kind is ActionKind.COMMENT:
-        await _may_comment(ctx, who, decision_id)
     try:
         with about(decision_id):
             return await ctx.client.act(decision_id, action)
@@ -415,18 +412,6 @@ async def act_as(
         if who.person is not None and not may_read(who.person, await ctx.client.state(decision_id)):
             raise DecisionNotFound(decision_id) from None
         raise
-
-
-async def _may_comment(ctx: ServerContext, who: Caller, decision_id: str) -> None:
-    """The decision takes a comment from anyone, and its author is then someone it
-    involves, who may read it: so a person it does not already involve may not comment
-    (else commenting on a guessed id would open the decision to them, and an auditor,
-    who changes nothing, would add to the record)."""
-    state = await readable_state(ctx, who, decision_id, attempted=ActionKind.COMMENT.value)
-    assert who.person is not None
-    if who.person.id not in involved(state):
-        await audit_denial(ctx, who, decision_id, ActionKind.COMMENT.value, "comment_not_involved")
-        raise ActionRefused("not_involved", DENIALS["comment_not_involved"])
 
 
 class Me(BaseModel):

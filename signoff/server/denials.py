@@ -10,6 +10,7 @@ from fastapi import Request
 from signoff.server.auth import Caller
 from signoff.server.context import context
 from signoff.server.problems import ApiProblem
+from signoff.server.route_templates import route_template
 
 VIA = "web"
 MAX_ATTEMPTED = 200
@@ -17,14 +18,8 @@ MAX_ATTEMPTED = 200
 
 def attempted(request: Request) -> str:
     """What was asked, as its route names it (``GET /api/v1/decisions/{decision_id}``):
-    the route's template, so a caller cannot write what they like into the trail. The
-    matched route knows its path without the prefix of the router it was included with
-    (``/audit`` for ``/console/audit``); that prefix is the path's leading segments."""
-    path = request.url.path
-    template = getattr(request.scope.get("route"), "path", None)
-    if template:
-        depth = template.count("/")
-        path = "/".join(path.split("/")[:-depth]) + template if depth else template
+    the route's template, so a caller cannot write what they like into the trail."""
+    path = route_template(request.scope) or request.url.path
     return f"{request.method} {path}"[:MAX_ATTEMPTED]
 
 

@@ -3,7 +3,9 @@ and revokes applications' API keys over HTTP, as ``signoff api-keys`` does from 
 
 A key's token is in the answer that makes it and nowhere else: the store keeps a hash.
 Each change is an event of the operations trail naming the administrator and the key
-(:mod:`signoff.server.operations_audit`), never its secret.
+(:mod:`signoff.server.operations_audit`), never its secret, recorded before the change
+is made (:mod:`signoff.client.api_key_changes`): when Temporal cannot record it, nothing
+changes and the administrator is told.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
+from signoff.client import api_key_changes
 from signoff.core.models import ApiKeyGrant, ApiScope, AuditKind, Principal, Role
 from signoff.server.auth import signed_in_person
 from signoff.server.context import ServerContext, context
@@ -69,13 +72,14 @@ async def create(
             " requester) so the decisions it submits have a requester.",
             code="invalid",
         )
-    grant, token = await ctx.store.create_api_key(
-        app=body.app, use_cases=body.use_cases, scopes=body.scopes
+    grant, token = await api_key_changes.create_key(
+        ctx.store,
+        audited_as(ctx, person),
+        app=body.app,
+        use_cases=body.use_cases,
+        scopes=body.scopes,
     )
     log.warning("%s made API key %s for %s", person.id, grant.key_id, principal)
-    await ctx.operations.change(
-        AuditKind.API_KEY_CREATED, actor=person.id, via=VIA, data=grant.model_dump(mode="json")
-    )
     return CreatedKey(grant=grant, token=token)
 
 
@@ -97,11 +101,19 @@ async def revoke(
     person: Annotated[Principal, Depends(admin)],
     ctx: Annotated[ServerContext, Depends(context)],
 ) -> ApiKeyGrant:
-    grant = await ctx.store.revoke_api_key(key_id)
+    grant = await api_key_changes.revoke_key(ctx.store, audited_as(ctx, person), key_id)
     if grant is None:
         raise ApiProblem(404, f"No API key '{key_id}'.", code="not_found")
     log.warning("%s revoked API key %s of %s", person.id, grant.key_id, grant.principal)
-    await ctx.operations.change(
-        AuditKind.API_KEY_REVOKED, actor=person.id, via=VIA, data=grant.model_dump(mode="json")
-    )
     return grant
+
+
+def audited_as(ctx: ServerContext, person: Principal) -> api_key_changes.Audit:
+    """Records a key change as ``person``'s, through this server's surface."""
+
+    async def audit(kind: AuditKind, grant: ApiKeyGrant) -> None:
+        await ctx.operations.change(
+            kind, actor=person.id, via=VIA, data=grant.model_dump(mode="json")
+        )
+
+    return audit

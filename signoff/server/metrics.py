@@ -27,6 +27,8 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from signoff.server.route_templates import route_template
+
 __all__ = ["PATH", "install"]
 
 PATH = "/metrics"
@@ -89,8 +91,7 @@ class _Measured:
         try:
             await self.app(scope, receive, sending)
         finally:
-            # The router notes the route it matched in the scope as it dispatches.
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED
+            route = route_template(scope) or UNMATCHED
             if route != PATH:
                 method = scope["method"] if scope["method"] in METHODS else "other"
                 self.series.requests.labels(route, method, str(status)).inc()

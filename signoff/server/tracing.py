@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from signoff.core import tracing
+from signoff.server.route_templates import route_template
 
 
 def install(app: FastAPI) -> None:
@@ -18,8 +19,8 @@ def install(app: FastAPI) -> None:
         headers = {k: v for k, v in request.headers.items() if k in ("traceparent", "tracestate")}
         with tracing.continued(headers, f"HTTP {request.method}") as span:
             response = await call_next(request)
-            route = request.scope.get("route")
+            route = route_template(request.scope)
             if route is not None:
-                span.update_name(f"HTTP {request.method} {getattr(route, 'path', '')}")
+                span.update_name(f"HTTP {request.method} {route}")
             span.set_attribute("http.response.status_code", response.status_code)
             return response

@@ -35,6 +35,7 @@ TABLES = {
     "card_notices",
     "cards",
     "chat_conversations",
+    "console_sessions_ended",
     "decision_facts",
     "decisions",
     "monitor_runs",
@@ -66,7 +67,7 @@ async def test_migrating_an_up_to_date_database_changes_nothing(
 
     async with store.engine.connect() as conn:
         version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0012"
+    assert version == "0013"
 
 
 async def test_a_new_sqlite_file_gets_its_folder_and_write_ahead_logging(

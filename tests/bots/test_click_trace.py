@@ -9,51 +9,19 @@ configured)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from signoff.core import tracing
 from signoff.core.settings import Settings
 from tests.conftest import Harness
 from tests.helpers.decisions import final_state, submit
 from tests.helpers.slack_api import SlackApi
 from tests.helpers.slack_requests import click, slack_bot
+from tests.helpers.spans import Recorded
 from tests.helpers.waiting import eventually
-
-
-class Recorded(SpanProcessor):
-    """Keeps the spans that end while a spec records, and nothing otherwise: the
-    provider is the process's for good once set, and later specs need not fill it."""
-
-    def __init__(self) -> None:
-        self.on = False
-        self.spans: list[ReadableSpan] = []
-
-    def on_end(self, span: ReadableSpan) -> None:
-        if self.on:
-            self.spans.append(span)
-
-
-_RECORDED = Recorded()
-
-
-@pytest.fixture
-def spans() -> Iterator[Recorded]:
-    if not tracing.enabled():
-        provider = TracerProvider()
-        provider.add_span_processor(_RECORDED)
-        trace.set_tracer_provider(provider)
-    _RECORDED.spans.clear()
-    _RECORDED.on = True
-    yield _RECORDED
-    _RECORDED.on = False
 
 
 def named(spans: list[ReadableSpan], name: str) -> list[ReadableSpan]:

@@ -482,3 +482,28 @@ async def test_signoff_pending_says_so_when_nothing_waits(live: Harness, bot: Bo
 @pytest.mark.parametrize("text", ["", "help", "pending now", "show"])
 async def test_an_unknown_subcommand_answers_the_usage(bot: Bot, text: str) -> None:
     assert await slash(bot, text) == messages.USAGE
+
+
+# -- comments ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("user", ["UP07", "UALICE"], ids=["not involved", "asked"])
+async def test_slack_takes_no_comment_even_from_a_comment_form_it_never_drew(
+    live: Harness, bot: Bot, store: Store, user: str
+) -> None:
+    """Slack's cards have no comment button and its modals no comment form: a signed
+    submission of one (what a person could only send by building it themselves) is
+    answered without a 5xx and records nothing, from someone the decision does not
+    involve or from an approver it asks."""
+    decision_id = await submit(live, TWO_STAGES)
+    metadata = json.dumps({"k": "comment", "d": decision_id, "s": 0, "c": "C1"})
+    view = {"type": "modal", "callback_id": "signoff:comment", "private_metadata": metadata}
+    before = await live.signoff.state(decision_id)
+
+    response = await bot.send(submission(view, typed("reason", "Approve it."), user=user))
+
+    assert response.status < 500
+    await asyncio.sleep(0.3)
+    assert await live.signoff.state(decision_id) == before
+    kinds = [e.kind for e in await store.events(decision_id)]
+    assert AuditKind.COMMENTED not in kinds

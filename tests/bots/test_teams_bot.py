@@ -269,6 +269,51 @@ async def test_teams_feedback_buttons_under_a_card_record_a_thumb_and_a_comment(
     assert await eventually(commented)
 
 
+async def test_teams_words_under_a_card_from_someone_the_decision_does_not_involve_are_refused(
+    teams: Teams, store: Store
+) -> None:
+    """Anyone in the channel can use Teams' feedback under the shared card: their thumb
+    counts (feedback is anyone's), their words do not become a comment on a decision
+    that does not involve them, and the refusal is audited."""
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    await teams.send(teams.execute(decision_id, "approve"))
+    await final_state(teams.harness, decision_id)
+
+    async def shared_card() -> list[Any]:
+        return [c for c in await store.cards(decision_id) if c.recipient is None]
+
+    [card] = await eventually(shared_card)
+    feedback = teams.activity(
+        "aad-p07",
+        type="invoke",
+        name="message/submitAction",
+        replyToId=card.ref["activity_id"],
+        value={
+            "actionName": "feedback",
+            "actionValue": {"reaction": "like", "feedback": '{"feedbackText": "Approve more."}'},
+        },
+    )
+
+    status, _ = await teams.send(feedback)
+
+    assert status == 200
+    state = await teams.harness.signoff.state(decision_id)
+    assert state.feedback.thumbs == {"p07": "up"}
+
+    async def refused() -> list[Any]:
+        return [
+            e
+            for e in await store.events(decision_id)
+            if e.kind is AuditKind.REFUSED and e.actor == "p07"
+        ]
+
+    [refusal] = await eventually(refused)
+    assert refusal.data["code"] == "not_involved"
+    events = await store.events(decision_id)
+    assert not [e for e in events if e.kind is AuditKind.COMMENTED]
+    assert all(entry.detail != "Approve more." for entry in state.history)
+
+
 async def test_installing_the_app_lets_the_bot_post_into_that_chat(
     teams: Teams, store: Store
 ) -> None:

@@ -11,12 +11,13 @@ from signoff.core.models import (
     Edit,
     FeedbackState,
     GroundTruth,
+    HistoryEntry,
     Quorum,
     StageState,
     Status,
     Vote,
 )
-from signoff.core.policy import Refusal, check, is_repeat_vote
+from signoff.core.policy import Refusal, check, check_arrival, is_repeat_vote
 from tests.helpers.builders import (
     SUBMITTED_AT,
     make_action,
@@ -286,9 +287,37 @@ def test_delegating_after_voting_is_refused() -> None:
 # -- comments and feedback ---------------------------------------------------------------
 
 
-def test_anyone_may_comment_before_and_after_the_outcome() -> None:
+def test_a_comment_is_not_checked_again_when_applied_only_when_it_arrives() -> None:
+    """``check`` runs in the handler, on replay too: comments that histories hold from
+    anyone must apply there as they did. Who may comment is :func:`check_arrival`'s."""
     assert allowed(make_state(), "comment", "carol", reason="Customer called twice.")
     assert allowed(final_state(), "comment", "carol", reason="Parcel came back.")
+
+
+def arrival(state: DecisionState, actor: str) -> Refusal | None:
+    return check_arrival(state, make_action("comment", actor, reason="Hm."))
+
+
+@pytest.mark.parametrize("actor", ["alice", "bob", "refund-bot", "dave", "carol"])
+def test_the_people_a_decision_involves_may_comment_before_and_after_the_outcome(
+    actor: str,
+) -> None:
+    assert arrival(make_state(), actor) is None
+    assert arrival(final_state(), actor) is None
+
+
+def test_a_comment_from_someone_the_decision_does_not_involve_is_refused_on_arrival() -> None:
+    refused = arrival(final_state(), "mallory")
+    assert refused is not None and refused.code == "not_involved"
+    assert refused.message == "Only the people a decision involves may comment on it."
+
+
+@pytest.mark.parametrize("kind", ["feedback", "correction"])
+def test_a_thumb_or_correction_anyone_may_give_does_not_open_comments(kind: str) -> None:
+    given = HistoryEntry(at=SUBMITTED_AT, kind=kind, actor="mallory")
+    assert arrival(final_state(history=[given]), "mallory") is not None
+    commented = HistoryEntry(at=SUBMITTED_AT, kind="commented", actor="mallory")
+    assert arrival(final_state(history=[given, commented]), "mallory") is None
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from signoff.adapters.store import Store
+from signoff.client.signoff_client import SignoffClient
 from signoff.core.catalog import load_directory
 from signoff.core.models import ApiScope, OAuthClientGrant
 from signoff.core.settings import Settings
@@ -83,10 +84,12 @@ async def serving_api(
     provider: OidcProvider,
     *,
     oauth_clients: Mapping[str, OAuthClientGrant] | None = None,
+    client: SignoffClient | None = None,
 ) -> AsyncIterator[Api]:
     """The API and the console as `signoff serve` builds them, with the refunds
     application's key: its people sign in with ``provider`` and act vouched for by the
-    `web` surface; ``oauth_clients`` of ``provider`` act as applications."""
+    `web` surface (through ``client``, when given: one on another connection to
+    Temporal); ``oauth_clients`` of ``provider`` act as applications."""
     _, token = await store.create_api_key(
         app=APP, use_cases=["refunds"], scopes=[ApiScope.SUBMIT, ApiScope.READ]
     )
@@ -99,7 +102,7 @@ async def serving_api(
     )
     ctx = ServerContext(
         settings=settings,
-        client=harness.vouching_as("web"),
+        client=client or harness.vouching_as("web"),
         store=store,
         directory=load_directory(settings.directory_file),
         people=OidcVerifier(provider.issuer, provider.client_id),

@@ -19,13 +19,13 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from temporalio.testing import WorkflowEnvironment
 
 from signoff.adapters.store import Store
 from signoff.core.catalog import load_directory
-from signoff.core.models import ApiScope
+from signoff.core.models import ApiScope, AuditKind
 from signoff.core.settings import Settings
 from signoff.server.context import ServerContext
 from tests.conftest import Harness
@@ -288,24 +288,60 @@ async def test_a_body_under_the_transport_limit_but_over_the_request_limit_is_41
     assert not await started(live, f"{APP}:{idem}")
 
 
-@pytest.mark.parametrize("seed", [0])
+BASE = submission(sources=[{"title": "a", "url": "https://example.com/a"}])
+DEEP_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=30),
+        st.sampled_from(["\x00", "\ud800", "é" * 600, "x" * 20_001, "1e309", "NaN"]),
+    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=12,
+)
+
+
+UNKNOWN_POLICY = BASE | {"policy": "no-such-policy"}
+
+
+@st.composite
+def submissions(draw: st.DrawFn) -> Any:
+    """Any JSON document, or the good submission with one to three fields changed,
+    deleted or added."""
+    if draw(st.booleans()):
+        return draw(DEEP_VALUES)
+    document: Any = BASE
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(paths(document) or [("use_case",)]))
+        document = mutated(document, path, draw(st.one_of(st.just(DELETE), junk, DEEP_VALUES)))
+    return document
+
+
+async def started_nothing(api: Api, live: Harness, store: Store, idem: str) -> None:
+    """What "a refusal starts nothing" means. Not that Temporal holds no run: a policy
+    the catalog lacks is refused by the run itself, which fails before it routes, audits
+    or asks anyone (``SignoffClient.submit``); a failed run that never audited is no
+    decision. It means: no audit event and no decision row, no card in any channel,
+    and the Idempotency-Key still free, so the corrected submission under it starts the
+    one decision, whose trail holds its own request alone."""
+    decision_id = f"{APP}:{idem}"
+    assert await store.events(decision_id) == []
+    assert await store.decision_state(decision_id) is None
+    assert await store.cards(decision_id) == []
+    assert not [d for d, _ in live.channel.drawn if d == decision_id]
+    corrected = await api.submit(BASE, idem)
+    assert corrected.status_code == 201, corrected.text
+    submitted = [e for e in await store.events(decision_id) if e.kind is AuditKind.SUBMITTED]
+    assert len(submitted) == 1
+    assert submitted[0].data["request"]["policy"] == BASE["policy"]
+
+
 async def test_fuzzed_submissions_never_get_a_5xx_and_refusals_start_nothing(
-    api: Api, live: Harness, seed: int
+    api: Api, live: Harness, store: Store
 ) -> None:
     loop = asyncio.get_running_loop()
-    base = submission(sources=[{"title": "a", "url": "https://example.com/a"}])
-    deep_values = st.recursive(
-        st.one_of(
-            st.none(),
-            st.booleans(),
-            st.integers(),
-            st.floats(allow_nan=False, allow_infinity=False),
-            st.text(max_size=30),
-            st.sampled_from(["\x00", "\ud800", "é" * 600, "x" * 20_001, "1e309", "NaN"]),
-        ),
-        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
-        max_leaves=12,
-    )
 
     async def send(document: Any) -> None:
         idem = key()
@@ -315,20 +351,17 @@ async def test_fuzzed_submissions_never_get_a_5xx_and_refusals_start_nothing(
             headers=api.auth | {"Idempotency-Key": idem, "Content-Type": "application/json"},
         )
         a_problem(answer)
+        if document == UNKNOWN_POLICY:
+            assert answer.status_code == 422, answer.text
+            assert answer.json()["detail"].startswith("Cannot submit: "), answer.text
         if answer.status_code >= 400:
-            assert not await started(live, f"{APP}:{idem}"), answer.text
+            await started_nothing(api, live, store, idem)
 
     @FUZZ
-    @given(data=st.data())
-    def fuzz(data: st.DataObject) -> None:
-        document: Any = base
-        if data.draw(st.booleans()):
-            document = data.draw(deep_values)
-        else:
-            for _ in range(data.draw(st.integers(1, 3))):
-                path = data.draw(st.sampled_from(paths(document) or [("use_case",)]))
-                value = data.draw(st.one_of(st.just(DELETE), junk, deep_values))
-                document = mutated(document, path, value)
+    @example(document=UNKNOWN_POLICY)  # refused by the run it starts
+    @example(document=BASE | {"confidence": "high"})  # refused before Temporal
+    @given(document=submissions())
+    def fuzz(document: Any) -> None:
         in_thread(loop, send(document))
 
     await asyncio.to_thread(fuzz)

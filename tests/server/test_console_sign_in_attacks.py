@@ -6,6 +6,8 @@ should not be and no decision changes."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,7 +27,7 @@ from signoff.server.oidc import OidcVerifier
 from tests.conftest import Harness
 from tests.helpers.api_server import running_api
 from tests.helpers.oidc_provider import OidcProvider
-from tests.server.conftest import CONSOLE_SECRET, Api, Served
+from tests.server.conftest import CONSOLE_SECRET, Api, Served, serving_api
 from tests.server.console_helpers import notice, submitted
 from tests.server.console_sessions import (
     SESSION_COOKIE,
@@ -154,14 +156,28 @@ def signed_session(data: object, *, age_s: float = 0, salt: str = "signoff.conso
     return signer.sign(payload).decode("ascii")
 
 
+def session_data(person: str = "alice", *, started_s_ago: float = 0, **changes: object) -> dict:
+    """What a session cookie holds: its person, CSRF token, id and when it began."""
+    data = {"p": person, "c": "t", "s": secrets.token_urlsafe(8), "t": time.time() - started_s_ago}
+    return {k: v for k, v in (data | changes).items() if v is not DROP}
+
+
+DROP = object()
+LIFETIME_S = SESSION_MAX_AGE_S
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
         ("signed with another secret", URLSafeTimedSerializer("guess").dumps({"p": "alice"})),
         ("older than a session lasts", "expired"),
+        ("signed just now for a session begun longer ago than one lasts", "begun-long-ago"),
         ("the sign-in cookie's value", "signin-salt"),
         ("a list, not a session", "list"),
         ("missing its token", "no-csrf"),
+        ("missing its session id", "no-id"),
+        ("missing when it began", "no-start"),
+        ("beginning at a time that is no time", "bad-start"),
         ("naming someone the directory lacks", "mallory"),
         ("garbage", "%%%.;,\x7f"),
         ("empty", ""),
@@ -172,11 +188,17 @@ async def test_a_cookie_that_is_not_a_live_session_signs_nobody_in(
     shared_api: Served, name: str, value: str
 ) -> None:
     made = {
-        "expired": signed_session({"p": "alice", "c": "t"}, age_s=SESSION_MAX_AGE_S + 60),
-        "signin-salt": signed_session({"p": "alice", "c": "t"}, salt="signoff.console.signin"),
+        "expired": signed_session(
+            session_data(started_s_ago=LIFETIME_S + 60), age_s=LIFETIME_S + 60
+        ),
+        "begun-long-ago": signed_session(session_data(started_s_ago=LIFETIME_S + 60)),
+        "signin-salt": signed_session(session_data(), salt="signoff.console.signin"),
         "list": signed_session(["alice", "t"]),
-        "no-csrf": signed_session({"p": "alice"}),
-        "mallory": signed_session({"p": "mallory", "c": "t"}),
+        "no-csrf": signed_session(session_data(c=DROP)),
+        "no-id": signed_session(session_data(s=DROP)),
+        "no-start": signed_session(session_data(t=DROP)),
+        "bad-start": signed_session(session_data(t=10.0**30)),
+        "mallory": signed_session(session_data("mallory")),
     }
     cookie = made.get(value, value)
     async with browser_of(shared_api.api, None) as http:
@@ -190,12 +212,13 @@ async def test_a_cookie_that_is_not_a_live_session_signs_nobody_in(
 
 
 async def test_a_session_just_inside_its_lifetime_still_works(shared_api: Served) -> None:
-    """The other side of the expired cookie: the same forgery, younger, is a session
-    (so the spec above fails for its age, not for how the cookie was made)."""
-    cookie = signed_session({"p": "alice", "c": "t"}, age_s=SESSION_MAX_AGE_S - 60)
-    async with browser_of(shared_api.api, None) as http:
-        http.cookies.set(SESSION_COOKIE, cookie, path="/console")
-        assert (await http.get("/console/")).status_code == 200
+    """The other side of the expired cookies: the same forgeries, younger, are sessions
+    (so the spec above fails for their age, not for how the cookies were made)."""
+    young = session_data(started_s_ago=LIFETIME_S - 60)
+    for cookie in (signed_session(young, age_s=LIFETIME_S - 60), signed_session(young)):
+        async with browser_of(shared_api.api, None) as http:
+            http.cookies.set(SESSION_COOKIE, cookie, path="/console")
+            assert (await http.get("/console/")).status_code == 200
 
 
 async def test_each_sign_in_is_a_new_session_with_a_new_token(shared_api: Served) -> None:
@@ -205,19 +228,69 @@ async def test_each_sign_in_is_a_new_session_with_a_new_token(shared_api: Served
     assert first.csrf != second.csrf
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Sessions are signed cookies with no server-side record, so signing out only"
-    " asks the browser to forget its cookie and a copy taken before still works for 8 h.",
-)
-async def test_a_session_cookie_copied_before_signing_out_is_dead_after_it(
+async def test_a_session_cookie_copied_before_signing_out_is_dead_after_it_on_every_server(
+    live: Harness, store_url: str, people_provider: OidcProvider
+) -> None:
+    """Two servers over one store, as two processes of `signoff serve` behind a balancer:
+    the copy is refused by the one that did not see the sign-out too, and a form sent
+    with it changes nothing."""
+    async with (
+        await Store.open(store_url) as one,
+        await Store.open(store_url) as other,
+        serving_api(live, one, people_provider) as first,
+        serving_api(live, other, people_provider) as second,
+    ):
+        alice = await session_of(first, "alice")
+        decision_id = await submitted(first)
+        async with browser_of(second, alice) as elsewhere:
+            assert (await elsewhere.get("/console/")).status_code == 200
+        async with browser_of(first, alice) as http:
+            out = await http.post("/console/logout", data={"csrf": alice.csrf})
+            assert out.headers["location"] == "/console/signed-out"
+        for server in (first, second):
+            async with browser_of(server, alice) as replayed:  # the copy
+                await bounced_to_sign_in(replayed)
+                form = await approve_form(server, alice, decision_id)
+                tried = await replayed.post(f"/console/decisions/{decision_id}/actions", data=form)
+                assert tried.headers["location"].startswith("/console/login")
+        state = (await first.get(f"/api/v1/decisions/{decision_id}")).json()
+        assert state["status"] == "pending"
+
+
+async def test_twenty_sign_outs_of_one_session_at_once_all_sign_it_out(
     shared_api: Served,
 ) -> None:
     alice = await session_of(shared_api.api, "alice")
-    async with browser_of(shared_api.api, alice) as http:
-        out = await http.post("/console/logout", data={"csrf": alice.csrf})
-        assert out.headers["location"] == "/console/signed-out"
-    async with browser_of(shared_api.api, alice) as replayed:  # the copy
+
+    async def sign_out() -> httpx.Response:
+        async with browser_of(shared_api.api, alice) as http:
+            return await http.post("/console/logout", data={"csrf": alice.csrf})
+
+    answers = await asyncio.gather(*(sign_out() for _ in range(20)))
+
+    assert {a.headers["location"] for a in answers} == {"/console/signed-out"}
+    async with browser_of(shared_api.api, alice) as replayed:
+        await bounced_to_sign_in(replayed)
+
+
+async def test_signing_in_again_starts_afresh_and_ends_the_session_the_browser_held(
+    shared_api: Served,
+) -> None:
+    """A browser already signed in that asks to sign in goes to the provider, not
+    straight in under the session it carried (which another site could have planted),
+    and the sign-in ends that session: a copy of it is dead."""
+    planted = await session_of(shared_api.api, "rita")
+    async with browser_of(shared_api.api, planted) as http:
+        callback = await started(http, "alice@example.com")
+        landed = await http.get(callback)
+        assert landed.status_code == 303
+    fresh = landed.cookies[SESSION_COOKIE]
+    assert fresh != planted.cookie
+    async with browser_of(shared_api.api, None) as http:
+        http.cookies.set(SESSION_COOKIE, fresh, path="/console")
+        inbox = await http.get("/console/")
+        assert inbox.status_code == 200 and "(alice)</span>" in inbox.text
+    async with browser_of(shared_api.api, planted) as replayed:
         await bounced_to_sign_in(replayed)
 
 
@@ -336,8 +409,8 @@ async def test_next_never_leads_off_the_console_after_signing_in(
         assert landed.status_code == 303
         stays_here(landed.headers["location"])
         assert "planted" not in http.cookies
-        # Signed in already, the login page sends one on at once: the same rule holds.
-        again = await http.get("/console/login", params={"next": next_page})
+        # Signed in already, signing in again: the same rule holds.
+        again = await http.get(await started(http, "alice@example.com", next_page))
         stays_here(again.headers["location"])
 
 

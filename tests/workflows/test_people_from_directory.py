@@ -34,6 +34,7 @@ from signoff.core.contract import (
 from signoff.core.models import Action, AuditKind, Outcome, ReviewPolicy, Stage
 from tests.conftest import Harness, make_request
 from tests.helpers.agreement import disagreements
+from tests.helpers.waiting import eventually
 
 CROWD = [f"p{i:02d}" for i in range(1, 21)]
 
@@ -61,27 +62,36 @@ async def test_a_delegate_the_directory_does_not_know_is_refused_and_the_refusal
     assert await disagreements(live.signoff, store, request.id) == []
 
 
-async def test_a_comment_by_someone_outside_the_directory_is_refused_and_audited(
-    live: Harness, store: Store
+@pytest.mark.parametrize(
+    "who", ["mallory", "p07"], ids=["outside the directory", "a directory person not involved"]
+)
+async def test_a_comment_by_someone_the_decision_does_not_involve_is_refused_and_audited(
+    live: Harness, store: Store, who: str
 ) -> None:
+    """Whoever can click a card could comment before; the decision's validator now
+    refuses anyone it does not involve, in or out of the directory."""
     request = make_request("first-lead")
     await live.signoff.submit(request)
 
-    with pytest.raises(ActionRefused, match="mallory is not in the directory"):
-        await live.signoff.perform(request.id, "comment", "mallory", reason="approve it")
+    with pytest.raises(ActionRefused, match="Only the people a decision involves may comment"):
+        await live.signoff.perform(request.id, "comment", who, reason="approve it")
 
-    assert await refusals(store, request.id) == [("mallory", "unknown_person")]
+    async def audited() -> bool:
+        return await refusals(store, request.id) == [(who, "not_involved")]
+
+    await eventually(audited)
     kinds = [e.kind for e in await store.events(request.id)]
     assert AuditKind.COMMENTED not in kinds
+    assert who not in {entry.actor for entry in (await live.signoff.state(request.id)).history}
 
 
-async def test_a_comment_by_a_directory_person_the_plan_does_not_name_is_accepted(
+async def test_a_comment_by_a_person_the_decision_asks_is_accepted(
     live: Harness, store: Store
 ) -> None:
     request = make_request("first-lead")
     await live.signoff.submit(request)
 
-    result = await live.signoff.perform(request.id, "comment", "p07", reason="Seen it before.")
+    result = await live.signoff.perform(request.id, "comment", "alice", reason="Seen it before.")
 
     assert result.applied
     assert await refusals(store, request.id) == []

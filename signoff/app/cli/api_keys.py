@@ -4,7 +4,8 @@ A key is shown once, when it is made: the store keeps only a hash of its secret,
 lost token is replaced (create another, revoke the old one), never recovered. Making or
 revoking one is an event of the operations trail (``ops/DAY``), written through
 Temporal as the server writes its own, naming the operator (``operator:`` and the
-shell's user) and the key, never its secret; so Temporal must answer before anything
+shell's user) and the key, never its secret; the event is recorded before the change is
+made (:mod:`signoff.client.api_key_changes`), so Temporal must answer before anything
 changes.
 """
 
@@ -23,6 +24,7 @@ from signoff.app.cli.common import known_people, run, signoff_client
 from signoff.app.cli.failures import CliError
 from signoff.app.cli.render import stdout_console
 from signoff.app.cli.stores import open_store
+from signoff.client import api_key_changes
 from signoff.core.models import ApiKeyGrant, ApiScope, AuditKind
 from signoff.core.settings import Settings
 
@@ -74,9 +76,9 @@ def create(
         known_people(settings, f"app:{app}")
         client = await signoff_client(settings)
         async with await open_store(settings) as store:
-            grant, token = await store.create_api_key(app=app, use_cases=use_case, scopes=scopes)
-        await audited(client, AuditKind.API_KEY_CREATED, grant)
-        return grant, token
+            return await api_key_changes.create_key(
+                store, audited_by(client), app=app, use_cases=use_case, scopes=scopes
+            )
 
     grant, token = run(ctx, work)
     console = stdout_console()
@@ -144,11 +146,10 @@ def revoke(
     async def work(settings: Settings) -> ApiKeyGrant:
         client = await signoff_client(settings)
         async with await open_store(settings) as store:
-            grant = await store.revoke_api_key(key_id)
+            grant = await api_key_changes.revoke_key(store, audited_by(client), key_id)
         if grant is None:
             shown = key_id if key_id.isprintable() else repr(key_id)
             raise CliError(f"No API key '{shown}' — `signoff api-keys list` shows them.")
-        await audited(client, AuditKind.API_KEY_REVOKED, grant)
         return grant
 
     grant = run(ctx, work)
@@ -166,13 +167,18 @@ def operator() -> str:
         return "operator:unknown"
 
 
-async def audited(client: SignoffClient, kind: AuditKind, grant: ApiKeyGrant) -> None:
-    await client.audit_operation(
-        kind,
-        actor=operator(),
-        attempt_id=f"{VIA}-{uuid.uuid4().hex}",
-        data=grant.model_dump(mode="json") | {"via": VIA},
-    )
+def audited_by(client: SignoffClient) -> api_key_changes.Audit:
+    """Records a key change as the operator's, through ``client``."""
+
+    async def audit(kind: AuditKind, grant: ApiKeyGrant) -> None:
+        await client.audit_operation(
+            kind,
+            actor=operator(),
+            attempt_id=f"{VIA}-{uuid.uuid4().hex}",
+            data=grant.model_dump(mode="json") | {"via": VIA},
+        )
+
+    return audit
 
 
 def _when(at: datetime | None, between: str = " ") -> str:

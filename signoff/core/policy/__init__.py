@@ -3,6 +3,7 @@
 from signoff.core.policy.permissions import (
     Refusal,
     check,
+    check_arrival,
     is_repeat_vote,
     needs_reason,
     people_outside_plan,
@@ -16,6 +17,7 @@ __all__ = [
     "Refusal",
     "Route",
     "check",
+    "check_arrival",
     "is_repeat_vote",
     "needs_people",
     "needs_reason",

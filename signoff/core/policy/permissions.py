@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from signoff.core import messages
 from signoff.core.models import Action, ActionKind, DecisionState, Status
+from signoff.core.policy.readers import involved
 
 REVIEW_KINDS = {
     ActionKind.APPROVE,
@@ -64,6 +65,32 @@ def check(state: DecisionState, action: Action) -> Refusal | None:
     if is_repeat_vote(state, action):
         return None
     return _check_actor(state, action) or _check_reason(state, action)
+
+
+def check_arrival(state: DecisionState, action: Action) -> Refusal | None:
+    """Return why ``action`` may not even be taken up, beyond :func:`check`: rules an
+    Update's validator alone applies, when the action arrives.
+
+    A comment from someone the decision does not involve is refused here: its author
+    would become someone it involves, who may read it (commenting on a guessed id would
+    open the decision to anyone who can click a card, and an auditor, who changes
+    nothing, would add to the record). A thumb or correction, which anyone who sees a
+    final card may give, does not make its giver one of the decision's people here
+    (Teams sends a comment right after its thumb). Whom a decision involves only grows,
+    so a comment let in here is still from someone involved when its handler runs.
+
+    Why here and not in :func:`check`: the handler runs ``check`` again, also on replay,
+    where a new refusal would change what a recorded history does. Temporal runs a
+    validator only when an Update arrives, never on replay (the activation job's
+    ``run_validator`` is false then, and ``temporalio.worker._workflow_instance`` calls
+    the validator only ``if job.run_validator``), so a stricter validator leaves
+    decisions in flight replaying as they were, without a patch.
+    """
+    if action.kind is ActionKind.COMMENT and action.actor not in involved(
+        state, by_open_feedback=False
+    ):
+        return Refusal(code="not_involved", message=messages.COMMENT_NOT_INVOLVED)
+    return None
 
 
 def needs_reason(state: DecisionState, kind: ActionKind) -> bool:

@@ -8,11 +8,16 @@ or acted on; an auditor reads everything.
 
 from __future__ import annotations
 
-from signoff.core.models import DecisionState, Principal, Role
+from signoff.core.models import AuditKind, DecisionState, Principal, Role
+
+OPEN_FEEDBACK = frozenset({AuditKind.FEEDBACK.value, AuditKind.CORRECTION.value})
+"""What anyone who sees a final card may give (a thumb, a correction)."""
 
 
-def involved(state: DecisionState) -> set[str]:
-    """The ids of everyone ``state`` involves."""
+def involved(state: DecisionState, *, by_open_feedback: bool = True) -> set[str]:
+    """The ids of everyone ``state`` involves; without ``by_open_feedback``, not those
+    whose only part in it is feedback anyone who saw a card may give (a thumb in a
+    channel does not make its giver one of the decision's people)."""
     plan = state.plan
     people = {state.request.requester, *plan.overriders, *plan.experts, *plan.adjudicators}
     for stage in plan.stages:
@@ -21,7 +26,11 @@ def involved(state: DecisionState) -> set[str]:
         if stage is not None:
             people.update(stage.asked)
             people.update(vote.actor for vote in stage.votes)
-    people.update(entry.actor for entry in state.history if entry.actor)
+    people.update(
+        entry.actor
+        for entry in state.history
+        if entry.actor and (by_open_feedback or entry.kind not in OPEN_FEEDBACK)
+    )
     return people
 
 

@@ -73,7 +73,7 @@ def _text(value: str | None) -> str | None:
 
 @router.post("/decisions/{decision_id}/actions")
 async def act(decision_id: str, request: Request, ctx: Ctx) -> Response:
-    who = signed_in(request, ctx)
+    who = await signed_in(request, ctx)
     cookies = cookies_for(ctx)
     if who is None or cookies is None:
         return sign_in_redirect(request)

@@ -92,7 +92,7 @@ def moment(text: str) -> datetime | None:
 
 
 async def _auditor(request: Request, ctx: ServerContext) -> tuple[Principal, Session] | Response:
-    who = signed_in(request, ctx)
+    who = await signed_in(request, ctx)
     if who is None:
         return sign_in_redirect(request)
     person, session = who

@@ -123,7 +123,7 @@ def edit_rows(state: DecisionState) -> list[DiffRow] | None:
 
 @router.get("/decisions/{decision_id}", name="console_decision")
 async def decision(decision_id: str, request: Request, ctx: Ctx) -> Response:
-    who = signed_in(request, ctx)
+    who = await signed_in(request, ctx)
     if who is None:
         return sign_in_redirect(request)
     person, session = who

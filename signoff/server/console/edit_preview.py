@@ -26,7 +26,7 @@ Ctx = Annotated[ServerContext, Depends(context)]
 
 @router.post("/decisions/{decision_id}/edit")
 async def preview(decision_id: str, request: Request, ctx: Ctx) -> Response:
-    who = signed_in(request, ctx)
+    who = await signed_in(request, ctx)
     cookies = cookies_for(ctx)
     if who is None or cookies is None:
         return sign_in_redirect(request)

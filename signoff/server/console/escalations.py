@@ -100,7 +100,7 @@ def filtered(found: list[Escalation], stage: str, age: str, use_case: str) -> li
 
 @router.get("/escalations", name="console_escalations")
 async def escalations_page(request: Request, ctx: Ctx) -> Response:
-    who = signed_in(request, ctx)
+    who = await signed_in(request, ctx)
     if who is None:
         return sign_in_redirect(request)
     person, session = who

@@ -59,7 +59,7 @@ def by_deadline(cards: list[Card]) -> list[Card]:
 
 @router.get("/", name="console_inbox")
 async def inbox(request: Request, ctx: Ctx) -> Response:
-    who = signed_in(request, ctx)
+    who = await signed_in(request, ctx)
     if who is None:
         return sign_in_redirect(request)
     person, session = who
@@ -80,7 +80,7 @@ async def inbox(request: Request, ctx: Ctx) -> Response:
 @router.get("/decisions/{decision_id}/card")
 async def one_card(decision_id: str, request: Request, ctx: Ctx) -> Response:
     """The card alone (an HTML fragment), drawn afresh for this person."""
-    who = signed_in(request, ctx)
+    who = await signed_in(request, ctx)
     if who is None:
         return sign_in_redirect(request)
     person, session = who

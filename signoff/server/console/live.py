@@ -77,7 +77,7 @@ async def _changes(
 
 @router.get("/live")
 async def live(request: Request, ctx: Ctx) -> Response:
-    who = signed_in(request, ctx)
+    who = await signed_in(request, ctx)
     if who is None:
         return sign_in_redirect(request)
     person, _ = who

@@ -23,6 +23,7 @@ from signoff.server.console.session import (
     Cookies,
     Session,
     cookies_for,
+    end,
     read_form,
     signed_in,
 )
@@ -63,9 +64,10 @@ def _sorry(request: Request, sentence: str, status_code: int) -> HTMLResponse:
 
 @router.get("/login", name="console_login")
 async def login(request: Request, ctx: Ctx) -> Response:
+    """A sign-in starts afresh even in a browser already signed in: the person is whoever
+    the provider says now, never a session the browser carried in (one another site
+    could have planted); finishing it ends the session it replaces."""
     next_page = safe_next(request.query_params.get("next"))
-    if signed_in(request, ctx) is not None:
-        return RedirectResponse(next_page, status_code=303)
     cookies = cookies_for(ctx)
     if cookies is None:
         return _sorry(request, NO_SECRET, 503)
@@ -120,7 +122,7 @@ async def callback(request: Request, ctx: Ctx) -> Response:
     person = person_for(claims, ctx.directory, claim=settings.oidc_claim, match=settings.oidc_match)
     if person is None:
         return _sorry(request, UNKNOWN_PERSON.format(claim=settings.oidc_claim), 403)
-    return _signed_in_as(request, cookies, person.id, pending.next)
+    return await _signed_in_as(request, ctx, cookies, person.id, pending.next)
 
 
 @router.post("/dev-login")
@@ -133,15 +135,17 @@ async def dev_login(request: Request, ctx: Ctx) -> Response:
     person = ctx.directory.get(fields.get("person", ""))
     if person is None:
         return _sorry(request, "Pick a person of the directory.", 422)
-    return _signed_in_as(request, cookies, person.id, safe_next(fields.get("next")))
+    return await _signed_in_as(request, ctx, cookies, person.id, safe_next(fields.get("next")))
 
 
 @router.post("/logout")
 async def logout(request: Request, ctx: Ctx) -> Response:
-    who = signed_in(request, ctx)
+    who = await signed_in(request, ctx)
     fields = await read_form(request)
     if who is not None and not who[1].csrf_matches(fields.get("csrf")):
         return _sorry(request, "This form has expired; reload the page and try again.", 403)
+    if who is not None:
+        await end(ctx, who[1])
     response = RedirectResponse("/console/signed-out", status_code=303)
     Cookies.forget(response)
     return response
@@ -152,7 +156,14 @@ async def signed_out(request: Request) -> HTMLResponse:
     return page(request, "signed_out.html")
 
 
-def _signed_in_as(request: Request, cookies: Cookies, person_id: str, next_page: str) -> Response:
+async def _signed_in_as(
+    request: Request, ctx: ServerContext, cookies: Cookies, person_id: str, next_page: str
+) -> Response:
+    """A new session (new id, new CSRF token) for the person; the one the browser held
+    before, if any, is ended, so no copy of it outlives the sign-in."""
+    replaced = cookies.session(request)
+    if replaced is not None:
+        await end(ctx, replaced)
     response = RedirectResponse(next_page, status_code=303)
     cookies.keep_session(response, request, Session.new(person_id))
     Cookies.forget(response, SIGNIN_COOKIE)
