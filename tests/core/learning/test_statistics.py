@@ -181,7 +181,7 @@ def test_an_empty_evaluation_says_not_enough_data_and_never_nan() -> None:
 def test_a_worker_starts_without_loading_the_statistics_libraries() -> None:
     code = (
         "import sys, signoff.app.plugin, signoff.adapters.store, signoff.core.learning;"
-        "print(sorted(m for m in ('numpy','sklearn','statsmodels','scipy','matplotlib')"
+        "print(sorted(m for m in ('numpy','sklearn','statsmodels','scipy','matplotlib','fastdigest')"
         " if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
