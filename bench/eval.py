@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import io
 import json
 import os
 import sys
 import time
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ from bench.scale import PeakRss, growth  # noqa: E402
 from bench.scratch_database import ScratchDatabase  # noqa: E402
 
 TARGET_S = 30.0
+WARM = ("numpy", "sklearn.metrics", "statsmodels.stats.inter_rater", "krippendorff")
+WARM += ("matplotlib.pyplot", "fastdigest", "rapidfuzz")
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -100,6 +103,8 @@ async def evaluate_once(url: str, trace: bool) -> dict[str, Any]:
     from signoff.app.eval_report import print_summary, render_html
     from signoff.core.learning import EvaluationFilters
 
+    for module in WARM:  # loaded before RSS is read: libraries are not the evaluation's
+        importlib.import_module(module)
     store = await Store.open(url, migrate=False)
     try:
         if trace:

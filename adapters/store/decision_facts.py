@@ -8,6 +8,7 @@ does not grow with the table.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,13 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signoff.adapters.store.sql import upsert
 from signoff.adapters.store.tables import DecisionFactsRow, GroundTruthRow
-from signoff.core.learning.facts import DecisionFacts, facts_of
+from signoff.core.learning.facts import EVALUATED, FactsView, facts_of
 from signoff.core.learning.labels import LabelSource, Truth, settled
 from signoff.core.models import DecisionState
 
 PAGE = 5000
 _COLUMNS = tuple(c.name for c in DecisionFactsRow.__table__.columns)
-_SELECT = [DecisionFactsRow.__table__.c[name] for name in _COLUMNS]
+_SELECT = [DecisionFactsRow.__table__.c[name] for name in ("decision_id", *EVALUATED)]
+"""Only what evaluation reads (not the version, model name or risk tier)."""
+_Facts = namedtuple("_Facts", ("decision_id", *EVALUATED))  # type: ignore[misc]
+"""A row as a plain tuple: reading its fields by name costs a tenth of a ``Row``'s, and
+evaluation reads some hundred per decision."""
 
 LabelReader = Callable[[AsyncSession, Sequence[str]], Awaitable[dict[str, Truth]]]
 """A source of truth: the labels it holds for a page of decision ids."""
@@ -76,8 +81,9 @@ async def read_facts(
     until: datetime | None = None,
     page: int = PAGE,
     readers: Sequence[LabelReader] = (),
-) -> AsyncIterator[list[tuple[DecisionFacts, Truth | None]]]:
-    """Pages of decisions' facts matching the filters, each with its settled truth."""
+) -> AsyncIterator[list[tuple[FactsView, Truth | None]]]:
+    """Pages of decisions' facts matching the filters, each with its settled truth; each
+    fact a plain named tuple of the row, read by attribute as a :class:`FactsView`."""
     readers = readers or LABEL_READERS
     after = ""
     table = DecisionFactsRow.__table__
@@ -98,7 +104,7 @@ async def read_facts(
         found = [await reader(session, ids) for reader in readers]
         yield [
             (
-                DecisionFacts.model_construct(**r._asdict()),
+                _Facts._make(r),
                 settled([f[r.decision_id] for f in found if r.decision_id in f]),
             )
             for r in rows

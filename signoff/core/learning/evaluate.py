@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from signoff.core.learning.agreement import agreement
-from signoff.core.learning.facts import DecisionFacts
+from signoff.core.learning.facts import FactsView
 from signoff.core.learning.fairness import segment_gap
 from signoff.core.learning.intervals import Rate, wilson
 from signoff.core.learning.labels import Truth, ai_was_right
@@ -61,7 +61,7 @@ class _Cohort:
         self.reviewers: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self.thresholds = ThresholdCounts()
 
-    def add(self, facts: DecisionFacts, truth: Truth | None, window: int) -> None:
+    def add(self, facts: FactsView, truth: Truth | None, window: int) -> None:
         self.overall.add(facts, truth)
         self.windows[window].add(facts, truth)
         for attribute, value in facts.segment.items():
@@ -88,7 +88,7 @@ class Evaluator:
         self.sources: dict[str, int] = defaultdict(int)
         self.count = 0
 
-    def add(self, facts: DecisionFacts, truth: Truth | None) -> None:
+    def add(self, facts: FactsView, truth: Truth | None) -> None:
         self.count += 1
         if truth is not None:
             self.sources[truth.source] += 1
@@ -106,7 +106,7 @@ class Evaluator:
         window = (facts.submitted_at - self.origin) // self.filters.window
         cohort.add(facts, truth, window)
 
-    def add_all(self, rows: Iterable[tuple[DecisionFacts, Truth | None]]) -> None:
+    def add_all(self, rows: Iterable[tuple[FactsView, Truth | None]]) -> None:
         for facts, truth in rows:
             self.add(facts, truth)
 

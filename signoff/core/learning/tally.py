@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from signoff.core.learning.calibration import ConfidenceBins
-from signoff.core.learning.facts import DecisionFacts
+from signoff.core.learning.facts import FactsView
 from signoff.core.learning.intervals import wilson
 from signoff.core.learning.labels import LabelSource, Truth, ai_was_right
 from signoff.core.learning.latency import Quantiles
@@ -51,7 +51,7 @@ class Tally:
         self.decide_s, self.waiting_s, self.handling_s = Quantiles(), Quantiles(), Quantiles()
         self.confidence = ConfidenceBins()
 
-    def add(self, facts: DecisionFacts, truth: Truth | None) -> None:
+    def add(self, facts: FactsView, truth: Truth | None) -> None:
         self.n += 1
         right = None if truth is None else ai_was_right(truth.label, facts.predicted_label)
         if right is not None:
@@ -64,7 +64,7 @@ class Tally:
         self._people(facts, truth, right)
         self._time_and_feedback(facts)
 
-    def _route(self, facts: DecisionFacts, truth: Truth | None, right: bool | None) -> None:
+    def _route(self, facts: FactsView, truth: Truth | None, right: bool | None) -> None:
         if facts.route == "human":
             self.human += 1
             return
@@ -82,7 +82,7 @@ class Tally:
             self.qa_right += right
             self.qa_sources[truth.source] += 1
 
-    def _people(self, facts: DecisionFacts, truth: Truth | None, right: bool | None) -> None:
+    def _people(self, facts: FactsView, truth: Truth | None, right: bool | None) -> None:
         if facts.decided_at is not None and facts.status != Status.CANCELLED:
             self.decided += 1
             self.manager_overrides += facts.overridden
@@ -109,7 +109,7 @@ class Tally:
             self.wrong += 1
             self.wrong_departed += departed
 
-    def _time_and_feedback(self, facts: DecisionFacts) -> None:
+    def _time_and_feedback(self, facts: FactsView) -> None:
         if facts.decided_at is not None:
             self.decide_s.add((facts.decided_at - facts.submitted_at).total_seconds())
             thumbs = facts.thumbs_up + facts.thumbs_down
