@@ -518,6 +518,7 @@ class Store:
                 model_version=filters.model_version,
                 since=filters.since,
                 until=filters.until,
+                narrow=True,
             )
             async for page in pages:
                 evaluator.add_all(page)

@@ -6,10 +6,15 @@ first also 0), exactly as scikit-learn's ``calibration_curve(strategy="uniform")
 them, so its curve and these bins agree point for point (a spec checks it). ECE and MCE
 are written here, over those bins: the expected and the largest gap between a bin's
 accuracy and its mean confidence (Guo et al., 2017), ECE weighted by the bin's share.
+The Brier score is the mean squared gap between confidence and being right (a spec checks
+it against scikit-learn's ``brier_score_loss``).
+
+Only counts and sums per bin are kept (:class:`ConfidenceBins`), never the confidences.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 
 from pydantic import BaseModel
@@ -40,6 +45,68 @@ class Calibration(BaseModel):
     note: str | None = None
 
 
+class ConfidenceBins:
+    """Labelled decisions' confidences counted into the fixed bins, with the sums ECE,
+    MCE and the Brier score need: a group's calibration costs the same memory at ten
+    labelled decisions as at ten million."""
+
+    __slots__ = ("_inner", "bins", "confidence_sums", "counts", "right_sums", "squared_error")
+
+    def __init__(self, bins: int = BINS) -> None:
+        self.bins = bins
+        self.counts = [0] * bins
+        self.confidence_sums = [0.0] * bins
+        self.right_sums = [0] * bins
+        self.squared_error = 0.0
+        # The edges numpy's ``linspace`` gives, so a confidence on an edge falls in the
+        # bin scikit-learn's calibration_curve puts it in.
+        self._inner = _linspace_inner(bins)
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts)
+
+    def add(self, confidence: float, right: bool) -> None:
+        i = bisect_left(self._inner, confidence)
+        self.counts[i] += 1
+        self.confidence_sums[i] += confidence
+        self.right_sums[i] += right
+        self.squared_error += (confidence - right) ** 2
+
+    def finish(self, *, minimum: int = MINIMUM, label_source: str | None = None) -> Calibration:
+        """Calibration of what was added; fewer than ``minimum`` labels: not enough data."""
+        n = self.count
+        if n < max(minimum, 1):
+            return Calibration(count=n, label_source=label_source, note=NOT_ENOUGH_DATA)
+        edges = [0.0, *self._inner, 1.0]
+        gaps: list[float] = []
+        out: list[ReliabilityBin] = []
+        ece = 0.0
+        for i, k in enumerate(self.counts):
+            row = ReliabilityBin(lower=edges[i], upper=edges[i + 1], count=k)
+            if k:
+                row.mean_confidence = self.confidence_sums[i] / k
+                row.accuracy = self.right_sums[i] / k
+                gap = abs(row.accuracy - row.mean_confidence)
+                gaps.append(gap)
+                ece += k / n * gap
+            out.append(row)
+        return Calibration(
+            count=n,
+            ece=ece,
+            mce=max(gaps),
+            brier=self.squared_error / n,
+            bins=out,
+            label_source=label_source,
+        )
+
+
+def _linspace_inner(bins: int) -> list[float]:
+    import numpy as np
+
+    return [float(e) for e in np.linspace(0.0, 1.0, bins + 1)[1:-1]]
+
+
 def calibration(
     confidence: Sequence[float],
     correct: Sequence[bool],
@@ -51,34 +118,7 @@ def calibration(
     """Calibration of ``confidence`` against whether each decision was right."""
     if len(confidence) != len(correct):
         raise ValueError("calibration needs one label per confidence")
-    if len(confidence) < max(minimum, 1):
-        return Calibration(count=len(confidence), label_source=label_source, note=NOT_ENOUGH_DATA)
-    import numpy as np
-    from sklearn.metrics import brier_score_loss
-
-    prob = np.asarray(confidence, dtype=float)
-    truth = np.asarray(correct, dtype=float)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    ids = np.searchsorted(edges[1:-1], prob)
-    counts = np.bincount(ids, minlength=bins)
-    conf_sums = np.bincount(ids, weights=prob, minlength=bins)
-    true_sums = np.bincount(ids, weights=truth, minlength=bins)
-    gaps: list[float] = []
-    out: list[ReliabilityBin] = []
-    for i in range(bins):
-        n = int(counts[i])
-        row = ReliabilityBin(lower=float(edges[i]), upper=float(edges[i + 1]), count=n)
-        if n:
-            row.mean_confidence = float(conf_sums[i] / n)
-            row.accuracy = float(true_sums[i] / n)
-            gaps.append(abs(row.accuracy - row.mean_confidence))
-        out.append(row)
-    weights = [b.count / len(prob) for b in out if b.count]
-    return Calibration(
-        count=len(prob),
-        ece=float(sum(w * g for w, g in zip(weights, gaps, strict=True))),
-        mce=float(max(gaps)),
-        brier=float(brier_score_loss(truth, prob, pos_label=1.0)),
-        bins=out,
-        label_source=label_source,
-    )
+    counted = ConfidenceBins(bins)
+    for conf, right in zip(confidence, correct, strict=True):
+        counted.add(conf, right)
+    return counted.finish(minimum=minimum, label_source=label_source)

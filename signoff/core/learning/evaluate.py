@@ -8,12 +8,13 @@ code evaluates a test's handful of decisions and a million-row table.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from signoff.core.learning.agreement import agreement
-from signoff.core.learning.facts import DecisionFacts
+from signoff.core.learning.facts import FactsView
 from signoff.core.learning.fairness import segment_gap
 from signoff.core.learning.intervals import Rate, wilson
 from signoff.core.learning.labels import Truth, ai_was_right
@@ -58,8 +59,9 @@ class _Cohort:
         self.segments: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
         self.expert_labels: list[dict[str, str]] = []
         self.reviewers: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.thresholds = ThresholdCounts()
 
-    def add(self, facts: DecisionFacts, truth: Truth | None, window: int) -> None:
+    def add(self, facts: FactsView, truth: Truth | None, window: int) -> None:
         self.overall.add(facts, truth)
         self.windows[window].add(facts, truth)
         for attribute, value in facts.segment.items():
@@ -69,6 +71,7 @@ class _Cohort:
         right = None if truth is None else ai_was_right(truth.label, facts.predicted_label)
         if right is None:
             return
+        self.thresholds.add(facts.confidence, right)
         for reviewer, verdict in facts.votes:
             tally = self.reviewers[reviewer]
             tally[0] += (verdict == "approve") == right
@@ -85,7 +88,7 @@ class Evaluator:
         self.sources: dict[str, int] = defaultdict(int)
         self.count = 0
 
-    def add(self, facts: DecisionFacts, truth: Truth | None) -> None:
+    def add(self, facts: FactsView, truth: Truth | None) -> None:
         self.count += 1
         if truth is not None:
             self.sources[truth.source] += 1
@@ -103,7 +106,7 @@ class Evaluator:
         window = (facts.submitted_at - self.origin) // self.filters.window
         cohort.add(facts, truth, window)
 
-    def add_all(self, rows: Iterable[tuple[DecisionFacts, Truth | None]]) -> None:
+    def add_all(self, rows: Iterable[tuple[FactsView, Truth | None]]) -> None:
         for facts, truth in rows:
             self.add(facts, truth)
 
@@ -132,10 +135,9 @@ class Evaluator:
                 fairness.append(
                     segment_gap(attribute, name, groups, minimum_group=self.filters.minimum_group)
                 )
-        overall = cohort.overall
         return CohortReport(
             key=cohort.key,
-            metrics=overall.finish(),
+            metrics=cohort.overall.finish(),
             windows=[
                 WindowMetrics(
                     start=self.origin + size * w,
@@ -151,23 +153,50 @@ class Evaluator:
                 ReviewerAccuracy(reviewer=r, accuracy=wilson(k, n, label_source="settled truth"))
                 for r, (k, n) in sorted(cohort.reviewers.items())
             ],
-            risk_coverage=risk_coverage(
-                list(overall.confidence), [bool(c) for c in overall.correct]
-            ),
+            risk_coverage=cohort.thresholds.finish(),
         )
+
+
+class ThresholdCounts:
+    """Labelled decisions counted under the highest threshold τ their confidence reaches
+    (and how many of them were right): the risk-coverage curve from 21 pairs of counts,
+    not from every labelled confidence."""
+
+    __slots__ = ("counts", "right", "total")
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.counts = [0] * len(THRESHOLDS)
+        self.right = [0] * len(THRESHOLDS)
+
+    def add(self, confidence: float, right: bool) -> None:
+        self.total += 1
+        i = bisect_right(THRESHOLDS, confidence) - 1
+        if i >= 0:
+            self.counts[i] += 1
+            self.right[i] += right
+
+    def finish(self) -> list[RiskCoveragePoint]:
+        """For each auto-approve threshold τ: the share of labelled decisions at or above
+        τ (what automation would cover) and how often the AI was right among them."""
+        points = []
+        chosen = right = 0
+        for i in reversed(range(len(THRESHOLDS))):
+            chosen += self.counts[i]
+            right += self.right[i]
+            points.append(
+                RiskCoveragePoint(
+                    threshold=THRESHOLDS[i],
+                    coverage=chosen / self.total if self.total else 0.0,
+                    accuracy=wilson(right, chosen, label_source="settled truth"),
+                )
+            )
+        return points[::-1]
 
 
 def risk_coverage(confidence: list[float], correct: list[bool]) -> list[RiskCoveragePoint]:
-    """For each auto-approve threshold τ: the share of labelled decisions at or above τ
-    (what automation would cover) and how often the AI was right among them."""
-    points = []
-    for tau in THRESHOLDS:
-        chosen = [c for conf, c in zip(confidence, correct, strict=True) if conf >= tau]
-        points.append(
-            RiskCoveragePoint(
-                threshold=tau,
-                coverage=len(chosen) / len(confidence) if confidence else 0.0,
-                accuracy=wilson(sum(chosen), len(chosen), label_source="settled truth"),
-            )
-        )
-    return points
+    """The risk-coverage curve of labelled decisions (:class:`ThresholdCounts`)."""
+    counts = ThresholdCounts()
+    for conf, right in zip(confidence, correct, strict=True):
+        counts.add(conf, right)
+    return counts.finish()

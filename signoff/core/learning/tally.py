@@ -1,21 +1,21 @@
 """Counting one group of decisions as they stream past, then turning the counts into a
 :class:`MetricSet`.
 
-A tally keeps counters and the few per-decision numbers percentiles and calibration
-need (durations, edit sizes, labelled confidences), never the decisions themselves, so
-an evaluation reads the store a page at a time.
+A tally keeps counters, t-digests of the durations and edit sizes, and labelled
+confidences counted into fixed bins: never the decisions themselves nor a value per
+decision, so its memory is the same at any size and an evaluation reads the store a page
+at a time.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 
-from signoff.core.learning.calibration import calibration
-from signoff.core.learning.facts import DecisionFacts
+from signoff.core.learning.calibration import ConfidenceBins
+from signoff.core.learning.facts import FactsView
 from signoff.core.learning.intervals import wilson
 from signoff.core.learning.labels import LabelSource, Truth, ai_was_right
-from signoff.core.learning.latency import percentiles
+from signoff.core.learning.latency import Quantiles
 from signoff.core.learning.results import (
     FeedbackMetrics,
     MetricSet,
@@ -47,11 +47,11 @@ class Tally:
         self.qa_sources: Counter[str] = Counter()
         self.thumbs_up = self.thumbs = self.with_feedback = 0
         self.reviewed = self.breached = self.escalated = self.escalation_count = 0
-        self.edit_sizes = array("d")
-        self.decide_s, self.waiting_s, self.handling_s = array("d"), array("d"), array("d")
-        self.confidence, self.correct = array("d"), array("b")
+        self.edit_sizes = Quantiles()
+        self.decide_s, self.waiting_s, self.handling_s = Quantiles(), Quantiles(), Quantiles()
+        self.confidence = ConfidenceBins()
 
-    def add(self, facts: DecisionFacts, truth: Truth | None) -> None:
+    def add(self, facts: FactsView, truth: Truth | None) -> None:
         self.n += 1
         right = None if truth is None else ai_was_right(truth.label, facts.predicted_label)
         if right is not None:
@@ -59,13 +59,12 @@ class Tally:
             self.labelled += 1
             self.labelled_right += right
             self.truth_sources[truth.source] += 1
-            self.confidence.append(facts.confidence)
-            self.correct.append(right)
+            self.confidence.add(facts.confidence, right)
         self._route(facts, truth, right)
         self._people(facts, truth, right)
         self._time_and_feedback(facts)
 
-    def _route(self, facts: DecisionFacts, truth: Truth | None, right: bool | None) -> None:
+    def _route(self, facts: FactsView, truth: Truth | None, right: bool | None) -> None:
         if facts.route == "human":
             self.human += 1
             return
@@ -83,7 +82,7 @@ class Tally:
             self.qa_right += right
             self.qa_sources[truth.source] += 1
 
-    def _people(self, facts: DecisionFacts, truth: Truth | None, right: bool | None) -> None:
+    def _people(self, facts: FactsView, truth: Truth | None, right: bool | None) -> None:
         if facts.decided_at is not None and facts.status != Status.CANCELLED:
             self.decided += 1
             self.manager_overrides += facts.overridden
@@ -95,7 +94,7 @@ class Tally:
         self.rejected += facts.human_status == Status.REJECTED
         self.changes += facts.human_status == Status.CHANGES_REQUESTED
         if facts.edit_distance is not None:
-            self.edit_sizes.append(facts.edit_distance)
+            self.edit_sizes.add(facts.edit_distance)
         departed = not facts.human_accepted
         self.departed += departed
         if right is None or truth is None:
@@ -110,9 +109,9 @@ class Tally:
             self.wrong += 1
             self.wrong_departed += departed
 
-    def _time_and_feedback(self, facts: DecisionFacts) -> None:
+    def _time_and_feedback(self, facts: FactsView) -> None:
         if facts.decided_at is not None:
-            self.decide_s.append((facts.decided_at - facts.submitted_at).total_seconds())
+            self.decide_s.add((facts.decided_at - facts.submitted_at).total_seconds())
             thumbs = facts.thumbs_up + facts.thumbs_down
             self.thumbs += thumbs
             self.thumbs_up += facts.thumbs_up
@@ -125,11 +124,11 @@ class Tally:
         self.escalation_count += facts.escalations
         start = facts.first_action_at
         if start is not None:
-            self.waiting_s.append((start - facts.submitted_at).total_seconds())
+            self.waiting_s.add((start - facts.submitted_at).total_seconds())
             if facts.decided_at is not None:
-                self.handling_s.append((facts.decided_at - start).total_seconds())
+                self.handling_s.add((facts.decided_at - start).total_seconds())
         elif facts.decided_at is not None:
-            self.waiting_s.append((facts.decided_at - facts.submitted_at).total_seconds())
+            self.waiting_s.add((facts.decided_at - facts.submitted_at).total_seconds())
 
     def finish(self, *, minimum: int = 1) -> MetricSet:
         """The metrics of what was added; rates over fewer than ``minimum`` decisions say
@@ -153,7 +152,7 @@ class Tally:
                 verdicts=self.verdicts,
                 approved_unchanged=rate(self.accepted, self.verdicts, LabelSource.HUMAN_DECISION),
                 edit_rate=rate(self.edited, self.verdicts, LabelSource.HUMAN_DECISION),
-                edit_size=percentiles(self.edit_sizes),
+                edit_size=self.edit_sizes.finish(),
                 rejection_rate=rate(self.rejected, self.verdicts, LabelSource.HUMAN_DECISION),
                 changes_requested_rate=rate(
                     self.changes, self.verdicts, LabelSource.HUMAN_DECISION
@@ -169,17 +168,15 @@ class Tally:
                 accuracy=rate(self.labelled_right, self.labelled, settled),
                 qa_precision=rate(self.qa_right, self.qa, _sources(self.qa_sources)),
             ),
-            calibration=calibration(
-                self.confidence, [bool(c) for c in self.correct], label_source=settled
-            ),
+            calibration=self.confidence.finish(label_source=settled),
             feedback=FeedbackMetrics(
                 thumbs_up_rate=rate(self.thumbs_up, self.thumbs, LabelSource.THUMBS),
                 coverage=rate(self.with_feedback, self.decided, LabelSource.THUMBS),
             ),
             timing=Timing(
-                time_to_decision=percentiles(self.decide_s),
-                waiting=percentiles(self.waiting_s),
-                handling=percentiles(self.handling_s),
+                time_to_decision=self.decide_s.finish(),
+                waiting=self.waiting_s.finish(),
+                handling=self.handling_s.finish(),
                 sla_breaches=rate(self.breached, self.reviewed),
                 escalations=rate(self.escalated, self.reviewed),
                 escalation_count=self.escalation_count,

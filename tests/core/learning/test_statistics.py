@@ -181,8 +181,8 @@ def test_an_empty_evaluation_says_not_enough_data_and_never_nan() -> None:
 def test_a_worker_starts_without_loading_the_statistics_libraries() -> None:
     code = (
         "import sys, signoff.app.plugin, signoff.adapters.store, signoff.core.learning;"
-        "print(sorted(m for m in ('numpy','sklearn','statsmodels','scipy','matplotlib')"
-        " if m in sys.modules))"
+        "print(sorted(m for m in ('numpy','sklearn','statsmodels','scipy','matplotlib',"
+        "'fastdigest') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -190,3 +190,17 @@ def test_a_worker_starts_without_loading_the_statistics_libraries() -> None:
 
 def test_numpy_is_what_the_tests_compare_against() -> None:
     assert np.percentile([1.0, 2.0], 50) == 1.5
+
+
+def test_the_wilson_interval_is_statsmodels_for_every_count_up_to_sixty() -> None:
+    from scipy.stats import norm
+    from statsmodels.stats.proportion import proportion_confint
+
+    from signoff.core.learning.intervals import CONFIDENCE, Z
+
+    assert norm.ppf(1 - (1 - CONFIDENCE) / 2) == pytest.approx(Z, abs=1e-15)
+    for n in [*range(1, 61), 1_000, 1_000_000]:
+        for k in {0, 1, n // 3, n // 2, n - 1, n} - {-1}:
+            rate = wilson(k, n)
+            low, high = proportion_confint(k, n, alpha=1 - CONFIDENCE, method="wilson")
+            assert (rate.low, rate.high) == pytest.approx((low, high), abs=1e-12), (k, n)
