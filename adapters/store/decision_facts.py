@@ -118,9 +118,7 @@ async def read_facts(
     table = DecisionFactsRow.__table__
     shape = _Narrow if narrow else _Whole
     while True:
-        stmt = select(*(table.c[name] for name in shape._fields)).where(
-            table.c.decision_id > after
-        )
+        stmt = select(*(table.c[name] for name in shape._fields)).where(table.c.decision_id > after)
         if use_case is not None:
             stmt = stmt.where(table.c.use_case == use_case)
         if model_version is not None:
