@@ -60,11 +60,11 @@ class SimulationReport(BaseModel):
         return next(c for c in self.comparisons if c.metric == metric)
 
 
-async def observed_stream(store: Store, run: SimulationRun) -> list[Observed]:
-    """The run's decisions as the store holds them, in the order they were made."""
-    days = {d.index: d.day for d in run.population}
+async def observed_stream(store: Store, use_case: str, days: dict[int, int]) -> list[Observed]:
+    """A run's decisions as the store holds them, in the order they were made; ``days``
+    gives each decision's simulated day by its index."""
     stream = []
-    async for facts, _ in store.stream_facts(EvaluationFilters(use_case=run.use_case)):
+    async for facts, _ in store.stream_facts(EvaluationFilters(use_case=use_case)):
         index = int(facts.decision_id.rsplit("-", 1)[1])
         accepted = facts.human_accepted
         stream.append(
@@ -98,7 +98,7 @@ async def report(
         use_case=run.use_case, window=timedelta(days=1), minimum_group=minimum_group
     )
     evaluation = await store.evaluate(filters)
-    stream = await observed_stream(store, run)
+    stream = await observed_stream(store, run.use_case, {d.index: d.day for d in run.population})
     rows: list[Comparison] = []
     if evaluation.cohorts:
         cohort = max(evaluation.cohorts, key=lambda c: c.metrics.decisions)
