@@ -15,7 +15,13 @@ Experimental: the shape of :class:`Scenario` may grow.
 
 from signoff.app.simulation.people import SimulationError
 from signoff.app.simulation.population import SimulatedDecision, generate
-from signoff.app.simulation.report import Comparison, SimulationReport, observed_stream, report
+from signoff.app.simulation.report import (
+    Comparison,
+    SimulationReport,
+    observed_stream,
+    report,
+    settled_report,
+)
 from signoff.app.simulation.runner import (
     DayEnd,
     DayHook,
@@ -47,4 +53,5 @@ __all__ = [
     "generate",
     "observed_stream",
     "report",
+    "settled_report",
 ]

@@ -8,6 +8,7 @@ recovers the injected value has been through Temporal, the audit writer and the 
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import timedelta
 from typing import Literal
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 from signoff.adapters.store import Store
 from signoff.app.simulation import truth
 from signoff.app.simulation.runner import SimulationRun
+from signoff.app.simulation.scenario import Scenario
 from signoff.app.simulation.watch import ConfidenceWatch, Observed, OverrideWatch
 from signoff.core.learning import Evaluation, EvaluationFilters
 from signoff.core.learning.results import CohortReport
@@ -27,7 +29,8 @@ class Comparison(BaseModel):
 
     ``kind`` says how they compare: ``near``, within ``tolerance`` of each other;
     ``after``, the recovered (an alarm's position) at or after the injected (the onset)
-    and at most ``tolerance`` later; ``shown``, not compared.
+    and at most ``tolerance`` later (no alarm, or one without a drift, fails); ``shown``,
+    not compared. A ``near`` value the evaluation could not measure compares as None.
     """
 
     metric: str
@@ -41,6 +44,8 @@ class Comparison(BaseModel):
     def holds(self) -> bool | None:
         if self.kind == "shown":
             return None
+        if self.kind == "near" and self.injected is not None and self.recovered is None:
+            return None  # not measured (too few decisions): nothing to compare
         if self.injected is None or self.recovered is None or self.tolerance is None:
             return self.injected is None and self.recovered is None
         if self.kind == "after":
@@ -112,7 +117,7 @@ async def report(
         Comparison(
             metric="drift onset (override CUSUM, decision)",
             injected=onset,
-            recovered=(overrides or OverrideWatch()).alarm(stream),
+            recovered=(overrides or _override_watch(scenario)).alarm(stream),
             tolerance=bound if onset is not None else None,
             kind="after",
         )
@@ -122,7 +127,9 @@ async def report(
         Comparison(
             metric="drift day (confidence KS, day)",
             injected=scenario.drift.day if shifted and scenario.drift else None,
-            recovered=(confidences or ConfidenceWatch()).alarm(stream),
+            recovered=(confidences or ConfidenceWatch(reference_days=_reference(scenario))).alarm(
+                stream
+            ),
             tolerance=0 if shifted else None,
             kind="after",
         )
@@ -135,6 +142,39 @@ async def report(
         stream=stream,
         evaluation=evaluation,
     )
+
+
+async def settled_report(
+    store: Store, run: SimulationRun, *, timeout: float = 60.0, minimum_group: int = 30
+) -> SimulationReport:
+    """:func:`report`, once the store holds every decision of ``run`` and every label its
+    experts settled: the store's projection is written on the workflows' own time."""
+    from signoff.app.simulation.people import SimulationError
+
+    by_experts = sum(1 for d in run.population if d.expert_says_right is not None)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = await report(store, run, minimum_group=minimum_group)
+        sources = found.evaluation.label_sources
+        settled = sources.get("expert", 0) + sources.get("adjudicated", 0)
+        if found.decisions == len(run.population) and settled >= by_experts:
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise SimulationError(
+                f"The store holds {found.decisions} of the run's {len(run.population)}"
+                f" decisions after {timeout:.0f} s: is the worker writing to this store?"
+            )
+        await asyncio.sleep(0.5)
+
+
+def _reference(scenario: Scenario) -> int:
+    """The default watches' reference: the first five days, or the days before a drift
+    that starts sooner (a reference that holds drifted days hides the drift)."""
+    return min(5, scenario.drift.day) if scenario.drift is not None else 5
+
+
+def _override_watch(scenario: Scenario) -> OverrideWatch:
+    return OverrideWatch(reference_days=_reference(scenario))
 
 
 def _flips(run: SimulationRun, indices: set[int]) -> int:
@@ -198,6 +238,7 @@ def _segment(run: SimulationRun, cohort: CohortReport) -> list[Comparison]:
             injected=truth.mean_chance(better) - truth.mean_chance(worse),
             recovered=gap.largest_gap,
             tolerance=truth.SIGMAS * deviation + flips,
+            note=gap.note or "",
         ),
         Comparison(
             metric=f"accuracy min/max ratio {bias.attribute}",

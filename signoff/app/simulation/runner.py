@@ -110,6 +110,8 @@ class Simulation:
         self.limit = asyncio.Semaphore(concurrency)
         self.hooks = list(hooks)
         self.population = generate(scenario)
+        self.first_routed = asyncio.Event()
+        """Set once a worker routed the first decision: until then, none may be running."""
 
     async def run(self) -> SimulationRun:
         clock_end = datetime.now(UTC)
@@ -180,6 +182,7 @@ class Simulation:
         at = self.simulated_at(decision, clock_end)
         async with self.limit:
             state = await self.signoff.submit(self.request(decision, at))
+            self.first_routed.set()
             route: Literal["auto", "human"] = "human" if state.stage is not None else "auto"
             reviewer = await review(self.signoff, decision, state) if route == "human" else ""
             state = await self.signoff.state(state.decision_id)

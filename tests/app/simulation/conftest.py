@@ -9,7 +9,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from signoff.adapters.store import Store
-from signoff.app.simulation import Drift, Scenario, Simulation, SimulationReport, report
+from signoff.app.simulation import Drift, Scenario, Simulation, SimulationReport
+from signoff.app.simulation.report import settled_report
 from signoff.core.settings import Settings
 from tests.conftest import Harness
 
@@ -35,21 +36,4 @@ async def simulated(
         run = await Simulation(
             harness.signoff, POPULATION, policy="simulated", requester="rita", concurrency=32
         ).run()
-        yield await _caught_up(store, run)
-
-
-async def _caught_up(store: Store, run) -> SimulationReport:  # type: ignore[no-untyped-def]
-    """The report once the store holds every decision as its workflow left it: the
-    projection is written on the workflows' own time."""
-    from tests.helpers.waiting import eventually
-
-    expected = len(run.population)
-    by_experts = sum(1 for d in run.population if d.expert_says_right is not None)
-
-    async def complete() -> SimulationReport | None:
-        found = await report(store, run)
-        sources = found.evaluation.label_sources
-        settled = sources.get("expert", 0) + sources.get("adjudicated", 0)
-        return found if found.decisions == expected and settled == by_experts else None
-
-    return await eventually(complete, timeout=60, every=0.5)
+        yield await settled_report(store, run)
