@@ -10,6 +10,8 @@ worker must trust to act for them (``signoff dev``'s key is trusted for anyone).
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -127,6 +129,18 @@ def simulate(
     min_group: Annotated[
         int, typer.Option(min=1, help="Segments smaller than this are not compared.")
     ] = 30,
+    embedded: Annotated[
+        bool,
+        typer.Option(
+            "--embedded",
+            help="Run in a Temporal dev server and worker of its own (as `signoff dev`),"
+            " with a store under --data-dir, instead of the configured deployment.",
+        ),
+    ] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="With --embedded: where its store lives (default: a new temp dir)."),
+    ] = None,
 ) -> None:
     """Run a population of decisions with a known truth through the worker: a model
     overconfident by a known amount, a segment it treats worse, an optional drift,
@@ -152,30 +166,47 @@ def simulate(
         )
 
     async def work(settings: Settings) -> None:
-        from signoff.app.simulation import Simulation, settled_report
+        if not embedded:
+            await _simulate(settings, scenario, policy, requester, concurrency, min_group)
+            return
+        from signoff.app.cli.embedded import embedded_deployment
 
-        who = _requester(settings, requester)
-        client = await signoff_client(settings)
-        simulation = Simulation(
-            client, scenario, policy=policy, requester=who, concurrency=concurrency
-        )
-        console = stdout_console()
-        console.print(
-            f"Simulating {scenario.decisions} decisions over {scenario.days} days under"
-            f" policy '{policy}' as use case {simulation.use_case}…",
-            soft_wrap=True,
-        )
-        running = asyncio.create_task(simulation.run())
-        try:
-            await answered(_first_of(simulation.first_routed, running), settings)
-            simulation_run = await running
-        finally:
-            running.cancel()
-        async with await open_store(settings) as store:
-            found = await settled_report(store, simulation_run, minimum_group=min_group)
-        print_report(found, console)
+        where = data_dir or Path(tempfile.mkdtemp(prefix="signoff-simulate-"))
+        async with embedded_deployment(settings, where) as local:
+            stdout_console().print(f"Embedded deployment: store {local.store_url}", soft_wrap=True)
+            await _simulate(local, scenario, policy, requester, concurrency, min_group)
 
     run(ctx, work)
+
+
+async def _simulate(
+    settings: Settings,
+    scenario: Scenario,
+    policy: str,
+    requester: str | None,
+    concurrency: int,
+    min_group: int,
+) -> None:
+    from signoff.app.simulation import Simulation, settled_report
+
+    who = _requester(settings, requester)
+    client = await signoff_client(settings)
+    simulation = Simulation(client, scenario, policy=policy, requester=who, concurrency=concurrency)
+    console = stdout_console()
+    console.print(
+        f"Simulating {scenario.decisions} decisions over {scenario.days} days under"
+        f" policy '{policy}' as use case {simulation.use_case}…",
+        soft_wrap=True,
+    )
+    running = asyncio.create_task(simulation.run())
+    try:
+        await answered(_first_of(simulation.first_routed, running), settings)
+        simulation_run = await running
+    finally:
+        running.cancel()
+    async with await open_store(settings) as store:
+        found = await settled_report(store, simulation_run, minimum_group=min_group)
+    print_report(found, console)
 
 
 async def _first_of(first_routed: asyncio.Event, running: asyncio.Task[object]) -> None:

@@ -255,7 +255,11 @@ def _agreement(run: SimulationRun, cohort: CohortReport) -> list[Comparison]:
     items = [d for d in run.population if d.expert_says_right is not None]
     if agreement.items < 2 or not items:
         note = "not measured: the policy settles truth on one expert's label"
-        return [Comparison(metric="expert agreement", injected=None, recovered=None, note=note)]
+        return [
+            Comparison(
+                metric="expert agreement", injected=None, recovered=None, kind="shown", note=note
+            )
+        ]
     error = run.scenario.expert_error
     prevalence = sum(d.right for d in items) / len(items)
     kappa, observed, chance = truth.expected_kappa(prevalence, error)

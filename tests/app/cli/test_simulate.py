@@ -4,12 +4,17 @@ and what was injected beside what was recovered; impossible scenarios are one se
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
+from signoff.adapters.store import Store
 from signoff.app.simulation import Scenario, SegmentBias, generate
 from signoff.app.simulation.truth import labelled, mean_gap
-from tests.app.cli.conftest import Cli
+from signoff.core.learning import EvaluationFilters
+from tests.app.cli.conftest import Cli, runner_for
+from tests.conftest import FIXTURES
 
 
 async def test_simulate_prints_the_evaluation_and_what_was_injected_beside_what_came_back(
@@ -70,3 +75,40 @@ async def test_an_impossible_simulation_is_one_sentence_and_submits_nothing(
     assert result.exit_code == 2, result.output
     assert sentence in result.output
     assert "Simulating" not in result.output and "Traceback" not in result.output
+
+
+async def test_an_embedded_simulation_runs_in_a_server_and_worker_of_its_own_and_stops_them(
+    tmp_path: Path,
+) -> None:
+    """Nothing configured is reached: the environment names no server or store, and the
+    run still ends with its report, its decisions in a store under --data-dir."""
+    data = tmp_path / "embedded"
+    env = {
+        "SIGNOFF_POLICIES_FILE": str(FIXTURES / "policies.yaml"),
+        "SIGNOFF_DIRECTORY_FILE": str(FIXTURES / "directory.yaml"),
+        "SIGNOFF_TEMPORAL_ADDRESS": "127.0.0.1:1",  # nothing there: must not be used
+        "COLUMNS": "200",
+    }
+    result = await runner_for(env)(
+        "simulate",
+        "--embedded",
+        "--data-dir",
+        str(data),
+        "--policy",
+        "simulated",
+        "--requester",
+        "rita",
+        "--decisions",
+        "12",
+        "--days",
+        "2",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert f"store sqlite:///{data.resolve()}/signoff.db" in result.stdout
+    [use_case] = re.findall(r"as use case (simulation-\w+)", result.stdout)
+    async with await Store.open(f"sqlite:///{data / 'signoff.db'}") as store:
+        evaluation = await store.evaluate(EvaluationFilters(use_case=use_case))
+    assert evaluation.decisions == 12
+    running = subprocess.run(["pgrep", "-f", str(data)], capture_output=True, text=True)
+    assert running.stdout == "", "the embedded Temporal server is stopped"
