@@ -120,8 +120,13 @@ class Simulation:
         for day in range(self.scenario.days):
             todays = [d for d in self.population if d.day == day]
             since = datetime.now(UTC)
-            async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(self._one(d, clock_end)) for d in todays]
+            try:
+                async with asyncio.TaskGroup() as group:
+                    tasks = [group.create_task(self._one(d, clock_end)) for d in todays]
+            except ExceptionGroup as failed:
+                # The day stops at its first failure (the others were cancelled, or failed
+                # alike: an unknown policy refuses every decision); that one says why.
+                raise _first(failed) from None
             records.extend(t.result() for t in tasks)
             span = DaySpan(
                 day=day,
@@ -200,3 +205,8 @@ class Simulation:
             reviewer=reviewer,
             settled_wrong=wrong,
         )
+
+
+def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first(first) if isinstance(first, BaseExceptionGroup) else first

@@ -112,3 +112,23 @@ async def test_an_embedded_simulation_runs_in_a_server_and_worker_of_its_own_and
     assert evaluation.decisions == 12
     running = subprocess.run(["pgrep", "-f", str(data)], capture_output=True, text=True)
     assert running.stdout == "", "the embedded Temporal server is stopped"
+
+
+async def test_a_policy_the_worker_does_not_know_stops_the_simulation_with_its_sentence(
+    cli: Cli,
+) -> None:
+    result = await cli(
+        "simulate",
+        "--policy",
+        "no-such-policy",
+        "--requester",
+        "rita",
+        "--decisions",
+        "8",
+        "--days",
+        "2",
+    )
+
+    assert result.exit_code == 1, result.output  # as `signoff submit` says it
+    assert "Cannot submit: unknown policy 'no-such-policy'; known policies:" in result.stderr
+    assert "Unexpected error" not in result.output and "Traceback" not in result.output
