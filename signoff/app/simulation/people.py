@@ -14,6 +14,7 @@ from datetime import datetime
 
 from signoff.app.simulation.population import SimulatedDecision
 from signoff.client.signoff_client import SignoffClient
+from signoff.core.errors import SignoffError
 from signoff.core.models import DecisionState
 from signoff.core.models.state import Status
 
@@ -24,8 +25,8 @@ _MAX_VOTES = 100
 (a quorum larger than the people it asks)."""
 
 
-class SimulationError(Exception):
-    """The simulation cannot go on: the sentence says why."""
+class SimulationError(SignoffError):
+    """The simulation cannot go on: the sentence says why (and is what the CLI prints)."""
 
 
 def _label(right: bool) -> str:
