@@ -27,8 +27,8 @@ DRIFTING = Scenario(
     outcome_share=0.0,
 )
 """Twelve decisions a day; from day 3 (decision 36) the model is right 45 points less
-often. Over 200 seeds this watch alarmed before the onset once, on the onset's day or
-the next in 147, within three days in 185."""
+often. Measured over 200 seeds, this watch never alarmed before the onset; it alarmed
+on the onset's day or the next in 147, within three days of it in 185, never in 6."""
 WATCH = OverrideWatch(reference_days=3, rise=0.25, limit=3.0)
 AUTO_FROM = 0.9
 
