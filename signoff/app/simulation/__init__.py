@@ -13,10 +13,10 @@ Example::
 Experimental: the shape of :class:`Scenario` may grow.
 """
 
+from signoff.app.simulation.comparisons import Comparison
 from signoff.app.simulation.people import SimulationError
 from signoff.app.simulation.population import SimulatedDecision, generate
 from signoff.app.simulation.report import (
-    Comparison,
     SimulationReport,
     observed_stream,
     report,
