@@ -27,7 +27,7 @@ from typing import (
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from signoff.adapters.notary import Anchor, Notary
 from signoff.adapters.store import (
@@ -60,6 +60,8 @@ from signoff.adapters.store.writer import make_writer
 from signoff.core import tracing
 from signoff.core.channel_protocol import CardRef, Notice
 from signoff.core.learning.evaluate import Evaluator
+from signoff.core.learning.facts import DecisionFacts
+from signoff.core.learning.labels import Truth
 from signoff.core.learning.results import Evaluation, EvaluationFilters
 from signoff.core.models import (
     ApiKeyGrant,
@@ -512,17 +514,20 @@ class Store:
         of ``decision_facts`` at a time with each page's settled truth."""
         evaluator = Evaluator(filters)
         async with self._sessions() as session:
-            pages = decision_facts.read_facts(
-                session,
-                use_case=filters.use_case,
-                model_version=filters.model_version,
-                since=filters.since,
-                until=filters.until,
-                narrow=True,
-            )
-            async for page in pages:
+            async for page in _fact_pages(session, filters, narrow=True):
                 evaluator.add_all(page)
         return evaluator.finish(now=now)
+
+    async def stream_facts(
+        self, filters: EvaluationFilters
+    ) -> AsyncIterator[tuple[DecisionFacts, Truth | None]]:
+        """What :meth:`evaluate` reads (every column), decision by decision in the order
+        of their ids, each with its settled truth: for statistics that need the stream
+        itself (a simulation's drift watch), not only the evaluation's tallies."""
+        async with self._sessions() as session:
+            async for page in _fact_pages(session, filters):
+                for row in page:
+                    yield row
 
     async def ladder_samples(
         self, policy: str, *, since: datetime | None = None, qa_sample_rate: float | None = None
@@ -686,6 +691,19 @@ def _record(
     fresh = {row["event_id"] for row in appended.fresh}
     written = [sum(row["event_id"] in fresh for row in record.rows) for record in records]
     return written, signed
+
+
+def _fact_pages(
+    session: AsyncSession, filters: EvaluationFilters, *, narrow: bool = False
+) -> AsyncIterator[list[tuple[Any, Truth | None]]]:
+    return decision_facts.read_facts(
+        session,
+        use_case=filters.use_case,
+        model_version=filters.model_version,
+        since=filters.since,
+        until=filters.until,
+        narrow=narrow,
+    )
 
 
 async def _mapped(rows: AsyncIterable[R], convert: Callable[[R], M]) -> AsyncIterator[M]:

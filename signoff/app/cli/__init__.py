@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from signoff.app.cli import actions, chat, decisions, dev, export, outcomes, serve
+from signoff.app.cli import actions, chat, decisions, dev, export, outcomes, serve, simulate
 from signoff.app.cli.api_keys import api_keys_app
 from signoff.app.cli.audit_commands import audit_app
 from signoff.app.cli.common import Overrides
@@ -69,6 +69,7 @@ app.command()(chat.slack)
 app.command()(chat.teams)
 app.command()(serve.serve)
 app.command()(export.export)
+app.command()(simulate.simulate)
 app.add_typer(audit_app, name="audit")
 app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
