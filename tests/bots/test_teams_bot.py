@@ -235,27 +235,9 @@ async def test_the_same_invoke_delivered_twice_is_applied_once(teams: Teams, sto
 async def test_teams_feedback_buttons_under_a_card_record_a_thumb_and_a_comment(
     teams: Teams, store: Store
 ) -> None:
-    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
-    await teams.send(teams.execute(decision_id, "approve"))
-    await final_state(teams.harness, decision_id)
-
-    async def shared_card() -> list[Any]:
-        return [c for c in await store.cards(decision_id) if c.recipient is None]
-
-    # Cards are drawn from the store's outbox after the decision moves on, not with it.
-    [card] = await eventually(shared_card)
-    feedback = teams.activity(
-        "aad-bob",
-        type="invoke",
-        name="message/submitAction",
-        replyToId=card.ref["activity_id"],
-        value={
-            "actionName": "feedback",
-            "actionValue": {"reaction": "dislike", "feedback": '{"feedbackText": "Too generous."}'},
-        },
+    decision_id, status = await _feedback_under_the_shared_card(
+        teams, store, "aad-bob", "dislike", "Too generous."
     )
-
-    status, _ = await teams.send(feedback)
 
     assert status == 200
     assert (await teams.harness.signoff.state(decision_id)).feedback.thumbs == {"bob": "down"}
@@ -275,26 +257,9 @@ async def test_teams_words_under_a_card_from_someone_the_decision_does_not_invol
     """Anyone in the channel can use Teams' feedback under the shared card: their thumb
     counts (feedback is anyone's), their words do not become a comment on a decision
     that does not involve them, and the refusal is audited."""
-    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
-    await teams.send(teams.execute(decision_id, "approve"))
-    await final_state(teams.harness, decision_id)
-
-    async def shared_card() -> list[Any]:
-        return [c for c in await store.cards(decision_id) if c.recipient is None]
-
-    [card] = await eventually(shared_card)
-    feedback = teams.activity(
-        "aad-p07",
-        type="invoke",
-        name="message/submitAction",
-        replyToId=card.ref["activity_id"],
-        value={
-            "actionName": "feedback",
-            "actionValue": {"reaction": "like", "feedback": '{"feedbackText": "Approve more."}'},
-        },
+    decision_id, status = await _feedback_under_the_shared_card(
+        teams, store, "aad-p07", "like", "Approve more."
     )
-
-    status, _ = await teams.send(feedback)
 
     assert status == 200
     state = await teams.harness.signoff.state(decision_id)
@@ -528,3 +493,31 @@ async def test_an_invoke_the_bot_does_not_answer_is_a_400_saying_so_not_a_501(
         status, body = await teams.send(invoke)
         assert status == 400
         assert "does not answer" in body["error"]
+
+
+async def _feedback_under_the_shared_card(
+    teams: Teams, store: Store, aad_id: str, reaction: str, text: str
+) -> tuple[str, int]:
+    """A decision approved in Teams, then Teams' own feedback (a reaction and words)
+    from ``aad_id`` under its shared card; the decision id and the bot's status."""
+    decision_id = (await teams.harness.signoff.submit(make_request("teams-leads"))).decision_id
+    await teams.send(teams.execute(decision_id, "approve"))
+    await final_state(teams.harness, decision_id)
+
+    async def shared_card() -> list[Any]:
+        return [c for c in await store.cards(decision_id) if c.recipient is None]
+
+    # Cards are drawn from the store's outbox after the decision moves on, not with it.
+    [card] = await eventually(shared_card)
+    feedback = teams.activity(
+        aad_id,
+        type="invoke",
+        name="message/submitAction",
+        replyToId=card.ref["activity_id"],
+        value={
+            "actionName": "feedback",
+            "actionValue": {"reaction": reaction, "feedback": json.dumps({"feedbackText": text})},
+        },
+    )
+    status, _ = await teams.send(feedback)
+    return decision_id, status

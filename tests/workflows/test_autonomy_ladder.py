@@ -8,7 +8,7 @@ import asyncio
 
 from temporalio.client import WorkflowExecutionStatus
 
-from signoff import DecisionNotFound, Status
+from signoff import Status
 from signoff.adapters.store import Store
 from signoff.client.ladder import propose_change, trip_breaker
 from signoff.core.models import AutonomyLevel, RiskTier
@@ -19,6 +19,7 @@ from signoff.core.models.routing import (
     RoutingOrigin,
 )
 from tests.conftest import Harness, make_request
+from tests.helpers.decisions import asked
 from tests.helpers.waiting import eventually
 
 
@@ -41,8 +42,8 @@ async def test_a_tripped_breaker_routes_the_next_decision_to_people_until_the_ow
     )
     breaker = await trip_breaker(live.signoff, trip)
     restore_id = f"policy-change-ladder-trip-{trip.restore_key}"
-    asked = await eventually(lambda: _asked(live, restore_id))
-    assert asked == ["dave"], "the policy's owners are asked"
+    owners = await eventually(lambda: asked(live, restore_id))
+    assert owners == ["dave"], "the policy's owners are asked"
 
     demoted = await store.routing("ladder-trip")
     assert demoted is not None and demoted.version == 1
@@ -91,7 +92,7 @@ async def test_an_approved_proposal_is_not_applied_when_the_policy_moved_since_i
     first = await propose_change(live.signoff, promote)
     second = await propose_change(live.signoff, stricter)
     for p in (promote, stricter):
-        await eventually(lambda p=p: _asked(live, p.decision_id))
+        await eventually(lambda p=p: asked(live, p.decision_id))
 
     await live.signoff.perform(stricter.decision_id, "approve", "dave", seen_stage=0)
     applied = await second.result()
@@ -117,7 +118,7 @@ async def test_a_rejected_proposal_changes_nothing(live: Harness, store: Store) 
     )
     before = await store.routing_history("ladder-stale")
     handle = await propose_change(live.signoff, proposal)
-    await eventually(lambda: _asked(live, proposal.decision_id))
+    await eventually(lambda: asked(live, proposal.decision_id))
     await live.signoff.perform(
         proposal.decision_id, "reject", "dave", seen_stage=0, reason="Not on this evidence."
     )
@@ -154,11 +155,3 @@ async def test_twenty_simultaneous_trips_demote_once(live: Harness, store: Store
     for handle, status in zip(handles, statuses, strict=True):
         if status is WorkflowExecutionStatus.COMPLETED:
             assert await handle.result() is None
-
-
-async def _asked(live: Harness, decision_id: str) -> list[str] | None:
-    try:
-        state = await live.signoff.state(decision_id)
-    except DecisionNotFound:
-        return None
-    return state.stage.asked if state.stage is not None else None

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from signoff import DecisionNotFound, Status
+from signoff import Status
 from signoff.adapters.store import Store
 from signoff.client.monitors import (
     disable_monitor,
@@ -34,6 +34,7 @@ from signoff.core.models import AutonomyLevel, RiskTier
 from signoff.core.models.drift_monitor import MonitorRun, MonitorRunInput, MonitorSettings
 from signoff.core.models.routing import RoutingOrigin
 from tests.conftest import Harness, make_request
+from tests.helpers.decisions import asked
 from tests.helpers.seeded_facts import seed
 from tests.helpers.waiting import eventually
 
@@ -124,7 +125,7 @@ async def test_a_confidence_shift_alarms_on_psi_and_ks_and_trips_the_breaker(
     )
     assert (await live.signoff.submit(confident)).status is Status.PENDING, "people decide"
     restore = f"policy-change-drift-shift-restore-{run.alarm_id}"
-    assert await eventually(lambda: _asked(live, restore)) == ["dave"]
+    assert await eventually(lambda: asked(live, restore)) == ["dave"]
 
     chain = operations_chain(run.as_of)
     event = await eventually(
@@ -186,7 +187,7 @@ async def test_an_override_rate_rise_is_caught_by_the_cusum_soon_after_its_onset
     assert run.targets[0].autonomy is AutonomyLevel.SUGGEST, "nothing to demote"
     # Already at suggest: the owners are told by a decision they acknowledge.
     acknowledge = f"drift-alarm-{run.alarm_id}-drift-overrides"
-    assert await eventually(lambda: _asked(live, acknowledge)) == ["dave"]
+    assert await eventually(lambda: asked(live, acknowledge)) == ["dave"]
     assert (await store.routing("drift-overrides")) is None, "no routing version written"
 
 
@@ -249,11 +250,3 @@ async def test_a_use_case_has_one_schedule(live: Harness, schedules: list[str]) 
 
     mine = [m for m in await list_monitors(live.signoff) if m.settings.use_case == use_case]
     assert [(m.settings, m.every) for m in mine] == [(settings, hourly)]
-
-
-async def _asked(live: Harness, decision_id: str) -> list[str] | None:
-    try:
-        state = await live.signoff.state(decision_id)
-    except DecisionNotFound:
-        return None
-    return state.stage.asked if state.stage is not None else None
