@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 eval_app = typer.Typer(help="Evaluate the AI's decisions and the people's.", no_args_is_help=True)
 
 
-def parse_window(value: str, option: str = "--window") -> timedelta:
+def parse_window(value: str, option: str = "--window", examples: str = "1d or 12h") -> timedelta:
     """``option``'s value as a positive duration (``1d``, ``12h``, ``7d``)."""
     try:
         window = TypeAdapter(Duration).validate_python(value)
@@ -35,7 +35,7 @@ def parse_window(value: str, option: str = "--window") -> timedelta:
         window = timedelta(0)
     if window <= timedelta(0):
         raise CliError(
-            f"{option} must be a positive duration such as 1d or 12h, not {value!r}.", USAGE
+            f"{option} must be a positive duration such as {examples}, not {value!r}.", USAGE
         )
     return window
 

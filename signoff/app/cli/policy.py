@@ -10,19 +10,19 @@ over past decisions before anyone is asked to approve it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 from rich.text import Text
 
 from signoff.app.cli.common import Actor, answered, known_people, run, signoff_client
+from signoff.app.cli.evaluation import parse_window
 from signoff.app.cli.failures import USAGE, CliError, reported
 from signoff.app.cli.render import stdout_console
 from signoff.app.cli.stores import open_store
-from signoff.core.models import AutonomyLevel, Duration, ReviewPolicy
+from signoff.core.models import AutonomyLevel, ReviewPolicy
 from signoff.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -42,15 +42,7 @@ Reason = Annotated[str, typer.Option(help="Why: the owners read it on the card."
 
 def parse_since(value: str) -> datetime:
     """``--since`` as the moment that long ago."""
-    try:
-        span = TypeAdapter(Duration).validate_python(value)
-    except ValidationError:
-        span = timedelta(0)
-    if span <= timedelta(0):
-        raise CliError(
-            f"--since must be a positive duration such as 90d or 12h, not {value!r}.", USAGE
-        )
-    return datetime.now(UTC) - span
+    return datetime.now(UTC) - parse_window(value, "--since", "90d or 12h")
 
 
 def _between(name: str, value: float) -> None:
