@@ -65,6 +65,10 @@ class OutcomeReport(BaseModel):
     @model_validator(mode="after")
     def _not_ahead(self) -> OutcomeReport:
         # Checked only where a report enters (client, API): workflows carry the event.
+        try:
+            self.at.astimezone(UTC)
+        except OverflowError:  # year 1 at +14:00 is before the first instant in UTC
+            raise ValueError("at: the time is before the earliest time there is in UTC") from None
         if self.at > datetime.now(UTC) + CLOCK_SKEW:
             raise ValueError(
                 "at: the outcome cannot have happened in the future"
