@@ -153,11 +153,16 @@ async def test_twenty_approvals_from_the_console_at_once_leave_exactly_one_decid
     decision_id = await submitted(api, policy="crowd-first")
     sessions = await asyncio.gather(*(session_of(api, person) for person in CROWD))
 
+    # Every card is on screen before anyone clicks: a card fetched after the first
+    # approval landed (a loaded machine interleaves them) rightly offers no form.
+    everyone_sees = asyncio.Barrier(len(sessions))
+
     async def approve(session: ConsoleSession) -> str:
         async with browser_of(api, session) as http:
             card = await http.get(f"/console/decisions/{decision_id}/card")
             assert card.status_code == 200, card.text[:300]
             action, fields = form_fields(card.text, decision_id, "approve")
+            await everyone_sees.wait()
             sent = await http.post(action, data=fields)
             assert sent.status_code == 303, sent.text[:300]
             return notice((await http.get(sent.headers["location"])).text)

@@ -70,7 +70,7 @@ async def test_twenty_racing_proposals_under_one_key_start_one_workflow_and_one_
 async def test_twenty_racing_approvals_of_different_keys_leave_contiguous_versions(
     live: Harness, store: Store
 ) -> None:
-    policy = "ladder-operator"
+    policy = "ladder-race-keys"
     proposals = [
         PolicyChangeProposal(
             policy=policy,
