@@ -39,7 +39,7 @@ from bench.scratch_database import ScratchDatabase  # noqa: E402
 
 TARGET_S = 30.0
 WARM = ("numpy", "sklearn.metrics", "statsmodels.stats.inter_rater", "krippendorff")
-WARM += ("matplotlib.pyplot", "fastdigest", "rapidfuzz")
+WARM += ("matplotlib.pyplot", "rapidfuzz")
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 

@@ -39,6 +39,7 @@ from signoff.adapters.store import (
     decision_facts,
     decisions,
     drift_windows,
+    evaluation,
     feedback,
     monitor_runs,
     outcomes,
@@ -59,7 +60,6 @@ from signoff.adapters.store.verify import verify_chains
 from signoff.adapters.store.writer import make_writer
 from signoff.core import tracing
 from signoff.core.channel_protocol import CardRef, Notice
-from signoff.core.learning.evaluate import Evaluator
 from signoff.core.learning.facts import DecisionFacts
 from signoff.core.learning.labels import Truth
 from signoff.core.learning.results import Evaluation, EvaluationFilters
@@ -510,13 +510,10 @@ class Store:
     async def evaluate(
         self, filters: EvaluationFilters, *, now: datetime | None = None
     ) -> Evaluation:
-        """The learning loop's evaluation of the decisions ``filters`` select, read a page
-        of ``decision_facts`` at a time with each page's settled truth."""
-        evaluator = Evaluator(filters)
+        """The learning loop's evaluation of the decisions ``filters`` select, counted in
+        the database (:mod:`signoff.adapters.store.evaluation`)."""
         async with self._sessions() as session:
-            async for page in _fact_pages(session, filters, narrow=True):
-                evaluator.add_all(page)
-        return evaluator.finish(now=now)
+            return await evaluation.evaluate(session, filters, now=now)
 
     async def stream_facts(
         self, filters: EvaluationFilters

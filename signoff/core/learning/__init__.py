@@ -11,7 +11,7 @@ the code that recommends a threshold or runs a monitor imports them.
 from signoff.core.learning.agreement import Agreement, agreement
 from signoff.core.learning.calibration import Calibration, calibration
 from signoff.core.learning.edits import normalised_edit_distance
-from signoff.core.learning.evaluate import Evaluator, risk_coverage
+from signoff.core.learning.evaluate import CohortCounts, evaluation, risk_coverage
 from signoff.core.learning.facts import DecisionFacts, facts_of
 from signoff.core.learning.fairness import SegmentGap, segment_gap
 from signoff.core.learning.intervals import NOT_ENOUGH_DATA, Rate, wilson
@@ -23,10 +23,10 @@ __all__ = [
     "NOT_ENOUGH_DATA",
     "Agreement",
     "Calibration",
+    "CohortCounts",
     "DecisionFacts",
     "Evaluation",
     "EvaluationFilters",
-    "Evaluator",
     "LabelSource",
     "Percentiles",
     "Rate",
@@ -35,6 +35,7 @@ __all__ = [
     "agreement",
     "ai_was_right",
     "calibration",
+    "evaluation",
     "facts_of",
     "normalised_edit_distance",
     "percentiles",

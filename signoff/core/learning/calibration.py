@@ -58,9 +58,30 @@ class ConfidenceBins:
         self.confidence_sums = [0.0] * bins
         self.right_sums = [0] * bins
         self.squared_error = 0.0
-        # The edges numpy's ``linspace`` gives, so a confidence on an edge falls in the
-        # bin scikit-learn's calibration_curve puts it in.
-        self._inner = _linspace_inner(bins)
+        self._inner = inner_edges(bins)
+
+    @classmethod
+    def of(
+        cls,
+        counts: Sequence[int],
+        confidence_sums: Sequence[float],
+        right_sums: Sequence[int],
+        squared_error: float,
+    ) -> ConfidenceBins:
+        """Bins counted elsewhere (by the store, in the database)."""
+        made = cls(len(counts))
+        made.counts, made.confidence_sums = list(counts), list(confidence_sums)
+        made.right_sums, made.squared_error = list(right_sums), squared_error
+        return made
+
+    def merged(self, other: ConfidenceBins) -> ConfidenceBins:
+        """These bins and ``other``'s together."""
+        return ConfidenceBins.of(
+            [a + b for a, b in zip(self.counts, other.counts, strict=True)],
+            [a + b for a, b in zip(self.confidence_sums, other.confidence_sums, strict=True)],
+            [a + b for a, b in zip(self.right_sums, other.right_sums, strict=True)],
+            self.squared_error + other.squared_error,
+        )
 
     @property
     def count(self) -> int:
@@ -101,7 +122,10 @@ class ConfidenceBins:
         )
 
 
-def _linspace_inner(bins: int) -> list[float]:
+def inner_edges(bins: int = BINS) -> list[float]:
+    """The edges between the bins, as numpy's ``linspace`` gives them, so a confidence
+    on an edge falls in the bin scikit-learn's calibration_curve puts it in: bin ``i``
+    holds the confidences above ``i`` of these edges."""
     import numpy as np
 
     return [float(e) for e in np.linspace(0.0, 1.0, bins + 1)[1:-1]]

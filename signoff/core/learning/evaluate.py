@@ -1,23 +1,23 @@
-"""The evaluation: decisions stream in (with their settled truth), grouped by cohort
-(use case x model version x prompt version x policy and its version), then within each
-cohort by time window and by every segment attribute's value.
+"""The evaluation: decisions grouped by cohort (use case x model version x prompt
+version x policy and its version), then within each cohort by time window and by every
+segment attribute's value, each group's counts turned into its metrics.
 
-Pure: the store's reader pages decisions in; this module never touches I/O, so the same
-code evaluates a test's handful of decisions and a million-row table.
+The store does the counting, in the database (a million decisions never pass through
+Python); this module is pure and only assembles what was counted, so the rates, the
+fairness gaps and the agreement are computed the same way at any size.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from signoff.core.learning.agreement import agreement
-from signoff.core.learning.facts import FactsView
 from signoff.core.learning.fairness import segment_gap
 from signoff.core.learning.intervals import Rate, wilson
-from signoff.core.learning.labels import Truth, ai_was_right
 from signoff.core.learning.results import (
     CohortKey,
     CohortReport,
@@ -51,110 +51,82 @@ def fairness_rates(metrics: MetricSet) -> dict[str, Rate]:
     }
 
 
-class _Cohort:
-    def __init__(self, key: CohortKey) -> None:
-        self.key = key
-        self.overall = Tally()
-        self.windows: dict[int, Tally] = defaultdict(Tally)
-        self.segments: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
-        self.expert_labels: list[dict[str, str]] = []
-        self.reviewers: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        self.thresholds = ThresholdCounts()
-
-    def add(self, facts: FactsView, truth: Truth | None, window: int) -> None:
-        self.overall.add(facts, truth)
-        self.windows[window].add(facts, truth)
-        for attribute, value in facts.segment.items():
-            self.segments[attribute][value].add(facts, truth)
-        if len(facts.expert_labels) >= 2:
-            self.expert_labels.append(facts.expert_labels)
-        right = None if truth is None else ai_was_right(truth.label, facts.predicted_label)
-        if right is None:
-            return
-        self.thresholds.add(facts.confidence, right)
-        for reviewer, verdict in facts.votes:
-            tally = self.reviewers[reviewer]
-            tally[0] += (verdict == "approve") == right
-            tally[1] += 1
+def origin(filters: EvaluationFilters) -> datetime:
+    """Where window 0 starts: windows are ``filters.window`` long from here."""
+    return filters.since or EPOCH
 
 
-class Evaluator:
-    """Feed decisions with :meth:`add`, then :meth:`finish` for the :class:`Evaluation`."""
+@dataclass
+class CohortCounts:
+    """Everything counted for one cohort: the whole, each window (by its index from
+    :func:`origin`), each segment attribute's values, the experts' labels of decisions
+    two or more of them labelled, each reviewer's (right, total) against settled truth,
+    and the labelled decisions under each threshold."""
 
-    def __init__(self, filters: EvaluationFilters) -> None:
-        self.filters = filters
-        self.origin = filters.since or EPOCH
-        self.cohorts: dict[tuple[str, ...], _Cohort] = {}
-        self.sources: dict[str, int] = defaultdict(int)
-        self.count = 0
+    key: CohortKey
+    overall: Tally
+    windows: dict[int, Tally] = field(default_factory=dict)
+    segments: dict[str, dict[str, Tally]] = field(default_factory=dict)
+    expert_labels: list[dict[str, str]] = field(default_factory=list)
+    reviewers: dict[str, tuple[int, int]] = field(default_factory=dict)
+    thresholds: ThresholdCounts = field(default_factory=lambda: ThresholdCounts())
 
-    def add(self, facts: FactsView, truth: Truth | None) -> None:
-        self.count += 1
-        if truth is not None:
-            self.sources[truth.source] += 1
-        key = (
-            facts.use_case,
-            facts.model_version,
-            facts.prompt_version,
-            facts.policy_name,
-            facts.policy_version,
-        )
-        cohort = self.cohorts.get(key)
-        if cohort is None:
-            names = ("use_case", "model_version", "prompt_version", "policy", "policy_version")
-            cohort = self.cohorts[key] = _Cohort(CohortKey(**dict(zip(names, key, strict=True))))
-        window = (facts.submitted_at - self.origin) // self.filters.window
-        cohort.add(facts, truth, window)
 
-    def add_all(self, rows: Iterable[tuple[FactsView, Truth | None]]) -> None:
-        for facts, truth in rows:
-            self.add(facts, truth)
+def evaluation(
+    filters: EvaluationFilters,
+    cohorts: Iterable[CohortCounts],
+    *,
+    label_sources: Mapping[str, int],
+    now: datetime | None = None,
+) -> Evaluation:
+    """The :class:`Evaluation` of what the store counted."""
+    reports = [_report(filters, c) for c in sorted(cohorts, key=lambda c: _order(c.key))]
+    return Evaluation(
+        filters=filters,
+        generated_at=now or datetime.now(UTC),
+        decisions=sum(r.metrics.decisions for r in reports),
+        label_sources=dict(label_sources),
+        cohorts=reports,
+    )
 
-    def finish(self, *, now: datetime | None = None) -> Evaluation:
-        return Evaluation(
-            filters=self.filters,
-            generated_at=now or datetime.now(UTC),
-            decisions=self.count,
-            label_sources=dict(self.sources),
-            cohorts=[self._report(self.cohorts[k]) for k in sorted(self.cohorts)],
-        )
 
-    def _report(self, cohort: _Cohort) -> CohortReport:
-        size: timedelta = self.filters.window
-        segments = {
-            attribute: {value: tally.finish() for value, tally in sorted(values.items())}
-            for attribute, values in sorted(cohort.segments.items())
-        }
-        fairness = []
-        for attribute, values in segments.items():
-            by_metric: dict[str, dict[str, Rate]] = defaultdict(dict)
-            for value, metrics in values.items():
-                for name, rate in fairness_rates(metrics).items():
-                    by_metric[name][value] = rate
-            for name, groups in by_metric.items():
-                fairness.append(
-                    segment_gap(attribute, name, groups, minimum_group=self.filters.minimum_group)
-                )
-        return CohortReport(
-            key=cohort.key,
-            metrics=cohort.overall.finish(),
-            windows=[
-                WindowMetrics(
-                    start=self.origin + size * w,
-                    end=self.origin + size * (w + 1),
-                    metrics=t.finish(),
-                )
-                for w, t in sorted(cohort.windows.items())
-            ],
-            segments=segments,
-            fairness=fairness,
-            agreement=agreement(cohort.expert_labels),
-            reviewers=[
-                ReviewerAccuracy(reviewer=r, accuracy=wilson(k, n, label_source="settled truth"))
-                for r, (k, n) in sorted(cohort.reviewers.items())
-            ],
-            risk_coverage=cohort.thresholds.finish(),
-        )
+def _order(key: CohortKey) -> tuple[str, ...]:
+    return (key.use_case, key.model_version, key.prompt_version, key.policy, key.policy_version)
+
+
+def _report(filters: EvaluationFilters, cohort: CohortCounts) -> CohortReport:
+    size: timedelta = filters.window
+    start = origin(filters)
+    segments = {
+        attribute: {value: tally.finish() for value, tally in sorted(values.items())}
+        for attribute, values in sorted(cohort.segments.items())
+    }
+    fairness = []
+    for attribute, values in segments.items():
+        by_metric: dict[str, dict[str, Rate]] = defaultdict(dict)
+        for value, metrics in values.items():
+            for name, rate in fairness_rates(metrics).items():
+                by_metric[name][value] = rate
+        for name, groups in by_metric.items():
+            fairness.append(
+                segment_gap(attribute, name, groups, minimum_group=filters.minimum_group)
+            )
+    return CohortReport(
+        key=cohort.key,
+        metrics=cohort.overall.finish(),
+        windows=[
+            WindowMetrics(start=start + size * w, end=start + size * (w + 1), metrics=t.finish())
+            for w, t in sorted(cohort.windows.items())
+        ],
+        segments=segments,
+        fairness=fairness,
+        agreement=agreement(cohort.expert_labels),
+        reviewers=[
+            ReviewerAccuracy(reviewer=r, accuracy=wilson(k, n, label_source="settled truth"))
+            for r, (k, n) in sorted(cohort.reviewers.items())
+        ],
+        risk_coverage=cohort.thresholds.finish(),
+    )
 
 
 class ThresholdCounts:
@@ -168,6 +140,22 @@ class ThresholdCounts:
         self.total = 0
         self.counts = [0] * len(THRESHOLDS)
         self.right = [0] * len(THRESHOLDS)
+
+    @classmethod
+    def of(cls, total: int, counts: Sequence[int], right: Sequence[int]) -> ThresholdCounts:
+        """Counts made elsewhere: ``counts[i]`` labelled decisions (``right[i]`` of them
+        right) whose highest threshold reached is ``THRESHOLDS[i]``, of ``total``."""
+        made = cls()
+        made.total, made.counts, made.right = total, list(counts), list(right)
+        return made
+
+    def merged(self, other: ThresholdCounts) -> ThresholdCounts:
+        """These counts and ``other``'s together."""
+        return ThresholdCounts.of(
+            self.total + other.total,
+            [a + b for a, b in zip(self.counts, other.counts, strict=True)],
+            [a + b for a, b in zip(self.right, other.right, strict=True)],
+        )
 
     def add(self, confidence: float, right: bool) -> None:
         self.total += 1

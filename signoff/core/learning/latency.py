@@ -1,32 +1,22 @@
 """Time to decision (and edit size) as percentiles, never a mean: a few decisions that
 wait a weekend would drag a mean far from what a typical requester sees.
 
-The values stream into a t-digest (``fastdigest``, Rust) rather than a list, so a group
-costs at most :data:`CENTROIDS` centroids (16 bytes each) however many decisions it
-holds. Up to that many values the digest keeps every one and its percentiles are
-numpy's linear interpolation exactly; beyond, a t-digest bounds rank error, tightest at
-the tails (p99). Measured on million-value lognormal, exponential and beta samples, the
-p50/p90/p99 it gives are within 0.35% of numpy's (rank within 0.07%); a spec holds them
-within :data:`RELATIVE_ERROR`. fastdigest rather than ``ddsketch``: DDSketch guarantees
-relative error by construction, but its pure-Python ``add`` cost four times an array
-append here, and an evaluation adds some ten values per decision.
+Percentiles are exact, by linear interpolation between the two nearest ranks (numpy's
+default ``method="linear"``, PostgreSQL's ``percentile_cont``). The store computes them
+in the database; on SQLite, which has no ordered-set aggregates, it reads only the two
+values around each percentile's rank and :func:`interpolated` finishes the work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel
 
 from signoff.core.learning.intervals import NOT_ENOUGH_DATA
 
-if TYPE_CHECKING:
-    from fastdigest import TDigest
-
-CENTROIDS = 500
-RELATIVE_ERROR = 0.01
-"""What the percentiles of a large group may differ from exact ones, relatively."""
+QUANTILES = (0.5, 0.9, 0.99)
 
 
 class Percentiles(BaseModel):
@@ -39,31 +29,35 @@ class Percentiles(BaseModel):
     note: str | None = None
 
 
-class Quantiles:
-    """Values streaming in, kept in bounded memory, for :class:`Percentiles` at the end."""
-
-    __slots__ = ("_digest",)
-
-    def __init__(self) -> None:
-        from fastdigest import TDigest  # a worker imports this module; keep it light
-
-        self._digest: TDigest = TDigest(CENTROIDS)
-
-    def add(self, value: float) -> None:
-        self._digest.update(value)
-
-    def finish(self) -> Percentiles:
-        digest = self._digest
-        count = digest.n_values
-        if count == 0:
-            return Percentiles(count=0, note=NOT_ENOUGH_DATA)
-        p50, p90, p99 = (digest.quantile(q) for q in (0.5, 0.9, 0.99))
-        return Percentiles(count=count, p50=p50, p90=p90, p99=p99)
+def ranks(count: int) -> set[int]:
+    """The 0-based ranks, in sorted order, whose values :func:`interpolated` needs."""
+    out: set[int] = set()
+    for q in QUANTILES:
+        low = math.floor(q * (count - 1))
+        out |= {low, min(low + 1, count - 1)}
+    return out
 
 
-def percentiles(seconds: Iterable[float]) -> Percentiles:
-    """p50/p90/p99 of ``seconds``, or "not enough data"."""
-    quantiles = Quantiles()
-    for value in seconds:
-        quantiles.add(float(value))
-    return quantiles.finish()
+def interpolated(count: int, at_rank: Mapping[int, float]) -> Percentiles:
+    """The percentiles of ``count`` values, given the value at each of their
+    :func:`ranks` in sorted order, interpolated exactly as numpy does."""
+    if count == 0:
+        return Percentiles(count=0, note=NOT_ENOUGH_DATA)
+    found = []
+    for q in QUANTILES:
+        virtual = q * (count - 1)
+        low = math.floor(virtual)
+        a, b = at_rank[low], at_rank[min(low + 1, count - 1)]
+        t = virtual - low
+        # numpy's _lerp: from whichever end is nearer, so it is exact at both.
+        found.append(a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t))
+    p50, p90, p99 = found
+    return Percentiles(count=count, p50=p50, p90=p90, p99=p99)
+
+
+def percentiles(values: Iterable[float]) -> Percentiles:
+    """p50/p90/p99 of ``values``, or "not enough data"."""
+    ordered = sorted(float(v) for v in values)
+    if not ordered:
+        return interpolated(0, {})
+    return interpolated(len(ordered), {r: ordered[r] for r in ranks(len(ordered))})

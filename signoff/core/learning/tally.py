@@ -1,21 +1,23 @@
-"""Counting one group of decisions as they stream past, then turning the counts into a
-:class:`MetricSet`.
+"""The counts behind one :class:`MetricSet`, and how they become its rates.
 
-A tally keeps counters, t-digests of the durations and edit sizes, and labelled
-confidences counted into fixed bins: never the decisions themselves nor a value per
-decision, so its memory is the same at any size and an evaluation reads the store a page
-at a time.
+A tally is what the store counted for one group of decisions (a cohort, one of its time
+windows, or one segment value): plain counters, which sources of truth stood behind
+them, labelled confidences in fixed bins, and the percentiles of each duration series.
+The store counts in the database (``GROUP BY``), so the decisions never pass through
+Python; this module only turns the counts into rates with intervals. What each counter
+counts is defined once, in SQL, in :mod:`signoff.adapters.store.evaluation`; a spec
+holds it equal to a per-decision reference written in the tests.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 
 from signoff.core.learning.calibration import ConfidenceBins
-from signoff.core.learning.facts import FactsView
-from signoff.core.learning.intervals import wilson
-from signoff.core.learning.labels import LabelSource, Truth, ai_was_right
-from signoff.core.learning.latency import Quantiles
+from signoff.core.learning.intervals import NOT_ENOUGH_DATA, wilson
+from signoff.core.learning.labels import LabelSource
+from signoff.core.learning.latency import Percentiles
 from signoff.core.learning.results import (
     FeedbackMetrics,
     MetricSet,
@@ -24,114 +26,74 @@ from signoff.core.learning.results import (
     Routing,
     Timing,
 )
-from signoff.core.models import Status
 
 
-def _sources(counter: Counter[str]) -> str | None:
-    return ", ".join(sorted(counter)) or None
+def _no_values() -> Percentiles:
+    return Percentiles(count=0, note=NOT_ENOUGH_DATA)
 
 
+def _sources(sources: frozenset[str]) -> str | None:
+    return ", ".join(sorted(sources)) or None
+
+
+@dataclass
 class Tally:
-    """The counts behind one :class:`MetricSet`."""
+    """One group's counts. Each counter counts decisions, except the thumbs and
+    escalation counts, which add them up."""
 
-    def __init__(self) -> None:
-        self.n = self.auto = self.human = self.auto_sampled = 0
-        self.verdicts = self.accepted = self.edited = self.rejected = self.changes = 0
-        self.decided = self.manager_overrides = 0
-        self.departed = self.departed_wrong = self.wrong = self.wrong_departed = 0
-        self.right = self.right_departed = 0
-        self.reliance_sources: Counter[str] = Counter()
-        self.labelled = self.labelled_right = 0
-        self.truth_sources: Counter[str] = Counter()
-        self.qa = self.qa_right = 0
-        self.qa_sources: Counter[str] = Counter()
-        self.thumbs_up = self.thumbs = self.with_feedback = 0
-        self.reviewed = self.breached = self.escalated = self.escalation_count = 0
-        self.edit_sizes = Quantiles()
-        self.decide_s, self.waiting_s, self.handling_s = Quantiles(), Quantiles(), Quantiles()
-        self.confidence = ConfidenceBins()
-
-    def add(self, facts: FactsView, truth: Truth | None) -> None:
-        self.n += 1
-        right = None if truth is None else ai_was_right(truth.label, facts.predicted_label)
-        if right is not None:
-            assert truth is not None
-            self.labelled += 1
-            self.labelled_right += right
-            self.truth_sources[truth.source] += 1
-            self.confidence.add(facts.confidence, right)
-        self._route(facts, truth, right)
-        self._people(facts, truth, right)
-        self._time_and_feedback(facts)
-
-    def _route(self, facts: FactsView, truth: Truth | None, right: bool | None) -> None:
-        if facts.route == "human":
-            self.human += 1
-            return
-        self.auto += 1
-        if not facts.sampled_for_qa:
-            return
-        self.auto_sampled += 1
-        if right is None and facts.thumbs_up != facts.thumbs_down:
-            right, truth = (
-                facts.thumbs_up > facts.thumbs_down,
-                Truth(label="", source=LabelSource.THUMBS),
-            )
-        if right is not None and truth is not None:
-            self.qa += 1
-            self.qa_right += right
-            self.qa_sources[truth.source] += 1
-
-    def _people(self, facts: FactsView, truth: Truth | None, right: bool | None) -> None:
-        if facts.decided_at is not None and facts.status != Status.CANCELLED:
-            self.decided += 1
-            self.manager_overrides += facts.overridden
-        if facts.human_accepted is None:
-            return
-        self.verdicts += 1
-        self.accepted += facts.human_accepted
-        self.edited += facts.human_status == Status.APPROVED_WITH_EDITS
-        self.rejected += facts.human_status == Status.REJECTED
-        self.changes += facts.human_status == Status.CHANGES_REQUESTED
-        if facts.edit_distance is not None:
-            self.edit_sizes.add(facts.edit_distance)
-        departed = not facts.human_accepted
-        self.departed += departed
-        if right is None or truth is None:
-            return
-        self.reliance_sources[truth.source] += 1
-        if departed:
-            self.departed_wrong += not right
-        if right:
-            self.right += 1
-            self.right_departed += departed
-        else:
-            self.wrong += 1
-            self.wrong_departed += departed
-
-    def _time_and_feedback(self, facts: FactsView) -> None:
-        if facts.decided_at is not None:
-            self.decide_s.add((facts.decided_at - facts.submitted_at).total_seconds())
-            thumbs = facts.thumbs_up + facts.thumbs_down
-            self.thumbs += thumbs
-            self.thumbs_up += facts.thumbs_up
-            self.with_feedback += bool(thumbs or facts.corrections)
-        if facts.route != "human":
-            return
-        self.reviewed += 1
-        self.breached += facts.sla_breaches > 0
-        self.escalated += facts.escalations > 0
-        self.escalation_count += facts.escalations
-        start = facts.first_action_at
-        if start is not None:
-            self.waiting_s.add((start - facts.submitted_at).total_seconds())
-            if facts.decided_at is not None:
-                self.handling_s.add((facts.decided_at - start).total_seconds())
-        elif facts.decided_at is not None:
-            self.waiting_s.add((facts.decided_at - facts.submitted_at).total_seconds())
+    n: int = 0
+    auto: int = 0
+    """Approved automatically (not routed to people)."""
+    human: int = 0
+    auto_sampled: int = 0
+    """Automatic and sampled for QA."""
+    qa: int = 0
+    """QA-sampled automatic decisions with a verdict: settled truth, else unequal thumbs."""
+    qa_right: int = 0
+    verdicts: int = 0
+    """A person gave a verdict on the AI's proposal."""
+    accepted: int = 0
+    edited: int = 0
+    rejected: int = 0
+    changes: int = 0
+    departed: int = 0
+    """A verdict other than letting the proposal stand."""
+    decided: int = 0
+    """Decided and not cancelled."""
+    manager_overrides: int = 0
+    labelled: int = 0
+    """Settled truth says whether the AI was right."""
+    labelled_right: int = 0
+    right: int = 0
+    """With a verdict and settled truth: the AI was right..."""
+    right_departed: int = 0
+    """...and people departed from it anyway (under-reliance)."""
+    wrong: int = 0
+    wrong_departed: int = 0
+    """The AI was wrong and people departed from it (an override that was right)."""
+    thumbs: int = 0
+    thumbs_up: int = 0
+    with_feedback: int = 0
+    """Decided, with any thumb or correction."""
+    reviewed: int = 0
+    """Routed to people."""
+    breached: int = 0
+    escalated: int = 0
+    escalation_count: int = 0
+    truth_sources: frozenset[str] = frozenset()
+    """The sources of the settled truth behind ``labelled``."""
+    reliance_sources: frozenset[str] = frozenset()
+    """...behind ``right`` and ``wrong``."""
+    qa_sources: frozenset[str] = frozenset()
+    """...behind ``qa`` (thumbs among them)."""
+    confidence: ConfidenceBins = field(default_factory=ConfidenceBins)
+    edit_size: Percentiles = field(default_factory=_no_values)
+    decide_s: Percentiles = field(default_factory=_no_values)
+    waiting_s: Percentiles = field(default_factory=_no_values)
+    handling_s: Percentiles = field(default_factory=_no_values)
 
     def finish(self, *, minimum: int = 1) -> MetricSet:
-        """The metrics of what was added; rates over fewer than ``minimum`` decisions say
+        """The metrics of these counts; rates over fewer than ``minimum`` decisions say
         "not enough data"."""
 
         def rate(k: int, n: int, source: str | None = None):  # type: ignore[no-untyped-def]
@@ -139,7 +101,7 @@ class Tally:
 
         settled = _sources(self.truth_sources)
         reliance = _sources(self.reliance_sources)
-        departed_labelled = self.wrong_departed + self.right_departed
+        human = LabelSource.HUMAN_DECISION
         return MetricSet(
             decisions=self.n,
             routing=Routing(
@@ -150,16 +112,16 @@ class Tally:
             ),
             people=PeopleVsAI(
                 verdicts=self.verdicts,
-                approved_unchanged=rate(self.accepted, self.verdicts, LabelSource.HUMAN_DECISION),
-                edit_rate=rate(self.edited, self.verdicts, LabelSource.HUMAN_DECISION),
-                edit_size=self.edit_sizes.finish(),
-                rejection_rate=rate(self.rejected, self.verdicts, LabelSource.HUMAN_DECISION),
-                changes_requested_rate=rate(
-                    self.changes, self.verdicts, LabelSource.HUMAN_DECISION
-                ),
+                approved_unchanged=rate(self.accepted, self.verdicts, human),
+                edit_rate=rate(self.edited, self.verdicts, human),
+                edit_size=self.edit_size,
+                rejection_rate=rate(self.rejected, self.verdicts, human),
+                changes_requested_rate=rate(self.changes, self.verdicts, human),
                 manager_override_rate=rate(self.manager_overrides, self.decided),
-                override_rate=rate(self.departed, self.verdicts, LabelSource.HUMAN_DECISION),
-                override_precision=rate(self.departed_wrong, departed_labelled, reliance),
+                override_rate=rate(self.departed, self.verdicts, human),
+                override_precision=rate(
+                    self.wrong_departed, self.wrong_departed + self.right_departed, reliance
+                ),
                 override_recall=rate(self.wrong_departed, self.wrong, reliance),
                 over_reliance=rate(self.wrong - self.wrong_departed, self.wrong, reliance),
                 under_reliance=rate(self.right_departed, self.right, reliance),
@@ -174,11 +136,32 @@ class Tally:
                 coverage=rate(self.with_feedback, self.decided, LabelSource.THUMBS),
             ),
             timing=Timing(
-                time_to_decision=self.decide_s.finish(),
-                waiting=self.waiting_s.finish(),
-                handling=self.handling_s.finish(),
+                time_to_decision=self.decide_s,
+                waiting=self.waiting_s,
+                handling=self.handling_s,
                 sla_breaches=rate(self.breached, self.reviewed),
                 escalations=rate(self.escalated, self.reviewed),
                 escalation_count=self.escalation_count,
             ),
         )
+
+
+COUNTERS = tuple(f.name for f in fields(Tally) if f.type == "int")
+"""The plain counters, by name: what the store's counting query must define."""
+SOURCE_SETS = ("truth_sources", "reliance_sources", "qa_sources")
+SERIES = ("edit_size", "decide_s", "waiting_s", "handling_s")
+"""The percentile series: edit sizes and three durations, in seconds."""
+
+
+def merged(tallies: Iterable[Tally]) -> Tally:
+    """The counts of several disjoint groups together (a cohort from its windows, a
+    segment value from the segment combinations that hold it). Percentiles do not add
+    up: the result has none, and the caller sets them from a query of their own."""
+    out = Tally()
+    for tally in tallies:
+        for name in COUNTERS:
+            setattr(out, name, getattr(out, name) + getattr(tally, name))
+        for name in SOURCE_SETS:
+            setattr(out, name, getattr(out, name) | getattr(tally, name))
+        out.confidence = out.confidence.merged(tally.confidence)
+    return out
