@@ -1,9 +1,12 @@
-"""``decision_facts``: the narrow projection evaluation reads, and how it is read.
+"""``decision_facts``: the narrow projection evaluation reads, and how it is read a
+decision at a time.
 
 Written in the transaction that writes the decision's row, with the same version guard,
-so the two never disagree. Read a page at a time (keyset on the primary key), each page
-joined to its decisions' truth by the :data:`LABEL_READERS`, so an evaluation's memory
-does not grow with the table.
+so the two never disagree. The evaluation counts it in SQL
+(:mod:`signoff.adapters.store.evaluation`); what needs decisions one by one (the
+ladder's labelled sample, a simulation's drift watch) reads it a page at a time (keyset
+on the primary key), each page joined to its decisions' truth by the
+:data:`LABEL_READERS`, so memory does not grow with the table.
 """
 
 from __future__ import annotations
@@ -22,19 +25,15 @@ from signoff.adapters.store.tables import (
     GroundTruthRow,
     ReportedOutcomeRow,
 )
-from signoff.core.learning.facts import EVALUATED, facts_of
+from signoff.core.learning.facts import facts_of
 from signoff.core.learning.labels import Truth, settled
 from signoff.core.models import DecisionState, LabelSource
 
 PAGE = 5000
 _COLUMNS = tuple(c.name for c in DecisionFactsRow.__table__.columns)
-_NARROW = ("decision_id", *EVALUATED)
-"""Only what evaluation reads (not the version, model name or risk tier)."""
-_Narrow = namedtuple("_Narrow", _NARROW)  # type: ignore[misc]
-"""A row as a plain tuple: reading its fields by name costs a tenth of a ``Row``'s, and
-evaluation reads some hundred per decision."""
 _Whole = namedtuple("_Whole", _COLUMNS)  # type: ignore[misc]
-"""Every column, for the ladder's readers (QA sample rate, flags, risk tier)."""
+"""Every column as a plain tuple, read by attribute: reading its fields by name costs a
+tenth of a ``Row``'s."""
 
 LabelReader = Callable[[AsyncSession, Sequence[str]], Awaitable[dict[str, Truth]]]
 """A source of truth: the labels it holds for a page of decision ids."""
@@ -83,6 +82,7 @@ async def application_truth(session: AsyncSession, decision_ids: Sequence[str]) 
             ReportedOutcomeRow.decision_id,
             ReportedOutcomeRow.at,
             ReportedOutcomeRow.recorded_at,
+            ReportedOutcomeRow.event_id,
         )
     )
     # The last of each decision wins.
@@ -107,18 +107,17 @@ async def read_facts(
     until: datetime | None = None,
     page: int = PAGE,
     readers: Sequence[LabelReader] = (),
-    narrow: bool = False,
 ) -> AsyncIterator[list[tuple[Any, Truth | None]]]:
     """Pages of decisions' facts matching the filters, each with its settled truth; each
-    fact a plain named tuple of the row, read by attribute: every column of
-    :class:`DecisionFacts`, or (``narrow``) only what evaluation reads, a
-    :class:`FactsView`. ``confidence`` is a range [low, high)."""
+    fact a plain named tuple of the row with every column of :class:`DecisionFacts`,
+    read by attribute. ``confidence`` is a range [low, high)."""
     readers = readers or LABEL_READERS
     after = ""
     table = DecisionFactsRow.__table__
-    shape = _Narrow if narrow else _Whole
     while True:
-        stmt = select(*(table.c[name] for name in shape._fields)).where(table.c.decision_id > after)
+        stmt = select(*(table.c[name] for name in _Whole._fields)).where(
+            table.c.decision_id > after
+        )
         if use_case is not None:
             stmt = stmt.where(table.c.use_case == use_case)
         if model_version is not None:
@@ -139,7 +138,7 @@ async def read_facts(
         found = [await reader(session, ids) for reader in readers]
         yield [
             (
-                shape._make(r),
+                _Whole._make(r),
                 settled([f[r.decision_id] for f in found if r.decision_id in f]),
             )
             for r in rows

@@ -21,10 +21,13 @@ labelled, which agreement statistics need item by item.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     CTE,
@@ -45,7 +48,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from signoff.adapters.store.sql import (
     dialect_of,
@@ -72,55 +75,132 @@ from signoff.core.learning.results import CohortKey, Evaluation, EvaluationFilte
 from signoff.core.learning.tally import COUNTERS, SERIES, SOURCE_SETS, Tally, merged
 from signoff.core.models import LabelSource, Status
 
+A = TypeVar("A")
+B = TypeVar("B")
 COHORT = ("use_case", "model_version", "prompt_version", "policy_name", "policy_version")
 
 
-async def evaluate(session: AsyncSession, filters: EvaluationFilters, **kw: Any) -> Evaluation:
+async def evaluate(
+    sessions: async_sessionmaker[AsyncSession], filters: EvaluationFilters, **kw: Any
+) -> Evaluation:
     """The :class:`Evaluation` of the decisions ``filters`` select, counted in the
-    database, every query in one snapshot on PostgreSQL."""
-    dialect = dialect_of(session)
-    if dialect == "postgresql":
-        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        # Compiling these wide aggregates to machine code costs more than it saves.
-        await session.execute(text("SET LOCAL jit = off"))
-    pairs = await session.execute(_label_pairs(filters))
-    verdicts = [
-        [label, predicted or "", int(predicted is not None), _as_int(right)]
-        for label, predicted in pairs
-        if (right := ai_was_right(label, predicted)) is not None
-    ]
-    groups = _Groups(session, dialect, filters, {"verdicts": json.dumps(verdicts)})
-    cohorts = {_key_of(c.key): c for c in await groups.cohorts()}
-    for key, reviewers in (await groups.reviewers()).items():
-        cohorts[key].reviewers = reviewers
-    async for key, labels in groups.expert_labels():
-        cohorts[key].expert_labels.append(labels)
-    sources = {source: n for source, n in groups.sources.items() if n}
+    database: on PostgreSQL in two connections at once (the counters in one, the
+    percentiles in the other), both reading one snapshot."""
+    async with _lanes(sessions, filters) as (counting, timing):
+        keys = await counting.cohort_keys()
+        numbered = json.dumps([[*key, i] for i, key in enumerate(keys)])
+        counting.params["cohorts"] = timing.params["cohorts"] = numbered
+        await counting.decide_verdicts()
+        (counted, reviewers, experts), series = await _both(
+            counting.counted(), timing.percentiles(), together=counting is not timing
+        )
+    windows, thresholds, holding, sources = counted
+    cohorts = {
+        key: CohortCounts(
+            key=_cohort_key(key),
+            overall=merged(tallies.values()),
+            windows=tallies,
+            thresholds=thresholds[key],
+            reviewers=reviewers.get(key, {}),
+            expert_labels=experts.get(key, []),
+        )
+        for key, tallies in windows.items()
+    }
+    for (*key, attribute, value), tallies in holding.items():
+        cohorts[tuple(key)].segments.setdefault(attribute, {})[value] = merged(tallies)
+    for (i, *group), found in series.items():
+        cohort = cohorts.get(keys[i])
+        if cohort is None:
+            continue
+        if not group:
+            tally = cohort.overall
+        elif len(group) == 1:
+            tally = cohort.windows[group[0]]
+        else:
+            tally = cohort.segments[group[0]][group[1]]
+        for name, value in found.items():
+            setattr(tally, name, value)
+    sources = {source: n for source, n in sources.items() if n}
     return evaluation(filters, cohorts.values(), label_sources=sources, **kw)
 
 
-class _Groups:
-    """The queries of one evaluation, sharing its filters and the verdicts parameter."""
+@asynccontextmanager
+async def _lanes(
+    sessions: async_sessionmaker[AsyncSession], filters: EvaluationFilters
+) -> AsyncIterator[tuple[_Lane, _Lane]]:
+    """Two lanes of queries: on PostgreSQL two connections whose REPEATABLE READ
+    transactions share one snapshot (``pg_export_snapshot``, as ``pg_dump -j`` does),
+    so their numbers agree with each other; on SQLite one connection for both."""
+    async with sessions() as first:
+        dialect = dialect_of(first)
+        if dialect != "postgresql":
+            lane = _Lane(first, dialect, filters)
+            yield lane, lane
+            return
+        await first.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        snapshot = (await first.execute(text("SELECT pg_export_snapshot()"))).scalar_one()
+        if not re.fullmatch(r"[0-9A-F-]+", snapshot):
+            raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
+        async with sessions() as second:
+            await second.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            await second.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            for session in (first, second):
+                # Compiling these wide aggregates to machine code costs more than it saves.
+                await session.execute(text("SET LOCAL jit = off"))
+            yield _Lane(first, dialect, filters), _Lane(second, dialect, filters)
 
-    def __init__(
-        self, session: AsyncSession, dialect: str, filters: EvaluationFilters, params: dict
-    ) -> None:
-        self.session, self.dialect, self.filters, self.params = session, dialect, filters, params
-        self.sources: dict[str, int] = defaultdict(int)
 
-    async def cohorts(self) -> list[CohortCounts]:
-        """Each cohort: its windows and its segment values, counted in the database, and
-        the whole, the sum of its windows (counts add up; percentiles do not, and are
-        asked of the database for each group).
+async def _both(one: Awaitable[A], other: Awaitable[B], *, together: bool) -> tuple[A, B]:
+    """Both results: at once where the lanes are two connections, else in turn."""
+    if together:
+        return await asyncio.gather(one, other)
+    return await one, await other
 
-        Segment values are counted per combination of values (a few dozen), then
-        added up into each value a combination holds: one pass over the decisions
-        instead of one per attribute.
-        """
+
+class _Lane:
+    """The queries one connection runs, sharing the filters and the JSON parameters
+    (``verdicts``, ``cohorts``)."""
+
+    def __init__(self, session: AsyncSession, dialect: str, filters: EvaluationFilters) -> None:
+        self.session, self.dialect, self.filters = session, dialect, filters
+        self.params: dict[str, str] = {"verdicts": "[]", "cohorts": "[]"}
+
+    async def cohort_keys(self) -> list[tuple[str, ...]]:
+        """The cohorts of the selected decisions, each numbered by its place here."""
+        facts = DecisionFactsRow.__table__.c
+        keys = [facts[name] for name in COHORT]
+        stmt = select(*keys).where(*_selected(self.filters)).group_by(*keys)
+        return sorted(tuple(row) for row in await self._execute(stmt))
+
+    async def decide_verdicts(self) -> None:
+        """Whether each distinct (truth, prediction) pair says the AI was right, by
+        :func:`ai_was_right`, into the ``verdicts`` parameter."""
+        pairs = await self._execute(_label_pairs(self.filters))
+        verdicts = [
+            [label, predicted or "", int(predicted is not None), int(right)]
+            for label, predicted in pairs
+            if (right := ai_was_right(label, predicted)) is not None
+        ]
+        self.params["verdicts"] = json.dumps(verdicts)
+
+    async def counted(self) -> tuple[Any, dict[tuple[Any, ...], Any], dict[tuple[Any, ...], Any]]:
+        """What the counting lane gives: the counts, the reviewers, the experts' labels."""
+        experts: dict[tuple[Any, ...], list[dict[str, str]]] = defaultdict(list)
+        counts, reviewers = await self.counts(), await self.reviewers()
+        async for key, labels in self.expert_labels():
+            experts[key].append(labels)
+        return counts, reviewers, experts
+
+    async def counts(self) -> tuple[Any, Any, Any, dict[str, int]]:
+        """Each cohort's windows, counted in the database; the thresholds and sources
+        of truth summed over them; and the counts of each segment combination (a few
+        dozen per cohort) under each value it holds, to be added up (one pass over the
+        decisions instead of one per attribute)."""
         origin_, width = origin(self.filters), self.filters.window
         windows: dict[tuple[Any, ...], dict[int, Tally]] = defaultdict(dict)
         thresholds: dict[tuple[Any, ...], ThresholdCounts] = defaultdict(ThresholdCounts)
         holding: dict[tuple[Any, ...], list[Tally]] = defaultdict(list)
+        sources: dict[str, int] = defaultdict(int)
         for row in await self._counts():
             key = tuple(row[: len(COHORT)])
             if row.by_segment:
@@ -133,20 +213,8 @@ class _Groups:
             windows[key][window_index(row.window, origin_, width)] = _tally(row._mapping)
             thresholds[key] = thresholds[key].merged(_thresholds_of(row))
             for source in SETTLED:
-                self.sources[source.value] += row._mapping[f"truth_from:{source.value}"]
-        cohorts = {
-            key: CohortCounts(
-                key=_cohort_key(key),
-                overall=merged(tallies.values()),
-                windows=tallies,
-                thresholds=thresholds[key],
-            )
-            for key, tallies in windows.items()
-        }
-        for (*key, attribute, value), tallies in holding.items():
-            cohorts[tuple(key)].segments.setdefault(attribute, {})[value] = merged(tallies)
-        await self._add_percentiles(cohorts)
-        return list(cohorts.values())
+                sources[source.value] += row._mapping[f"truth_from:{source.value}"]
+        return windows, thresholds, holding, sources
 
     async def _counts(self) -> list[Any]:
         """The counters by cohort and window, and by cohort and segment combination:
@@ -165,20 +233,24 @@ class _Groups:
         ]
         return list(await self._execute(union_all(*by)))
 
-    async def _add_percentiles(self, cohorts: dict[tuple[Any, ...], CohortCounts]) -> None:
+    async def percentiles(self) -> dict[tuple[Any, ...], dict[str, Percentiles]]:
+        """Each series' percentiles, keyed by (cohort number,), (cohort number, window
+        index) or (cohort number, attribute, value)."""
         origin_, width = origin(self.filters), self.filters.window
-        numbered = list(cohorts.values())
-        self.params["cohorts"] = json.dumps([[*_key_of(c.key), i] for i, c in enumerate(numbered)])
         rows = _timed(self.dialect, self.filters)
-        for (i, window), series in (await self._percentiles(rows, [rows.c.window])).items():
-            _set(numbered[i].windows[window_index(window, origin_, width)], series)
-        for (i,), series in (await self._percentiles(rows, [])).items():
-            _set(numbered[i].overall, series)
+        # PostgreSQL sorts the decisions once for both (ROLLUP); SQLite asks twice.
+        together = self.dialect == "postgresql"
+        found = await self._percentiles(rows, [rows.c.window], with_totals=together)
+        if not together:
+            found |= await self._percentiles(rows, [])
+        out = {
+            (key[0], window_index(key[1], origin_, width)) if len(key) == 2 else key: series
+            for key, series in found.items()
+        }
         rows = _timed(self.dialect, self.filters, "segment")
         pair = json_object_pairs(self.dialect, rows.c.segment)
-        found = await self._percentiles(rows, [pair.c.key, pair.c.value], joined=pair)
-        for (i, attribute, value), series in found.items():
-            _set(numbered[i].segments[attribute][value], series)
+        out |= await self._percentiles(rows, [pair.c.key, pair.c.value], joined=pair)
+        return out
 
     async def reviewers(self) -> dict[tuple[Any, ...], dict[str, tuple[int, int]]]:
         """Per cohort and reviewer, of the decisions with settled truth they voted on,
@@ -223,9 +295,15 @@ class _Groups:
         return await self.session.execute(stmt, self.params)
 
     async def _percentiles(
-        self, rows: CTE, extra: Sequence[ColumnElement[Any]], *, joined: Any = None
+        self,
+        rows: CTE,
+        extra: Sequence[ColumnElement[Any]],
+        *,
+        joined: Any = None,
+        with_totals: bool = False,
     ) -> dict[tuple[Any, ...], dict[str, Percentiles]]:
-        """Each series' percentiles per group (the cohort's number and ``extra``), exact."""
+        """Each series' percentiles per group (the cohort's number and ``extra``), exact;
+        ``with_totals`` (PostgreSQL) adds each cohort's, under its number alone."""
         keys = [rows.c.cohort, *extra]
         if self.dialect == "postgresql" and joined is not None:
             # Sorting segment names by bytes, not by the database's locale, is faster;
@@ -240,11 +318,11 @@ class _Groups:
         grouped = values.subquery("series")
         group = [grouped.c[f"k{i}"] for i in range(len(keys))]
         if self.dialect == "postgresql":
-            return await self._percentile_cont(grouped, group)
+            return await self._percentile_cont(grouped, group, with_totals=with_totals)
         return await self._ranked(grouped, group)
 
     async def _percentile_cont(
-        self, grouped: Any, group: list[Any]
+        self, grouped: Any, group: list[Any], *, with_totals: bool
     ) -> dict[tuple[Any, ...], dict[str, Percentiles]]:
         """PostgreSQL's ``percentile_cont``: exact, with numpy's interpolation."""
         quantiles = postgresql.array([literal(q, Float(53)) for q in QUANTILES])
@@ -256,15 +334,19 @@ class _Groups:
                 func.percentile_cont(quantiles).within_group(value).label(f"{name}:values"),
             ]
         out: dict[tuple[Any, ...], dict[str, Percentiles]] = defaultdict(dict)
-        stmt = select(*group, *columns).group_by(*group)
+        total = func.grouping(*group[1:]) if with_totals else literal(0)
+        stmt = select(*group, total.label("total"), *columns)
+        if with_totals:
+            stmt = stmt.group_by(group[0], func.rollup(*group[1:]))
+        else:
+            stmt = stmt.group_by(*group)
         for row in await self._execute(stmt):
             found = row._mapping
+            key = (row[0],) if row.total else tuple(row[: len(group)])
             for name in SERIES:
                 if count := found[f"{name}:count"]:
                     p50, p90, p99 = found[f"{name}:values"]
-                    out[tuple(row[: len(group)])][name] = Percentiles(
-                        count=count, p50=p50, p90=p90, p99=p99
-                    )
+                    out[key][name] = Percentiles(count=count, p50=p50, p90=p90, p99=p99)
         return out
 
     async def _ranked(

@@ -512,8 +512,7 @@ class Store:
     ) -> Evaluation:
         """The learning loop's evaluation of the decisions ``filters`` select, counted in
         the database (:mod:`signoff.adapters.store.evaluation`)."""
-        async with self._sessions() as session:
-            return await evaluation.evaluate(session, filters, now=now)
+        return await evaluation.evaluate(self._sessions, filters, now=now)
 
     async def stream_facts(
         self, filters: EvaluationFilters
@@ -691,7 +690,7 @@ def _record(
 
 
 def _fact_pages(
-    session: AsyncSession, filters: EvaluationFilters, *, narrow: bool = False
+    session: AsyncSession, filters: EvaluationFilters
 ) -> AsyncIterator[list[tuple[Any, Truth | None]]]:
     return decision_facts.read_facts(
         session,
@@ -699,7 +698,6 @@ def _fact_pages(
         model_version=filters.model_version,
         since=filters.since,
         until=filters.until,
-        narrow=narrow,
     )
 
 

@@ -2,16 +2,16 @@
 the store writes it.
 
 A decision's state document is kilobytes of history; evaluation needs some thirty small
-values. Reading and parsing a million documents takes minutes, reading a million narrow
-rows seconds, so the store keeps this projection beside the state (``decision_facts``,
-written in the same transaction) and evaluation never opens the document.
+values. Reading and parsing a million documents takes minutes, counting a million narrow
+rows in the database seconds, so the store keeps this projection beside the state
+(``decision_facts``, written in the same transaction) and evaluation never opens the
+document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -71,67 +71,6 @@ class DecisionFacts(BaseModel):
     flags: list[str] = Field(default_factory=list)
     """The guardrail flags it was submitted with, so a candidate policy's routing can be
     replayed over it (``signoff policy simulate``)."""
-
-
-class FactsView(Protocol):
-    """What evaluation reads of a decision's facts: a :class:`DecisionFacts`, or a
-    ``decision_facts`` row as the store's reader yields it (building a model per row
-    cost more than counting it)."""
-
-    @property
-    def use_case(self) -> str: ...
-    @property
-    def model_version(self) -> str: ...
-    @property
-    def prompt_version(self) -> str: ...
-    @property
-    def policy_name(self) -> str: ...
-    @property
-    def policy_version(self) -> str: ...
-    @property
-    def segment(self) -> Mapping[str, str]: ...
-    @property
-    def confidence(self) -> float: ...
-    @property
-    def route(self) -> str: ...
-    @property
-    def sampled_for_qa(self) -> bool: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def human_accepted(self) -> bool | None: ...
-    @property
-    def human_status(self) -> str | None: ...
-    @property
-    def overridden(self) -> bool: ...
-    @property
-    def edit_distance(self) -> float | None: ...
-    @property
-    def predicted_label(self) -> str | None: ...
-    @property
-    def submitted_at(self) -> datetime: ...
-    @property
-    def first_action_at(self) -> datetime | None: ...
-    @property
-    def decided_at(self) -> datetime | None: ...
-    @property
-    def escalations(self) -> int: ...
-    @property
-    def sla_breaches(self) -> int: ...
-    @property
-    def thumbs_up(self) -> int: ...
-    @property
-    def thumbs_down(self) -> int: ...
-    @property
-    def corrections(self) -> int: ...
-    @property
-    def expert_labels(self) -> Mapping[str, str]: ...
-    @property
-    def votes(self) -> Sequence[Sequence[str]]: ...
-
-
-EVALUATED = tuple(name for name in FactsView.__dict__ if not name.startswith("_"))
-"""The columns evaluation reads, in :class:`FactsView`'s order."""
 
 
 def _is_person(actor: str | None) -> bool:
