@@ -285,8 +285,12 @@ class _Lane:
             two_or_more = case((empty, False), else_=experts >= 2)
         else:
             two_or_more = experts >= 2
-        stmt = select(*(facts[name] for name in COHORT), facts.expert_labels).where(
-            *_selected(self.filters), two_or_more
+        stmt = (
+            select(*(facts[name] for name in COHORT), facts.expert_labels)
+            .where(*_selected(self.filters), two_or_more)
+            # In the order of their ids: which number of raters is the usual one, that
+            # Fleiss' kappa takes, is the first found among equally usual ones.
+            .order_by(facts.decision_id)
         )
         for row in await self._execute(stmt):
             yield tuple(row[: len(COHORT)]), dict(row.expert_labels)

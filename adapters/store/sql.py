@@ -122,13 +122,15 @@ def epoch_microseconds(dialect: str, column: Any) -> ColumnElement[int]:
     so durations and window boundaries never suffer a float's rounding).
 
     PostgreSQL's ``EXTRACT(EPOCH ...)`` is an exact numeric. SQLite holds the UTC text
-    ``YYYY-MM-DD HH:MM:SS[.ffffff]``: whole seconds from ``strftime('%s')``, and the
-    fraction read from the text, padded to six digits.
+    ``YYYY-MM-DD HH:MM:SS[.ffffff]``: whole seconds from ``strftime('%s')`` of the text
+    up to the seconds, and the fraction read from the text, padded to six digits.
     """
     if dialect == "postgresql":
         return cast(extract("epoch", column) * 1_000_000, BigInteger)
     text = type_coerce(column, Text)
-    seconds = cast(func.strftime("%s", text), BigInteger) * 1_000_000
+    # The whole seconds from the text without its fraction: SQLite keeps times in
+    # milliseconds and would round .999999 up into the next second.
+    seconds = cast(func.strftime("%s", func.substr(text, 1, 19)), BigInteger) * 1_000_000
     fraction = case(
         (func.length(text) > 20, cast(func.substr(text + "000000", 21, 6), BigInteger)),
         else_=0,
