@@ -651,7 +651,10 @@ def _bins(r: Any) -> dict[str, ColumnElement[Any]]:
         out[f"bin_confidence:{i}"] = _total(in_bin, r.confidence)
         out[f"bin_right:{i}"] = _count(and_(in_bin, r.right == 1))
     gap = r.confidence - r.right
-    out["squared_error"] = _total(labelled, gap * gap)
+    # PostgreSQL refuses a product that underflows to zero (Python gives 0.0): a gap
+    # under 1e-150 contributes less than 1e-300, so it counts as none.
+    squared = case((func.abs(gap) < 1e-150, 0.0), else_=gap * gap)
+    out["squared_error"] = _total(labelled, squared)
     return out
 
 
