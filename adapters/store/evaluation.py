@@ -25,7 +25,7 @@ import asyncio
 import json
 import re
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -150,11 +150,26 @@ async def _lanes(
             yield _Lane(first, dialect, filters), _Lane(second, dialect, filters)
 
 
-async def _both(one: Awaitable[A], other: Awaitable[B], *, together: bool) -> tuple[A, B]:
-    """Both results: at once where the lanes are two connections, else in turn."""
-    if together:
-        return await asyncio.gather(one, other)
-    return await one, await other
+async def _both(
+    one: Coroutine[Any, Any, A], other: Coroutine[Any, Any, B], *, together: bool
+) -> tuple[A, B]:
+    """Both results: at once where the lanes are two connections, else in turn. A
+    failure is raised as it came, once the other lane has stopped."""
+    if not together:
+        try:
+            first = await one
+        except BaseException:
+            other.close()
+            raise
+        return first, await other
+    try:
+        # A task group: when one lane fails the other is cancelled and awaited before
+        # the connections close, so none is left idle in its transaction holding locks.
+        async with asyncio.TaskGroup() as group:
+            first_task, second_task = group.create_task(one), group.create_task(other)
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return first_task.result(), second_task.result()
 
 
 class _Lane:
@@ -617,7 +632,7 @@ def _counters(r: Any) -> dict[str, ColumnElement[Any]]:
         "wrong_departed": _count(and_(departed, r.right == 0)),
         "thumbs": _total(has_decided_at, thumbs),
         "thumbs_up": _total(has_decided_at, r.thumbs_up),
-        "with_feedback": _count(and_(has_decided_at, or_(thumbs > 0, r.corrections > 0))),
+        "with_feedback": _count(and_(decided, or_(thumbs > 0, r.corrections > 0))),
         "reviewed": _count(human),
         "breached": _count(and_(human, r.sla_breaches > 0)),
         "escalated": _count(and_(human, r.escalations > 0)),

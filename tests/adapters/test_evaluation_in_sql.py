@@ -9,6 +9,7 @@ exactly, every float (percentiles, calibration, Wilson bounds) to within roundin
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -19,9 +20,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, text
 
 from signoff.adapters.store import Store
+from signoff.adapters.store import evaluation as evaluation_sql
 from signoff.adapters.store.tables import DecisionFactsRow, GroundTruthRow, ReportedOutcomeRow
 from signoff.core.learning import EvaluationFilters
 from signoff.core.learning.calibration import inner_edges
@@ -35,6 +37,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 NEAR_EPOCH = datetime(1969, 12, 31, 23, 0, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
+HOUR = timedelta(hours=1)
 REL, ABS = 1e-9, 1e-12
 
 # -- decisions and their truth, as rows --------------------------------------------------
@@ -362,10 +365,6 @@ def decisions(draw: st.DrawFn, anchor: datetime, window: timedelta) -> Decision:
         )
         for n, (at, recorded, label) in zip(numbers, moments, strict=True)
     ]
-    if made.status == "cancelled" and made.decided_at is not None:
-        # Feedback on a cancelled decision counts towards a coverage rate whose total
-        # leaves it out: both evaluations fail on it (successes above the total).
-        made = made.model_copy(update={"thumbs_up": 0, "thumbs_down": 0, "corrections": 0})
     return Decision(made, ground, reports)
 
 
@@ -707,3 +706,57 @@ async def test_the_experts_agreement_takes_the_decisions_in_the_order_of_their_i
         got.cohorts[0].agreement.model_dump(), want.cohorts[0].agreement.model_dump()
     )
     assert not found, found
+
+
+async def test_a_cancelled_decisions_thumb_counts_among_thumbs_but_not_towards_coverage(
+    store: Store,
+) -> None:
+    made = [
+        Decision(facts("d-1", status="cancelled", decided_at=T0 + HOUR, thumbs_up=1)),
+        Decision(facts("d-2", status="approved", decided_at=T0 + HOUR, corrections=1)),
+    ]
+    filters = EvaluationFilters()
+
+    got, want = await evaluated(store, filters, made)
+
+    assert_same(got, want)
+    feedback = got.cohorts[0].metrics.feedback
+    assert (feedback.thumbs_up_rate.successes, feedback.thumbs_up_rate.total) == (1, 1)
+    assert (feedback.coverage.successes, feedback.coverage.total) == (1, 1)
+
+
+async def test_when_one_lane_fails_the_other_is_stopped_and_leaves_no_connection_busy(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await write(store, [Decision(facts(f"d-{i}", decided_at=T0 + HOUR)) for i in range(3)])
+    postgres = store.engine.dialect.name == "postgresql"
+
+    async def broken(self: Any) -> Any:
+        await asyncio.sleep(0.2)  # while the other lane is in the middle of its query
+        raise RuntimeError("the counting lane failed")
+
+    finished: list[bool] = []
+
+    async def slow(self: Any) -> Any:
+        await self.session.execute(text("SELECT pg_sleep(5)" if postgres else "SELECT 1"))
+        finished.append(True)
+        return {}
+
+    monkeypatch.setattr(evaluation_sql._Lane, "counted", broken)
+    monkeypatch.setattr(evaluation_sql._Lane, "percentiles", slow)
+    with pytest.raises(RuntimeError, match="counting lane"):
+        await store.evaluate(EvaluationFilters(), now=NOW)
+
+    if postgres:
+        async with store.engine.connect() as conn:
+            left = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+                    " AND datname = current_database() AND state <> 'idle'"
+                    " AND (query LIKE '%pg_sleep%' OR query LIKE '%decision_facts%')"
+                )
+            )
+        assert left == 0
+        assert not finished, "the percentiles' lane ran on after the counting lane failed"
+    monkeypatch.undo()
+    assert (await store.evaluate(EvaluationFilters(), now=NOW)).decisions == 3

@@ -74,7 +74,7 @@ class Tally:
     thumbs: int = 0
     thumbs_up: int = 0
     with_feedback: int = 0
-    """Decided, with any thumb or correction."""
+    """Decided (and not cancelled, as ``decided``), with any thumb or correction."""
     reviewed: int = 0
     """Routed to people."""
     breached: int = 0

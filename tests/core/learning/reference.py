@@ -16,9 +16,9 @@ What a decision counts for:
   else from its thumbs when they are unequal (more up than down: right).
 - ``labelled`` / ``labelled_right`` and a confidence bin when settled truth says whether
   the AI was right (:func:`~signoff.core.learning.labels.ai_was_right`).
-- ``decided`` (and ``manager_overrides``) when it has a decision time and was not
-  cancelled; its thumbs, ``with_feedback`` and time to decision whenever it has a
-  decision time, whatever its status.
+- ``decided`` (and ``manager_overrides``, and ``with_feedback`` when it has a thumb or a
+  correction) when it has a decision time and was not cancelled; its thumbs and time to
+  decision whenever it has a decision time, whatever its status.
 - With a person's verdict (``human_accepted`` not None): ``verdicts``, ``accepted``,
   ``edited``/``rejected``/``changes`` by the people's status, its edit size, ``departed``
   when they did not let the proposal stand, and, with truth that says right or wrong,
@@ -180,7 +180,9 @@ class _Group:
             thumbs = facts.thumbs_up + facts.thumbs_down
             t.thumbs += thumbs
             t.thumbs_up += facts.thumbs_up
-            t.with_feedback += bool(thumbs or facts.corrections)
+            # Of the decided ones (not cancelled), the share with feedback: a cancelled
+            # decision's thumb is counted among thumbs but not towards the coverage.
+            t.with_feedback += bool(thumbs or facts.corrections) and facts.status != "cancelled"
         if facts.route != "human":
             return
         t.reviewed += 1
