@@ -109,15 +109,11 @@ async def evaluate(
     for (*key, attribute, value), tallies in holding.items():
         cohorts[tuple(key)].segments.setdefault(attribute, {})[value] = merged(tallies)
     for (i, *group), found in series.items():
-        cohort = cohorts.get(keys[i])
-        if cohort is None:
+        # SQLite reads without one snapshot: a group a write added after the counting
+        # has percentiles but no counts, and is left out until the next evaluation.
+        tally = _group_of(cohorts.get(keys[i]), group)
+        if tally is None:
             continue
-        if not group:
-            tally = cohort.overall
-        elif len(group) == 1:
-            tally = cohort.windows[group[0]]
-        else:
-            tally = cohort.segments[group[0]][group[1]]
         for name, value in found.items():
             setattr(tally, name, value)
     sources = {source: n for source, n in sources.items() if n}
@@ -400,17 +396,14 @@ class _Lane:
         return out
 
 
-def _set(tally: Tally, series: dict[str, Percentiles]) -> None:
-    for name, value in series.items():
-        setattr(tally, name, value)
-
-
-def _key_of(key: CohortKey) -> tuple[str, ...]:
-    return (key.use_case, key.model_version, key.prompt_version, key.policy, key.policy_version)
-
-
-def _as_int(value: bool | None) -> int | None:
-    return None if value is None else int(value)
+def _group_of(cohort: CohortCounts | None, group: Sequence[Any]) -> Tally | None:
+    """The counted group a percentile row names: the cohort's whole (no more keys), a
+    window (its index) or a segment value (attribute, value); None if not counted."""
+    if cohort is None or not group:
+        return None if cohort is None else cohort.overall
+    if len(group) == 1:
+        return cohort.windows.get(group[0])
+    return cohort.segments.get(group[0], {}).get(group[1])
 
 
 def _cohort_key(key: tuple[str, ...]) -> CohortKey:
