@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
@@ -127,23 +128,38 @@ async def _lanes(
     """Two lanes of queries: on PostgreSQL two connections whose REPEATABLE READ
     transactions share one snapshot (``pg_export_snapshot``, as ``pg_dump -j`` does),
     so their numbers agree with each other; on SQLite one connection for both."""
-    async with sessions() as first:
+    async with sessions() as first, sessions() as second:
         dialect = dialect_of(first)
         if dialect != "postgresql":
             lane = _Lane(first, dialect, filters)
             yield lane, lane
             return
-        await first.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        # Both connections are taken in one step, one evaluation at a time: evaluations
+        # that each held one while waiting for a second would empty the pool and wait on
+        # each other until its timeout.
+        async with _checkout_lock(sessions):
+            for session in (first, second):
+                await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         snapshot = (await first.execute(text("SELECT pg_export_snapshot()"))).scalar_one()
         if not re.fullmatch(r"[0-9A-F-]+", snapshot):
             raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
-        async with sessions() as second:
-            await second.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            await second.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-            for session in (first, second):
-                # Compiling these wide aggregates to machine code costs more than it saves.
-                await session.execute(text("SET LOCAL jit = off"))
-            yield _Lane(first, dialect, filters), _Lane(second, dialect, filters)
+        await second.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        for session in (first, second):
+            # Compiling these wide aggregates to machine code costs more than it saves.
+            await session.execute(text("SET LOCAL jit = off"))
+        yield _Lane(first, dialect, filters), _Lane(second, dialect, filters)
+
+
+_CHECKOUTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _checkout_lock(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Lock:
+    """The lock of ``sessions``' pool under which an evaluation takes its connections
+    (one per event loop: an asyncio lock belongs to the loop it is used in)."""
+    locks = _CHECKOUTS.setdefault(asyncio.get_running_loop(), {})
+    return locks.setdefault(id(sessions), asyncio.Lock())
 
 
 async def _both(
@@ -219,7 +235,10 @@ class _Lane:
                 if isinstance(segment, str):
                     segment = json.loads(segment)
                 for attribute, value in segment.items():
-                    holding[(*key, attribute, value)].append(_tally(row._mapping))
+                    # Segments are text (``DecisionRequest.segment``); anything else in
+                    # the table was written around the model and is left out.
+                    if isinstance(value, str):
+                        holding[(*key, attribute, value)].append(_tally(row._mapping))
                 continue
             windows[key][window_index(row.window, origin_, width)] = _tally(row._mapping)
             thresholds[key] = thresholds[key].merged(_thresholds_of(row))
